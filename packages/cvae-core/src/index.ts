@@ -1,0 +1,16 @@
+export { CVAE_CORE_VERSION } from './version.js';
+export { TOKENS } from './tokens.js';
+export type {
+  Action,
+  ImageFrame,
+  Observation,
+  ObservationKey,
+  ObservationSpec,
+  TactileFrame,
+} from './contracts/observation.js';
+export type { ObservationBatch } from './contracts/observation-batch.js';
+export type { TokenSet } from './contracts/token-set.js';
+export type { Conditioner, EncodeContext, ModalityEncoder } from './contracts/modality-encoder.js';
+export { isConditioner } from './contracts/modality-encoder.js';
+export type { ActionDecoder } from './contracts/action-decoder.js';
+export { Module, ModuleList } from './nn/module.js';

@@ -1,0 +1,16 @@
+/**
+ * DI tokens of cvae-core. Encoder and decoder packages register implementations under
+ * these; the policy resolves them. Nothing is registered at import time.
+ */
+export const TOKENS = {
+  /** Every `ModalityEncoder` of the experiment, in config order (resolved with `resolveAll`). */
+  ModalityEncoder: Symbol.for('actfusion.ModalityEncoder'),
+  /** The `ActionDecoder`. */
+  ActionDecoder: Symbol.for('actfusion.ActionDecoder'),
+  /** The `PolicyConfig` of the experiment. */
+  PolicyConfig: Symbol.for('actfusion.PolicyConfig'),
+  /** The `ObservationSpec` the policy is built for. */
+  ObservationSpec: Symbol.for('actfusion.ObservationSpec'),
+  /** The initialised `TensorRuntime`. */
+  Runtime: Symbol.for('actfusion.Runtime'),
+} as const;
