@@ -14,3 +14,5 @@ export type { Conditioner, EncodeContext, ModalityEncoder } from './contracts/mo
 export { isConditioner } from './contracts/modality-encoder.js';
 export type { ActionDecoder } from './contracts/action-decoder.js';
 export { Module, ModuleList } from './nn/module.js';
+export { Rng, type RngState } from './random/rng.js';
+export type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from './contracts/chunk-dataset.js';

@@ -1,1 +1,1 @@
-export {};
+export type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from './robot.js';
