@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerVersionCommand } from './commands/version.js';
+
+/**
+ * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
+ * `register<Name>Command(program)`; add one import and one call here per command.
+ */
+export function buildProgram(): Command {
+  const program = new Command('actfusion')
+    .description('Train, evaluate and run ACT-style modality-fusion policies')
+    .showHelpAfterError();
+  registerVersionCommand(program);
+  return program;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly || process.argv[1]?.endsWith('/actfusion')) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      console.error(`actfusion: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    });
+}
