@@ -16,3 +16,10 @@ export type { ActionDecoder } from './contracts/action-decoder.js';
 export { Module, ModuleList } from './nn/module.js';
 export { Rng, type RngState } from './random/rng.js';
 export type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from './contracts/chunk-dataset.js';
+export {
+  PolicyConfigSchema,
+  parsePolicyConfig,
+  type PolicyConfig,
+  type PolicyConfigInput,
+} from './policy/policy-config.js';
+export type { ChunkLoss, ChunkPolicy } from './policy/chunk-policy.js';
