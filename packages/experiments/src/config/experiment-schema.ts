@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/**
+ * The zod schema of one experiment. Every object is strict, so a misspelt key is an error
+ * naming the key rather than a silently ignored setting. Names follow ACT / LeRobot
+ * (`chunkSize`, `dimModel`, `klWeight`, `nActionSteps`, `temporalEnsembleCoeff`).
+ *
+ * Encoders and the decoder are `{ kind, ...options }`; the options of each kind are checked
+ * by the kind registry (see `validateKinds`), so this schema only requires `kind`.
+ */
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+
+export const kindOptionsSchema = z.looseObject({ kind: z.string().min(1) });
+export type KindOptions = z.infer<typeof kindOptionsSchema>;
+
+export const simRobotSchema = z.strictObject({
+  kind: z.literal('sim'),
+  /** Simulated task name, e.g. `transfer-cube` or `insertion`. */
+  task: z.string().min(1),
+  /** Control steps per episode (ACT: 400 at 50 Hz). */
+  episodeLength: positiveInt.default(400),
+  cameras: z.array(z.string().min(1)).default(['top']),
+  imageHeight: positiveInt.default(480),
+  imageWidth: positiveInt.default(640),
+  /** Randomise object positions at reset (ACT's ranges). */
+  randomize: z.boolean().default(true),
+});
+
+export const servoRobotSchema = z.strictObject({
+  kind: z.literal('servo'),
+  port: z.string().min(1),
+  protocol: z.enum(['dynamixel', 'feetech']),
+  baud: positiveInt.default(1_000_000),
+  /** Servo ids in joint order. */
+  ids: z.array(nonNegativeInt).min(1),
+  calibration: z.string().optional(),
+  controlHz: positive.default(50),
+  cameras: z.array(z.string().min(1)).default([]),
+});
+
+export const robotSchema = z.discriminatedUnion('kind', [simRobotSchema, servoRobotSchema]);
+
+export const datasetSchema = z.strictObject({
+  /** Folder of episodes (relative paths resolve against the output folder's parent, i.e. the cwd). */
+  path: z.string().min(1),
+  format: z.enum(['aloha-hdf5', 'lerobot']).default('aloha-hdf5'),
+  /** Episodes to record with the scripted expert when the dataset is missing. */
+  episodes: positiveInt.default(50),
+  /** Fraction of episodes held out for validation. */
+  valFraction: z.number().min(0).lt(1).default(0),
+});
+
+export const runtimeSchema = z.strictObject({
+  backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** wasm threads (1 = no worker threads). */
+  threads: positiveInt.default(1),
+});
+
+export const policySchema = z.strictObject({
+  dimModel: positiveInt.default(512),
+  nHeads: positiveInt.default(8),
+  dimFeedforward: positiveInt.default(3200),
+  nEncoderLayers: positiveInt.default(4),
+  nDecoderLayers: positiveInt.default(1),
+  dropout: z.number().min(0).lt(1).default(0.1),
+  preNorm: z.boolean().default(false),
+  activation: z.enum(['relu', 'gelu']).default('relu'),
+  /** k: actions predicted per forward pass (decoder queries). */
+  chunkSize: positiveInt.default(100),
+});
+
+export const cvaeSchema = z.strictObject({
+  useVae: z.boolean().default(true),
+  latentDim: positiveInt.default(32),
+  klWeight: nonNegative.default(10),
+  nVaeEncoderLayers: positiveInt.default(4),
+});
+
+export const executionSchema = z.strictObject({
+  mode: z.enum(['open-loop', 'temporal-ensemble', 'rtc']).default('open-loop'),
+  /** Open loop: actions executed from each chunk before the next inference (<= chunkSize; default chunkSize). */
+  nActionSteps: positiveInt.optional(),
+  /** Temporal ensembling weight exp(-m*i), i = 0 the oldest prediction (ACT: m = 0.01). */
+  temporalEnsembleCoeff: nonNegative.default(0.01),
+  /** Real-time chunking: steps executed per chunk and the assumed inference delay in steps. */
+  rtc: z
+    .strictObject({ executionHorizon: positiveInt.default(10), inferenceDelay: nonNegativeInt.default(2) })
+    .default({ executionHorizon: 10, inferenceDelay: 2 }),
+});
+
+export const trainSchema = z.strictObject({
+  steps: positiveInt.default(100_000),
+  batchSize: positiveInt.default(8),
+  lr: positive.default(1e-5),
+  lrBackbone: nonNegative.default(1e-5),
+  weightDecay: nonNegative.default(1e-4),
+  /** Max global gradient norm; 0 disables clipping. */
+  gradClipNorm: nonNegative.default(10),
+  /** Reconstruction loss: ACT uses L1 (the paper's ablation compares L2). */
+  loss: z.enum(['l1', 'l2']).default('l1'),
+  saveFreq: positiveInt.default(20_000),
+  logFreq: positiveInt.default(100),
+  seed: nonNegativeInt.default(1000),
+});
+
+export const evalSchema = z.strictObject({
+  /** Rollouts per seed. */
+  episodes: positiveInt.default(50),
+  /** Environment seeds; each seed runs `episodes` rollouts. */
+  seeds: z.array(nonNegativeInt).min(1).default([1000]),
+  /** Save every Nth rollout frame as PNG (0 = none). */
+  saveFramesEvery: nonNegativeInt.default(0),
+  /** Stop a rollout after this many steps (default: the robot's episode length). */
+  maxSteps: positiveInt.optional(),
+});
+
+export const ablationSchema = z.strictObject({
+  /** Config key (dotted path) -> values to try; the grid is their cartesian product. */
+  grid: z.record(z.string().min(1), z.array(z.unknown()).min(1)),
+  /** Training seeds per grid cell (written to train.seed). */
+  seeds: z.array(nonNegativeInt).min(1).default([0, 1, 2]),
+});
+
+export const experimentSchema = z.strictObject({
+  name: z.string().min(1).default('experiment'),
+  robot: robotSchema,
+  dataset: datasetSchema,
+  runtime: runtimeSchema.default({ backend: 'auto', threads: 1 }),
+  encoders: z.array(kindOptionsSchema).min(1),
+  decoder: kindOptionsSchema,
+  policy: policySchema.prefault({}),
+  cvae: cvaeSchema.prefault({}),
+  execution: executionSchema.prefault({}),
+  train: trainSchema.prefault({}),
+  eval: evalSchema.prefault({}),
+  /** Folder for checkpoints, metrics, plots and the resolved config. */
+  outputDir: z.string().min(1),
+  ablation: ablationSchema.optional(),
+});
+
+export type ExperimentConfig = z.infer<typeof experimentSchema>;
+export type ExperimentInput = z.input<typeof experimentSchema>;
+export type SimRobotConfig = z.infer<typeof simRobotSchema>;
+export type ServoRobotConfig = z.infer<typeof servoRobotSchema>;
+export type AblationConfig = z.infer<typeof ablationSchema>;
