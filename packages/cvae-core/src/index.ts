@@ -23,3 +23,16 @@ export {
   type PolicyConfigInput,
 } from './policy/policy-config.js';
 export type { ChunkLoss, ChunkPolicy } from './policy/chunk-policy.js';
+export {
+  createRuntime,
+  type RuntimeOptions,
+  type TensorRuntime,
+} from './runtime/create-runtime.js';
+export { BACKEND_NAMES, type BackendName, type BackendRequest } from './runtime/backend-name.js';
+export { BackendNotInstalledError } from './runtime/optional-backend.js';
+export { ensureGradientsRegistered } from './runtime/register-gradients.js';
+export {
+  registerWasmGradientKernels,
+  unregisterWasmGradientKernels,
+  WASM_GRADIENT_KERNELS,
+} from './kernels/register-wasm-gradient-kernels.js';

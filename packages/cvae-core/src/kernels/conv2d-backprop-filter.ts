@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dGeometry, type Conv2DBackpropAttrs } from './conv2d-geometry.js';
+import { im2col } from './im2col.js';
+import { callWasmKernel, heapF32, release, requireFloat32, requireRank, type BackendWasm } from './wasm-kernel-call.js';
+
+/** Largest im2col block built at once (floats): 16 Mi floats = 64 MiB of wasm heap. */
+const MAX_COLS_FLOATS = 16 * 1024 * 1024;
+
+interface BackpropFilterAttrs extends Conv2DBackpropAttrs {
+  readonly filterShape: [number, number, number, number];
+}
+
+/**
+ * Conv2DBackpropFilter for the wasm backend (tfjs 4.22 has none): the filter gradient
+ * dW[kh, kw, ci, co] = sum over (n, oh, ow) of x[n, oh*sh + kh - pt, ow*sw + kw - pl, ci] * dy[n, oh, ow, co].
+ *
+ * It is one matrix product on XNNPACK, dyᵀ [Co, M] x im2col(x) [M, fh*fw*Ci] (M = N*OH*OW), with the
+ * transposes done explicitly (the wasm BatchMatMul is slow with transpose flags). The im2col matrix is
+ * written in JavaScript straight into wasm memory, in blocks of taps when it would exceed 64 MiB.
+ */
+export function conv2dBackpropFilterWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: {};
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const name = 'Conv2DBackpropFilter';
+  const backend = args.backend as BackendWasm;
+  const x = args.inputs['x'];
+  const dy = args.inputs['dy'];
+  if (x === undefined || dy === undefined) throw new Error(`${name} (cvae-core, wasm): inputs 'x' and 'dy' are required`);
+  const attrs = args.attrs as unknown as BackpropFilterAttrs;
+  requireRank(name, 'x', x, 4);
+  requireRank(name, 'dy', dy, 4);
+  requireFloat32(name, 'x', x);
+  requireFloat32(name, 'dy', dy);
+  const g = conv2dGeometry(name, x.shape, attrs.filterShape, dy.shape, attrs);
+  const taps = g.filterHeight * g.filterWidth;
+  const m = g.batch * g.outHeight * g.outWidth;
+  const filterShape = [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
+  if (m === 0 || g.inChannels === 0 || g.outChannels === 0) {
+    return callWasmKernel(backend, 'Fill', [], { shape: filterShape, value: 0, dtype: 'float32' });
+  }
+
+  const dy2d = callWasmKernel(backend, 'Reshape', { x: dy }, { shape: [m, g.outChannels] });
+  const dyT = callWasmKernel(backend, 'Transpose', { x: dy2d }, { perm: [1, 0] });
+  release(backend, dy2d);
+
+  const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(MAX_COLS_FLOATS / (m * g.inChannels))));
+  const parts: tf.TensorInfo[] = [];
+  for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
+    const t1 = Math.min(taps, t0 + tapsPerBlock);
+    const cols = backend.makeOutput([m, (t1 - t0) * g.inChannels], 'float32');
+    // Views are taken after the allocation: growing the heap detaches older views.
+    im2col(heapF32(backend, x), g, t0, t1, heapF32(backend, cols));
+    parts.push(callWasmKernel(backend, 'BatchMatMul', { a: dyT, b: cols }, { transposeA: false, transposeB: false }));
+    release(backend, cols);
+  }
+  release(backend, dyT);
+
+  const gradT = parts.length === 1 ? parts[0]! : callWasmKernel(backend, 'Concat', parts, { axis: 1 });
+  if (parts.length > 1) release(backend, ...parts);
+  const grad = callWasmKernel(backend, 'Transpose', { x: gradT }, { perm: [1, 0] });
+  release(backend, gradT);
+  const out = callWasmKernel(backend, 'Reshape', { x: grad }, { shape: filterShape });
+  release(backend, grad);
+  return out;
+}

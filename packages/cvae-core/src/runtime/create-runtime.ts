@@ -1,0 +1,160 @@
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { webcrypto } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../random/rng.js';
+import { registerWasmGradientKernels } from '../kernels/register-wasm-gradient-kernels.js';
+import { BACKEND_NAMES, isBackendRequest, tfBackendNameOf, type BackendName, type BackendRequest } from './backend-name.js';
+import { ensureGradientsRegistered } from './register-gradients.js';
+import {
+  BackendNotInstalledError,
+  importTensorflowBinding,
+  TENSORFLOW_BINDINGS,
+} from './optional-backend.js';
+
+export interface RuntimeOptions {
+  /** Which backend to use; `auto` (the default) takes the first of BACKEND_NAMES that loads. */
+  readonly backend?: BackendRequest;
+  /**
+   * Seed of the runtime's `rng`. Omitted: a random 31-bit seed is drawn from the OS and reported in
+   * `seed`, so a run can always be repeated.
+   */
+  readonly seed?: number;
+}
+
+/**
+ * The tensor runtime: tfjs with a selected backend, the gradients and the missing wasm kernels
+ * registered, and the seeded random stream every random tensor op of a run draws its seed from.
+ */
+export interface TensorRuntime {
+  /** The backend in use. */
+  readonly backend: BackendName;
+  /** Why this backend: what `auto` tried, and the backend's own details (SIMD, threads, kernels). */
+  readonly reason: string;
+  /** The seed `rng` started from. */
+  readonly seed: number;
+  /**
+   * The run's random stream. Give each tfjs random op a seed from it (`rng.opSeed()`, e.g.
+   * `tf.randomNormal(shape, 0, 1, 'float32', rng.opSeed())`, `tf.dropout(x, p, undefined, rng.opSeed())`)
+   * and each subsystem its own stream (`rng.fork()`): same seed and backend, same draws.
+   */
+  readonly rng: Rng;
+  /** Kernels cvae-core registered (or replaced) for this backend. */
+  readonly customKernels: readonly string[];
+  /** True after `dispose()`. */
+  readonly disposed: boolean;
+  /**
+   * Releases the runtime. When the last live runtime of the process is disposed, the tfjs engine
+   * is reset: every tensor and variable is freed and the backend's memory (the wasm heap) released.
+   * Idempotent.
+   */
+  dispose(): void;
+}
+
+let liveRuntimes = 0;
+let wasmPathsSet = false;
+const require = createRequire(import.meta.url);
+
+/** Creates a runtime; calling it again (also with another backend) is fine. */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<TensorRuntime> {
+  const request = options.backend ?? 'auto';
+  if (!isBackendRequest(request)) {
+    throw new Error(
+      `createRuntime: options.backend must be one of 'auto', ${BACKEND_NAMES.map((b) => `'${b}'`).join(', ')}; got ${JSON.stringify(request)}`,
+    );
+  }
+  const seed = options.seed ?? randomSeed();
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`createRuntime: options.seed must be an integer in [0, 2^32), got ${String(seed)}`);
+  }
+
+  const tried: string[] = [];
+  let chosen: { backend: BackendName; details: string; customKernels: readonly string[] } | undefined;
+  const candidates: readonly BackendName[] = request === 'auto' ? BACKEND_NAMES : [request];
+  for (const backend of candidates) {
+    try {
+      chosen = { backend, ...(await activate(backend)) };
+      break;
+    } catch (error) {
+      if (request !== 'auto') throw error;
+      tried.push(
+        error instanceof BackendNotInstalledError
+          ? `${error.packageName} not installed`
+          : `${backend} failed (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
+  if (chosen === undefined) throw new Error(`createRuntime: no backend could be loaded: ${tried.join('; ')}`);
+
+  const gradients = await ensureGradientsRegistered();
+  const prefix = request === 'auto' ? `auto: ${[...tried, ''].join('; ')}` : `requested ${request}: `;
+  const reason =
+    `${prefix}using ${chosen.details}` +
+    (gradients === '@tensorflow/tfjs-layers' ? '; gradients registered from @tensorflow/tfjs-layers' : '') +
+    (chosen.customKernels.length > 0 ? `; cvae-core kernels: ${chosen.customKernels.join(', ')}` : '');
+
+  liveRuntimes++;
+  let disposed = false;
+  return {
+    backend: chosen.backend,
+    reason,
+    seed,
+    rng: new Rng(seed),
+    customKernels: chosen.customKernels,
+    get disposed() {
+      return disposed;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      liveRuntimes--;
+      if (liveRuntimes === 0) tf.engine().reset();
+    },
+  };
+}
+
+async function activate(backend: BackendName): Promise<{ details: string; customKernels: readonly string[] }> {
+  switch (backend) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      await importTensorflowBinding(TENSORFLOW_BINDINGS[backend]);
+      await setBackendOrThrow(backend);
+      return { details: `${backend} (${TENSORFLOW_BINDINGS[backend].packageName}, libtensorflow)`, customKernels: [] };
+    }
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (!wasmPathsSet) {
+        // The .wasm binaries ship next to the Node entry point (dist/); point at them explicitly so that
+        // loading does not depend on how this module was bundled or transformed.
+        wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+        wasmPathsSet = true;
+      }
+      const customKernels = registerWasmGradientKernels();
+      await setBackendOrThrow(backend);
+      const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+      const threads = wasm.getThreadsCount();
+      return {
+        details: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`,
+        customKernels,
+      };
+    }
+    case 'cpu': {
+      await import('@tensorflow/tfjs-backend-cpu');
+      await setBackendOrThrow(backend);
+      return { details: 'cpu (plain JavaScript reference)', customKernels: [] };
+    }
+  }
+}
+
+async function setBackendOrThrow(backend: BackendName): Promise<void> {
+  const name = tfBackendNameOf(backend);
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(`backend '${backend}': tf.setBackend('${name}') failed to initialise the backend`);
+  }
+  await tf.ready();
+}
+
+function randomSeed(): number {
+  return webcrypto.getRandomValues(new Uint32Array(1))[0]! & 0x7fffffff;
+}
