@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dGeometry, type Conv2DBackpropAttrs } from './conv2d-geometry.js';
-import { im2col } from './im2col.js';
+import { im2colTransposed } from './im2col.js';
 import { callWasmKernel, heapF32, release, requireFloat32, requireRank, type BackendWasm } from './wasm-kernel-call.js';
 
 /** Largest im2col block built at once (floats): 16 Mi floats = 64 MiB of wasm heap. */
@@ -14,9 +14,10 @@ interface BackpropFilterAttrs extends Conv2DBackpropAttrs {
  * Conv2DBackpropFilter for the wasm backend (tfjs 4.22 has none): the filter gradient
  * dW[kh, kw, ci, co] = sum over (n, oh, ow) of x[n, oh*sh + kh - pt, ow*sw + kw - pl, ci] * dy[n, oh, ow, co].
  *
- * It is one matrix product on XNNPACK, dyᵀ [Co, M] x im2col(x) [M, fh*fw*Ci] (M = N*OH*OW), with the
- * transposes done explicitly (the wasm BatchMatMul is slow with transpose flags). The im2col matrix is
- * written in JavaScript straight into wasm memory, in blocks of taps when it would exceed 64 MiB.
+ * It is one matrix product on XNNPACK, im2col(x)ᵀ [fh*fw*Ci, M] x dy [M, Co] (M = N*OH*OW), whose result
+ * is dW in tfjs layout. The transposed im2col matrix is written in JavaScript straight into wasm memory
+ * (in blocks of taps when it would exceed 64 MiB), so neither dy nor the result needs a transpose (the
+ * wasm BatchMatMul is slow with transpose flags and the wasm Transpose kernel is slow on large arrays).
  */
 export function conv2dBackpropFilterWasm(args: {
   inputs: tf.NamedTensorInfoMap;
@@ -42,25 +43,19 @@ export function conv2dBackpropFilterWasm(args: {
   }
 
   const dy2d = callWasmKernel(backend, 'Reshape', { x: dy }, { shape: [m, g.outChannels] });
-  const dyT = callWasmKernel(backend, 'Transpose', { x: dy2d }, { perm: [1, 0] });
-  release(backend, dy2d);
-
   const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(MAX_COLS_FLOATS / (m * g.inChannels))));
   const parts: tf.TensorInfo[] = [];
   for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
     const t1 = Math.min(taps, t0 + tapsPerBlock);
-    const cols = backend.makeOutput([m, (t1 - t0) * g.inChannels], 'float32');
+    const colsT = backend.makeOutput([(t1 - t0) * g.inChannels, m], 'float32');
     // Views are taken after the allocation: growing the heap detaches older views.
-    im2col(heapF32(backend, x), g, t0, t1, heapF32(backend, cols));
-    parts.push(callWasmKernel(backend, 'BatchMatMul', { a: dyT, b: cols }, { transposeA: false, transposeB: false }));
-    release(backend, cols);
+    im2colTransposed(heapF32(backend, x), g, t0, t1, heapF32(backend, colsT));
+    parts.push(callWasmKernel(backend, 'BatchMatMul', { a: colsT, b: dy2d }, { transposeA: false, transposeB: false }));
+    release(backend, colsT);
   }
-  release(backend, dyT);
-
-  const gradT = parts.length === 1 ? parts[0]! : callWasmKernel(backend, 'Concat', parts, { axis: 1 });
+  release(backend, dy2d);
+  const grad = parts.length === 1 ? parts[0]! : callWasmKernel(backend, 'Concat', parts, { axis: 0 });
   if (parts.length > 1) release(backend, ...parts);
-  const grad = callWasmKernel(backend, 'Transpose', { x: gradT }, { perm: [1, 0] });
-  release(backend, gradT);
   const out = callWasmKernel(backend, 'Reshape', { x: grad }, { shape: filterShape });
   release(backend, grad);
   return out;

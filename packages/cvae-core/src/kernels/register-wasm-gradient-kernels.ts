@@ -42,6 +42,9 @@ export function unregisterWasmGradientKernels(): void {
     if (original !== undefined) {
       tf.registerKernel(original);
       replaced.delete(kernelName);
+      // A built-in replaced before the backend was initialised never ran its setup (its wasm bindings).
+      const wasmBackend = tf.engine().registry['wasm'];
+      if (wasmBackend !== undefined) original.setupFunc?.(wasmBackend);
     }
   }
 }
