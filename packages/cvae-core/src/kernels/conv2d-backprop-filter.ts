@@ -19,11 +19,10 @@ interface BackpropFilterAttrs extends Conv2DBackpropAttrs {
  * (in blocks of taps when it would exceed 64 MiB), so neither dy nor the result needs a transpose (the
  * wasm BatchMatMul is slow with transpose flags and the wasm Transpose kernel is slow on large arrays).
  */
-export function conv2dBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: {};
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2dBackpropFilterWasm(
+  args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: tf.NamedAttrMap },
+  maxColsFloats = MAX_COLS_FLOATS,
+): tf.TensorInfo {
   const name = 'Conv2DBackpropFilter';
   const backend = args.backend as BackendWasm;
   const x = args.inputs['x'];
@@ -43,7 +42,7 @@ export function conv2dBackpropFilterWasm(args: {
   }
 
   const dy2d = callWasmKernel(backend, 'Reshape', { x: dy }, { shape: [m, g.outChannels] });
-  const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(MAX_COLS_FLOATS / (m * g.inChannels))));
+  const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(maxColsFloats / (m * g.inChannels))));
   const parts: tf.TensorInfo[] = [];
   for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
     const t1 = Math.min(taps, t0 + tapsPerBlock);

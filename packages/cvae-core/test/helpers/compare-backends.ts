@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+
+/** Runs `fn` on a tfjs backend (already initialised) and returns its outputs as plain arrays. */
+export function runOn(backend: 'wasm' | 'cpu', fn: () => tf.Tensor | tf.Tensor[]): { shape: number[]; values: Float32Array }[] {
+  const previous = tf.getBackend();
+  tf.setBackend(backend);
+  try {
+    const out = tf.tidy(fn);
+    const list = Array.isArray(out) ? out : [out];
+    const result = list.map((t) => ({ shape: t.shape.slice(), values: Float32Array.from(t.dataSync()) }));
+    tf.dispose(list);
+    return result;
+  } finally {
+    tf.setBackend(previous);
+  }
+}
+
+/** max |a - b| / max |b|: the error relative to the reference's scale. */
+export function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < reference.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - reference[i]!));
+    scale = Math.max(scale, Math.abs(reference[i]!));
+  }
+  return diff / (scale || 1);
+}
+
+/** Runs `fn` on wasm and on the cpu reference and expects the same shapes and values to `tol` relative. */
+export function expectWasmMatchesCpu(fn: () => tf.Tensor | tf.Tensor[], tol = 1e-4, label = ''): void {
+  const wasm = runOn('wasm', fn);
+  const cpu = runOn('cpu', fn);
+  expect(wasm.length, label).toBe(cpu.length);
+  cpu.forEach((ref, i) => {
+    expect(wasm[i]!.shape, `${label} output ${i} shape`).toEqual(ref.shape);
+    const err = relativeError(wasm[i]!.values, ref.values);
+    expect(err, `${label} output ${i}: relative error ${err}`).toBeLessThanOrEqual(tol);
+    // A comparison of two all-zero results would prove nothing.
+    expect(ref.values.some((v) => v !== 0), `${label} output ${i} is all zeros`).toBe(true);
+  });
+}
+
+/** A deterministic array in [-1, 1) from a seed (LCG; no tfjs involved). */
+export function pseudoRandom(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2147483648 - 1;
+  }
+  return out;
+}
+
+export function randomTensor(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(pseudoRandom(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
