@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '../src/index.js';
+import { createRuntime, registerWasmGradientKernels, unregisterWasmGradientKernels, type TensorRuntime } from '../src/index.js';
 import { conv2dBackpropFilterWasm } from '../src/kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm, type BackpropInputStrategy } from '../src/kernels/conv2d-backprop-input.js';
 import { Rng } from '../src/random/rng.js';
@@ -134,6 +134,27 @@ describe('Conv2DBackpropFilter', () => {
       } as unknown as tf.NamedAttrMap),
     ).toThrow(/Conv2DBackpropInput .*expected \[1, 5, 5, 3\]/);
     tf.dispose([x, dy, badDy]);
+  });
+});
+
+describe('registration', () => {
+  it('unregistering restores the built-in Conv2DBackpropInput (working) and drops the added kernels', () => {
+    const mine = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc;
+    unregisterWasmGradientKernels();
+    try {
+      expect(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc).not.toBe(mine);
+      expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
+      expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();
+      const c = FIXED[2]!;
+      const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap;
+      expectWasmMatchesCpu(() => {
+        const { w, dy } = tensors(c);
+        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor;
+      }, 1e-4, 'built-in');
+    } finally {
+      expect(registerWasmGradientKernels()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum']);
+    }
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc).toBe(mine);
   });
 });
 
