@@ -28,6 +28,7 @@ export {
   type RuntimeOptions,
   type TensorRuntime,
 } from './runtime/create-runtime.js';
+export { registerRuntime } from './runtime/register-runtime.js';
 export { BACKEND_NAMES, type BackendName, type BackendRequest } from './runtime/backend-name.js';
 export { BackendNotInstalledError } from './runtime/optional-backend.js';
 export { ensureGradientsRegistered } from './runtime/register-gradients.js';
