@@ -1,0 +1,242 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ChunkDataset } from '../contracts/chunk-dataset.js';
+import { Rng } from '../random/rng.js';
+import { collate, disposeCollated } from './collate.js';
+import { Normalizer, type NormalizerOptions } from './normalizer.js';
+import type { TrainablePolicy } from './trainable-policy.js';
+import { TfAdamW, type ParamGroup, type TrainerOptimizer } from './trainer-optimizer.js';
+import {
+  readTrainingCheckpoint,
+  stepIdentifier,
+  writeTrainingCheckpoint,
+} from './training-checkpoint.js';
+
+/** One line of progress, after every optimiser step. */
+export interface TrainingProgress {
+  /** Steps completed (1 after the first update). */
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  readonly l1: number;
+  readonly kl: number;
+  /** Learning rate of the main group. */
+  readonly lr: number;
+  readonly backboneLr: number;
+  /** Global gradient L2 norm before clipping (LeRobot's `grad_norm`). */
+  readonly gradNorm: number;
+  /** Optimiser steps per second since this `train()` call started. */
+  readonly stepsPerSecond: number;
+  /** Directory of the checkpoint written at this step, if any. */
+  readonly checkpoint?: string;
+}
+
+export interface TrainerOptions {
+  /** Total optimiser steps of the run. */
+  readonly steps: number;
+  /** Default 8 (ACT, LeRobot). */
+  readonly batchSize?: number;
+  /** Default 1e-5. */
+  readonly lr?: number;
+  /** Default 1e-5; applies to parameters whose name starts with `backbonePrefix`. */
+  readonly backboneLr?: number;
+  /** Default `backbone.`. */
+  readonly backbonePrefix?: string;
+  /** Default 1e-4. */
+  readonly weightDecay?: number;
+  readonly betas?: readonly [number, number];
+  readonly eps?: number;
+  /** Max global gradient norm (LeRobot 10); 0 or null disables clipping (original ACT). */
+  readonly gradClipNorm?: number | null;
+  /** Seed of the data-sampling and model (dropout, reparameterisation) random streams. */
+  readonly seed?: number;
+  /** Write a checkpoint every N steps (and after the last step) under `outputDir`. */
+  readonly checkpointEvery?: number;
+  readonly outputDir?: string;
+  /** Normalisation options when the normaliser is built from the dataset statistics. */
+  readonly normalization?: NormalizerOptions;
+  readonly onProgress?: (p: TrainingProgress) => void;
+  /** Replace the default AdamW (e.g. with cvae-core's optim blocks). */
+  readonly createOptimizer?: (groups: ParamGroup[], options: TrainerOptions) => TrainerOptimizer;
+  /** Write `pretrained_model/` yourself (the policy's LeRobot-layout writer). */
+  readonly writePretrained?: (policy: TrainablePolicy, dir: string, normalizer: Normalizer) => Promise<void>;
+}
+
+export interface TrainingResult {
+  readonly step: number;
+  /** Loss of every step run by this call, in order. */
+  readonly losses: number[];
+  readonly checkpoints: string[];
+}
+
+/**
+ * ACT's training loop over a `ChunkDataset`: sample a batch, collate and normalise it, compute
+ * the loss under `tf.variableGrads`, clip the global gradient norm, step AdamW with a separate
+ * backbone group, report progress, and checkpoint every N steps (weights, optimiser state, RNG
+ * state, step) so that `resume` continues exactly where the run stopped.
+ */
+export class Trainer {
+  private readonly options: TrainerOptions;
+  private readonly dataRng: Rng;
+  private readonly modelRng: Rng;
+  private readonly optimizer: TrainerOptimizer;
+  private readonly params: [string, tf.Variable][];
+  private normalizer: Normalizer | null = null;
+  private stepCount = 0;
+
+  constructor(
+    readonly policy: TrainablePolicy,
+    readonly dataset: ChunkDataset,
+    options: TrainerOptions,
+  ) {
+    if (!(Number.isInteger(options.steps) && options.steps >= 1)) {
+      throw new Error(`Trainer: option 'steps' must be a positive integer, got ${options.steps}`);
+    }
+    const batchSize = options.batchSize ?? 8;
+    if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+      throw new Error(`Trainer: option 'batchSize' must be a positive integer, got ${batchSize}`);
+    }
+    if (options.checkpointEvery !== undefined && !options.outputDir) {
+      throw new Error(`Trainer: option 'checkpointEvery' needs 'outputDir'`);
+    }
+    this.options = options;
+    const root = new Rng(options.seed ?? 1000);
+    this.dataRng = root.fork();
+    this.modelRng = root.fork();
+    this.params = policy.trainableParameters();
+    if (this.params.length === 0) throw new Error('Trainer: the policy has no trainable parameters');
+    const prefix = options.backbonePrefix ?? 'backbone.';
+    const groups: ParamGroup[] = [
+      { name: 'main', lr: options.lr ?? 1e-5, params: this.params.filter(([n]) => !n.startsWith(prefix)) },
+      { name: 'backbone', lr: options.backboneLr ?? 1e-5, params: this.params.filter(([n]) => n.startsWith(prefix)) },
+    ];
+    this.optimizer =
+      options.createOptimizer?.(groups, options) ??
+      new TfAdamW(groups, {
+        ...(options.betas ? { betas: options.betas } : {}),
+        ...(options.eps !== undefined ? { eps: options.eps } : {}),
+        weightDecay: options.weightDecay ?? 1e-4,
+      });
+  }
+
+  /** Optimiser steps completed so far. */
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** The normaliser in use (built from the dataset statistics on first use, or restored by `resume`). */
+  async getNormalizer(): Promise<Normalizer> {
+    this.normalizer ??= Normalizer.fromStats(await this.dataset.stats(), this.options.normalization);
+    return this.normalizer;
+  }
+
+  /** Run until `untilStep` (default: the configured total) steps are done. */
+  async train(untilStep = this.options.steps): Promise<TrainingResult> {
+    const normalizer = await this.getNormalizer();
+    const batchSize = this.options.batchSize ?? 8;
+    const clip = this.options.gradClipNorm === undefined ? 10 : this.options.gradClipNorm;
+    const every = this.options.checkpointEvery;
+    const losses: number[] = [];
+    const checkpoints: string[] = [];
+    const start = performance.now();
+    const startStep = this.stepCount;
+    this.policy.train();
+    while (this.stepCount < Math.min(untilStep, this.options.steps)) {
+      const samples = await this.dataset.sampleBatch(batchSize, this.dataRng);
+      const c = collate(samples, this.dataset.spec, normalizer);
+      let l1: tf.Scalar | undefined;
+      let kl: tf.Scalar | undefined;
+      let value: tf.Scalar;
+      let grads: tf.NamedTensorMap;
+      try {
+        ({ value, grads } = tf.variableGrads(() => {
+          const r = this.policy.computeLoss(c.batch, c.action, c.isPad, this.modelRng);
+          l1 = tf.keep(r.l1);
+          kl = tf.keep(r.kl);
+          return r.loss;
+        }, this.params.map(([, v]) => v)));
+      } finally {
+        disposeCollated(c);
+      }
+      const byName = new Map<string, tf.Tensor>(this.params.map(([n, v]) => [n, grads[v.name]!]));
+      const gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...byName.values()].map((g) => tf.sum(tf.square(g))))));
+      const [lossV, l1V, klV, normV] = await Promise.all([value.data(), l1!.data(), kl!.data(), gradNorm.data()]);
+      tf.dispose([value, l1!, kl!, gradNorm]);
+      if (!Number.isFinite(lossV[0]!)) {
+        tf.dispose(Object.values(grads));
+        throw new Error(`Trainer: loss is ${lossV[0]} at step ${this.stepCount + 1}`);
+      }
+      const coef = clip ? Math.min(1, clip / (normV[0]! + 1e-6)) : 1;
+      const clipped = coef < 1 ? new Map([...byName].map(([n, g]) => [n, tf.mul(g, coef)] as const)) : byName;
+      this.optimizer.applyGradients(clipped);
+      tf.dispose(Object.values(grads));
+      if (clipped !== byName) tf.dispose([...clipped.values()]);
+      this.stepCount++;
+      losses.push(lossV[0]!);
+      let checkpoint: string | undefined;
+      if (every && (this.stepCount % every === 0 || this.stepCount === this.options.steps)) {
+        checkpoint = await this.saveCheckpoint();
+        checkpoints.push(checkpoint);
+      }
+      const seconds = (performance.now() - start) / 1000;
+      this.options.onProgress?.({
+        step: this.stepCount,
+        totalSteps: this.options.steps,
+        loss: lossV[0]!,
+        l1: l1V[0]!,
+        kl: klV[0]!,
+        lr: this.optimizer.groups[0]!.lr,
+        backboneLr: this.optimizer.groups[1]?.lr ?? this.optimizer.groups[0]!.lr,
+        gradNorm: normV[0]!,
+        stepsPerSecond: (this.stepCount - startStep) / Math.max(seconds, 1e-9),
+        ...(checkpoint ? { checkpoint } : {}),
+      });
+    }
+    return { step: this.stepCount, losses, checkpoints };
+  }
+
+  /** Write a checkpoint of the current state now; returns its directory. */
+  async saveCheckpoint(): Promise<string> {
+    const { outputDir } = this.options;
+    if (!outputDir) throw new Error(`Trainer.saveCheckpoint: option 'outputDir' is not set`);
+    const normalizer = await this.getNormalizer();
+    const model = new Map<string, tf.Tensor>([...this.policy.stateDict()].map(([n, v]) => [`model.${n}`, v]));
+    const writer = this.options.writePretrained;
+    return writeTrainingCheckpoint(
+      outputDir,
+      stepIdentifier(this.stepCount, this.options.steps),
+      {
+        step: this.stepCount,
+        model,
+        config: this.policy.config ?? {},
+        normalizer: normalizer.toJSON(),
+        optimizer: this.optimizer.stateTensors(),
+        optimizerParamGroups: this.optimizer.paramGroupsJson(),
+        rng: { data: this.dataRng.getState(), model: this.modelRng.getState() },
+      },
+      writer ? (dir) => writer(this.policy, dir, normalizer) : undefined,
+    );
+  }
+
+  /** Restore weights, optimiser state, RNG streams, normaliser and step from a checkpoint directory. */
+  async resume(checkpointDir: string): Promise<void> {
+    const ckpt = await readTrainingCheckpoint(checkpointDir);
+    try {
+      const own = new Map([...ckpt.model].map(([n, t]) => [n.startsWith('model.') ? n.slice(6) : n, t]));
+      this.policy.loadStateDict(own, { source: `${checkpointDir}/pretrained_model/model.safetensors` });
+      this.optimizer.loadState(ckpt.optimizer, `${checkpointDir}/training_state/optimizer_state.safetensors`);
+      for (const key of ['data', 'model'] as const) {
+        if (!ckpt.rng[key]) throw new Error(`${checkpointDir}/training_state/rng_state.json: field '${key}' is missing`);
+      }
+      this.dataRng.setState(ckpt.rng.data!);
+      this.modelRng.setState(ckpt.rng.model!);
+      this.normalizer = Normalizer.fromJSON(ckpt.normalizer, `${checkpointDir}/pretrained_model/normalizer.json`);
+      this.stepCount = ckpt.step;
+    } finally {
+      tf.dispose([...ckpt.model.values(), ...ckpt.optimizer.values()]);
+    }
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { RngState } from '../random/rng.js';
+import type { NormalizerJson } from './normalizer.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors-f32.js';
+
+/** Everything one training checkpoint holds, in LeRobot's directory layout:
+ *
+ * ```
+ * checkpoints/<step, zero-padded>/pretrained_model/{model.safetensors, config.json, normalizer.json}
+ * checkpoints/<step>/training_state/{optimizer_state.safetensors, optimizer_param_groups.json,
+ *                                    rng_state.json, training_step.json}
+ * checkpoints/last -> <step>          (a relative symlink, replaced atomically)
+ * ```
+ */
+export interface TrainingCheckpoint {
+  readonly step: number;
+  /** Model weights by LeRobot name (`model.`-prefixed). */
+  readonly model: ReadonlyMap<string, tf.Tensor>;
+  readonly config: unknown;
+  readonly normalizer: NormalizerJson;
+  readonly optimizer: ReadonlyMap<string, tf.Tensor>;
+  readonly optimizerParamGroups: unknown;
+  readonly rng: Readonly<Record<string, RngState>>;
+}
+
+/** LeRobot's `get_step_identifier`: at least 6 digits, as many as the total step count needs. */
+export function stepIdentifier(step: number, totalSteps: number): string {
+  return String(step).padStart(Math.max(6, String(totalSteps).length), '0');
+}
+
+/** Write a file and fsync it. */
+async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Write a checkpoint under `<outputDir>/checkpoints/<id>` atomically: everything goes to a hidden
+ * temporary directory first, which is renamed into place; then `last` is pointed at it by renaming
+ * a fresh symlink over the old one. A crash leaves either the old or the new checkpoint, never half.
+ * `writePretrained` lets a policy write its own `pretrained_model/` (e.g. a LeRobot-layout writer).
+ */
+export async function writeTrainingCheckpoint(
+  outputDir: string,
+  id: string,
+  ckpt: TrainingCheckpoint,
+  writePretrained?: (dir: string) => Promise<void>,
+): Promise<string> {
+  const root = join(outputDir, 'checkpoints');
+  await mkdir(root, { recursive: true });
+  const tmp = join(root, `.tmp-${id}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const pretrained = join(tmp, 'pretrained_model');
+  const state = join(tmp, 'training_state');
+  try {
+    await mkdir(pretrained, { recursive: true });
+    await mkdir(state, { recursive: true });
+    if (writePretrained) {
+      await writePretrained(pretrained);
+    } else {
+      await writeSynced(join(pretrained, 'model.safetensors'), encodeSafetensors(ckpt.model, { format: 'pt' }));
+      await writeSynced(join(pretrained, 'config.json'), JSON.stringify(ckpt.config ?? {}, null, 2));
+    }
+    await writeSynced(join(pretrained, 'normalizer.json'), JSON.stringify(ckpt.normalizer, null, 2));
+    await writeSynced(join(state, 'optimizer_state.safetensors'), encodeSafetensors(ckpt.optimizer));
+    await writeSynced(join(state, 'optimizer_param_groups.json'), JSON.stringify(ckpt.optimizerParamGroups, null, 2));
+    await writeSynced(join(state, 'rng_state.json'), JSON.stringify(ckpt.rng));
+    await writeSynced(join(state, 'training_step.json'), JSON.stringify({ step: ckpt.step }));
+    for (const d of [pretrained, state, tmp]) await syncDir(d);
+    const final = join(root, id);
+    if (await exists(final)) {
+      const old = `${tmp}-old`;
+      await rename(final, old);
+      await rename(tmp, final);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmp, final);
+    }
+    const link = join(root, `.last-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await symlink(id, link);
+    await rename(link, join(root, 'last'));
+    await syncDir(root);
+    return final;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Read a checkpoint directory (`checkpoints/<step>` or `checkpoints/last`). */
+export async function readTrainingCheckpoint(dir: string): Promise<TrainingCheckpoint> {
+  const d = resolve(dir);
+  const pretrained = join(d, 'pretrained_model');
+  const state = join(d, 'training_state');
+  const json = async (path: string): Promise<unknown> => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      throw new Error(`checkpoint ${d}: cannot read ${path}: ${(e as Error).message}`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`checkpoint: ${path} is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+  const stepJson = (await json(join(state, 'training_step.json'))) as { step?: unknown };
+  if (!Number.isInteger(stepJson?.step) || (stepJson.step as number) < 0) {
+    throw new Error(`checkpoint: ${join(state, 'training_step.json')} field 'step' must be a non-negative integer`);
+  }
+  const rng = (await json(join(state, 'rng_state.json'))) as Record<string, RngState>;
+  const modelPath = join(pretrained, 'model.safetensors');
+  const optPath = join(state, 'optimizer_state.safetensors');
+  return {
+    step: stepJson.step as number,
+    model: decodeSafetensors(new Uint8Array(await readFile(modelPath)), modelPath),
+    config: await json(join(pretrained, 'config.json')),
+    normalizer: (await json(join(pretrained, 'normalizer.json'))) as NormalizerJson,
+    optimizer: decodeSafetensors(new Uint8Array(await readFile(optPath)), optPath),
+    optimizerParamGroups: await json(join(state, 'optimizer_param_groups.json')),
+    rng,
+  };
+}
+
+/** The step directory `checkpoints/last` points at, or null when there is none. */
+export async function lastCheckpoint(outputDir: string): Promise<string | null> {
+  const link = join(outputDir, 'checkpoints', 'last');
+  try {
+    return join(dirname(link), basename(await readlink(link)));
+  } catch {
+    return null;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
