@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Kernel benchmark of the wasm backend: GFLOP/s of Conv2D forward, Conv2DBackpropInput and
-// Conv2DBackpropFilter at ResNet18's layer shapes, and of a 512x512x512 MatMul.
+// Conv2DBackpropFilter at ResNet18's layer shapes, of a 512x512x512 MatMul, and the time of a whole
+// ResNet18 backbone forward and forward + conv-weight gradients.
 //
 //   npm run bench:kernels [-- --batch 8 --height 96 --width 128 --min-ms 400 --builtin --no-build]
 //
@@ -113,6 +114,44 @@ const matmulMs = time(() => tf.matMul(a, b));
 const matmulGflops = (2 * 512 ** 3) / (matmulMs * 1e6);
 tf.dispose([a, b]);
 
+// A whole ResNet18 backbone step (frozen BN as scale+shift, as ACT uses it): forward, then the gradients
+// of every conv weight (the input image gets none), i.e. what training the backbone costs per batch.
+const resnet = tf.tidy(() => {
+  const weights = layers.map((l) => tf.variable(tf.randomNormal(l.f, 0, Math.sqrt(2 / (l.f[0] * l.f[1] * l.f[2])), 'float32', rng.opSeed())));
+  const byName = new Map(layers.map((l, i) => [l.name, { ...l, w: weights[i] }]));
+  return { weights, byName };
+});
+const image = tf.randomNormal([N, H, W, 3], 0, 1, 'float32', rng.opSeed());
+const conv = (x, name) => {
+  const l = resnet.byName.get(name);
+  return tf.conv2d(x, l.w, l.s, [[0, 0], [l.p, l.p], [l.p, l.p], [0, 0]]);
+};
+const bn = (x) => tf.add(tf.mul(x, 0.5), 0.01);
+function backbone() {
+  let x = tf.relu(bn(conv(image, 'conv1 7x7/2 3->64')));
+  x = tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], -1e9), 3, 2, 'valid');
+  let c = 64;
+  for (const [i, co] of [[1, 64], [2, 128], [3, 256], [4, 512]]) {
+    for (let block = 0; block < 2; block++) {
+      const down = block === 0 && co !== c;
+      const first = down ? `layer${i} 3x3/2 ${c}->${co}` : `layer${i} 3x3/1 ${co}->${co}`;
+      const identity = down ? bn(conv(x, `layer${i} 1x1/2 ${c}->${co} (downsample)`)) : x;
+      const y = bn(conv(tf.relu(bn(conv(x, first))), `layer${i} 3x3/1 ${co}->${co}`));
+      x = tf.relu(tf.add(y, identity));
+    }
+    c = co;
+  }
+  return tf.mean(tf.square(x));
+}
+// (blocks of one stage share weights here: the cost per conv is the same as with separate weights)
+const resnetForwardMs = time(() => backbone());
+const resnetStepMs = time(() => {
+  const { value, grads } = tf.variableGrads(backbone, resnet.weights);
+  tf.dispose(Object.values(grads));
+  return value;
+});
+tf.dispose([image, ...resnet.weights]);
+
 const f1 = (v) => (v === undefined ? '-' : v.toFixed(1));
 const header = ['layer', 'dy shape', 'MFLOP', 'fwd ms', 'fwd GF/s', 'dX ms', 'dX GF/s', 'dW ms', 'dW GF/s', ...(opts.builtin ? ['built-in dX GF/s'] : [])];
 const table = rows.map((r) => [
@@ -126,9 +165,11 @@ for (const t of table) console.log(line(t));
 const total = (k) => rows.reduce((s, r) => s + r.mflop, 0) / 1e3 / (rows.reduce((s, r) => s + r[`${k}_ms`], 0) / 1e3);
 const summary = { forward: total('forward'), backprop_input: total('backprop_input'), backprop_filter: total('backprop_filter') };
 console.log(`all layers (sum FLOP / sum time): forward ${summary.forward.toFixed(1)} GFLOP/s, backprop input ${summary.backprop_input.toFixed(1)}, backprop filter ${summary.backprop_filter.toFixed(1)}; MatMul 512x512x512 ${matmulMs.toFixed(1)} ms = ${matmulGflops.toFixed(1)} GFLOP/s`);
+console.log(`ResNet18 backbone, batch ${N} ${H}x${W}: forward ${resnetForwardMs.toFixed(0)} ms, forward + conv-weight gradients ${resnetStepMs.toFixed(0)} ms`);
 console.log(JSON.stringify({
   bench: 'kernels', backend: runtime.backend, reason: runtime.reason, input: [N, H, W, 3], node: process.version,
-  gflops_all_layers: summary, matmul_512: { ms: matmulMs, gflops: matmulGflops }, layers: rows,
+  gflops_all_layers: summary, matmul_512: { ms: matmulMs, gflops: matmulGflops },
+  resnet18_backbone: { forward_ms: resnetForwardMs, forward_backward_ms: resnetStepMs }, layers: rows,
 }));
 runtime.dispose();
 
