@@ -75,6 +75,23 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
   });
 });
 
+describe('conv2dTranspose (forward Conv2DBackpropInput) on wasm matches cpu', () => {
+  it.each([
+    [[2, 4, 5, 6], [3, 3, 4, 6], [2, 8, 10, 4], 2, 'same'],
+    [[1, 3, 3, 8], [4, 4, 2, 8], [1, 8, 8, 2], 2, 'valid'],
+    [[1, 5, 5, 3], [3, 3, 2, 3], [1, 5, 5, 2], 1, 'same'],
+  ] as const)('dy %j filter %j -> %j stride %d %s', (dyShape, fShape, outShape, s, pad) => {
+    expectWasmMatchesCpu(() => {
+      const dy = randomTensor([...dyShape], 21) as tf.Tensor4D;
+      const w = randomTensor([...fShape], 22) as tf.Tensor4D;
+      const y = tf.conv2dTranspose(dy, w, [...outShape], s, pad);
+      // and its gradients (Conv2D and Conv2DBackpropFilter)
+      const [gdy, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [...outShape], s, pad))))([dy, w]);
+      return [y, gdy!, gw!];
+    }, 1e-4);
+  });
+});
+
 function kernelOnWasm(fn: (backend: {}) => tf.TensorInfo): tf.Tensor {
   return tf.engine().makeTensorFromTensorInfo(fn(tf.backend()));
 }
