@@ -37,3 +37,37 @@ export {
   unregisterWasmGradientKernels,
   WASM_GRADIENT_KERNELS,
 } from './kernels/register-wasm-gradient-kernels.js';
+export {
+  Normalizer,
+  type NormalizationMode,
+  type NormalizerJson,
+  type NormalizerOptions,
+} from './training/normalizer.js';
+export { collate, collateObservations, disposeCollated, type CollatedBatch } from './training/collate.js';
+export {
+  SyntheticChunkDataset,
+  featureStats,
+  type ChunkPadding,
+  type ChunkSampling,
+  type SyntheticChunkDatasetOptions,
+} from './training/synthetic-chunk-dataset.js';
+export type { TrainablePolicy } from './training/trainable-policy.js';
+export { TfAdamW, type AdamWOptions, type ParamGroup, type TrainerOptimizer } from './training/trainer-optimizer.js';
+export {
+  lastCheckpoint,
+  readTrainingCheckpoint,
+  stepIdentifier,
+  writeTrainingCheckpoint,
+  type TrainingCheckpoint,
+} from './training/training-checkpoint.js';
+export { Trainer, type TrainerOptions, type TrainingProgress, type TrainingResult } from './training/trainer.js';
+export {
+  ChunkExecutor,
+  type ActionChunk,
+  type ChunkExecutionMode,
+  type ChunkExecutorStats,
+  type ChunkSource,
+} from './inference/chunk-executor.js';
+export { TemporalEnsembler } from './inference/temporal-ensembler.js';
+export { prefixWeights, type PrefixSchedule } from './inference/rtc-prefix-weights.js';
+export { policyChunkSource, type ChunkPredictor } from './inference/policy-chunk-source.js';
