@@ -71,3 +71,20 @@ export {
 export { TemporalEnsembler } from './inference/temporal-ensembler.js';
 export { prefixWeights, type PrefixSchedule } from './inference/rtc-prefix-weights.js';
 export { policyChunkSource, type ChunkPredictor } from './inference/policy-chunk-source.js';
+export {
+  calculateGain,
+  computeFans,
+  defaultBias,
+  kaimingNormal,
+  kaimingUniform,
+  normal,
+  uniform,
+  xavierUniform,
+  xavierUniformInPlace,
+} from './nn/init.js';
+export { activation, gelu, geluTanh, glu, relu, type ActivationName } from './nn/activations.js';
+export { Linear } from './nn/linear.js';
+export { LayerNorm } from './nn/layer-norm.js';
+export { Dropout, type ForwardOptions } from './nn/dropout.js';
+export { Embedding } from './nn/embedding.js';
+export { MultiheadAttention, type AttentionOptions } from './nn/multihead-attention.js';

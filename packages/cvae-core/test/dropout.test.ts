@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Dropout } from '../src/nn/dropout.js';
+import { Rng } from '../src/random/rng.js';
+import { useCpuBackend } from './helpers/backend.js';
+
+useCpuBackend();
+
+describe('Dropout', () => {
+  const x = tf.ones([50, 40]);
+
+  it('zeroes about p of the elements and scales the rest by 1/(1-p) in training', () => {
+    const d = new Dropout(0.25);
+    const y = d.forward(x, new Rng(1)).dataSync();
+    const zeros = y.filter((v) => v === 0).length;
+    expect(zeros / y.length).toBeGreaterThan(0.2);
+    expect(zeros / y.length).toBeLessThan(0.3);
+    expect(y.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
+  });
+
+  it('is seeded: same Rng state or seed gives the same mask', () => {
+    const d = new Dropout(0.5);
+    expect(d.forward(x, new Rng(7)).dataSync()).toEqual(d.forward(x, new Rng(7)).dataSync());
+    expect(d.forward(x, 123).dataSync()).toEqual(d.forward(x, 123).dataSync());
+    expect(d.forward(x, new Rng(7)).dataSync()).not.toEqual(d.forward(x, new Rng(8)).dataSync());
+    const own = new Dropout(0.5, new Rng(9));
+    expect(own.forward(x).dataSync()).not.toEqual(own.forward(x).dataSync());
+  });
+
+  it('is the identity in eval mode and for p = 0', () => {
+    expect(new Dropout(0.5).eval().forward(x)).toBe(x);
+    expect(new Dropout(0).forward(x)).toBe(x);
+  });
+
+  it('needs a seed in training', () => {
+    expect(() => new Dropout(0.1).forward(x)).toThrow(/seed is needed/);
+    expect(() => new Dropout(1)).toThrow(/\[0, 1\)/);
+  });
+});

@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { MultiheadAttention } from '../src/nn/multihead-attention.js';
+import { Rng } from '../src/random/rng.js';
+import { expectClose, seq, useCpuBackend } from './helpers/backend.js';
+
+useCpuBackend();
+
+type M = number[][];
+const lin = (x: M, w: M, b: number[]): M => x.map((r) => w.map((wr, o) => wr.reduce((s, wv, i) => s + wv * r[i]!, b[o]!)));
+
+/** PyTorch MHA forward for one batch element, written out per head in plain JS. */
+function manualMha(q: M, k: M, v: M, W: M, bias: number[], Wo: M, bo: number[], H: number, ignore: boolean[] = []) {
+  const D = q[0]!.length;
+  const hd = D / H;
+  const Q = lin(q, W.slice(0, D), bias.slice(0, D));
+  const K = lin(k, W.slice(D, 2 * D), bias.slice(D, 2 * D));
+  const V = lin(v, W.slice(2 * D), bias.slice(2 * D));
+  const out: M = q.map(() => new Array<number>(D).fill(0));
+  const avg: M = q.map(() => new Array<number>(k.length).fill(0));
+  for (let h = 0; h < H; h++) {
+    for (let t = 0; t < q.length; t++) {
+      const s = K.map((kr, j) => {
+        if (ignore[j]) return -Infinity;
+        let d = 0;
+        for (let c = h * hd; c < (h + 1) * hd; c++) d += Q[t]![c]! * kr[c]!;
+        return d / Math.sqrt(hd);
+      });
+      const m = Math.max(...s);
+      const e = s.map((x) => Math.exp(x - m));
+      const z = e.reduce((a, b) => a + b);
+      const p = e.map((x) => x / z);
+      p.forEach((pj, j) => (avg[t]![j]! += pj / H));
+      for (let c = h * hd; c < (h + 1) * hd; c++) out[t]![c] = p.reduce((a, pj, j) => a + pj * V[j]![c]!, 0);
+    }
+  }
+  return { out: lin(out, Wo, bo), avg };
+}
+
+describe('MultiheadAttention', () => {
+  const B = 2, T = 3, S = 4, D = 6, H = 2;
+  const mha = new MultiheadAttention(D, H, { rng: new Rng(3) });
+  // Non-zero biases so the test sees them.
+  mha.inProjBias.assign(tf.tensor1d(seq(3 * D, 11)));
+  mha.outProj.bias!.assign(tf.tensor1d(seq(D, 12)));
+  const q = tf.tensor3d(seq(B * T * D, 1), [B, T, D]);
+  const k = tf.tensor3d(seq(B * S * D, 2), [B, S, D]);
+  const v = tf.tensor3d(seq(B * S * D, 3), [B, S, D]);
+  const W = mha.inProjWeight.arraySync() as M;
+  const bias = Array.from(mha.inProjBias.dataSync());
+  const Wo = mha.outProj.weight.arraySync() as M;
+  const bo = Array.from(mha.outProj.bias!.dataSync());
+  const qa = q.arraySync(), ka = k.arraySync(), va = v.arraySync();
+
+  it('has PyTorch parameter names and shapes', () => {
+    expect([...mha.stateDict().entries()].map(([n, t]) => [n, t.shape])).toEqual([
+      ['in_proj_weight', [18, 6]],
+      ['in_proj_bias', [18]],
+      ['out_proj.weight', [6, 6]],
+      ['out_proj.bias', [6]],
+    ]);
+    expect(mha.parameterCount()).toBe(3 * D * D + 3 * D + D * D + D);
+  });
+
+  it('matches a per-head softmax computed by hand', () => {
+    const { output, weights } = mha.attention(q, k, v);
+    expect(output.shape).toEqual([B, T, D]);
+    const o = output.arraySync(), w = weights.arraySync();
+    for (let b = 0; b < B; b++) {
+      const ref = manualMha(qa[b]!, ka[b]!, va[b]!, W, bias, Wo, bo, H);
+      expectClose(o[b]!.flat(), ref.out.flat(), 1e-5);
+      expectClose(w[b]!.flat(), ref.avg.flat(), 1e-5);
+    }
+  });
+
+  it('ignores keys where key_padding_mask is true', () => {
+    const mask = tf.tensor2d([[false, false, true, false], [false, true, true, true]], [B, S], 'bool');
+    const { output, weights } = mha.attention(q, k, v, { keyPaddingMask: mask });
+    const ignore = mask.arraySync() as unknown as boolean[][];
+    const o = output.arraySync(), w = weights.arraySync();
+    for (let b = 0; b < B; b++) {
+      const ref = manualMha(qa[b]!, ka[b]!, va[b]!, W, bias, Wo, bo, H, ignore[b]);
+      expectClose(o[b]!.flat(), ref.out.flat(), 1e-5);
+      expectClose(w[b]!.flat(), ref.avg.flat(), 1e-5);
+    }
+    expect(w[1]!.map((r) => r[1])).toEqual([0, 0, 0]);
+    // A numeric 0/1 mask means the same.
+    const numeric = mha.forward(q, k, v, { keyPaddingMask: tf.cast(mask, 'float32') });
+    expectClose(numeric.dataSync(), output.dataSync(), 1e-6);
+  });
+
+  it('applies attention dropout only in training, seeded', () => {
+    const m = new MultiheadAttention(D, H, { dropout: 0.5, rng: new Rng(4) });
+    const a = m.forward(q, k, v, { rng: new Rng(1) }).dataSync();
+    const b = m.forward(q, k, v, { rng: new Rng(1) }).dataSync();
+    const c = m.forward(q, k, v, { rng: new Rng(2) }).dataSync();
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    m.eval();
+    expect(m.forward(q, k, v).dataSync()).toEqual(m.forward(q, k, v).dataSync());
+  });
+
+  it('rejects mismatched shapes', () => {
+    expect(() => mha.forward(q, tf.zeros([B, S, 4]) as tf.Tensor3D, v)).toThrow(/expected 6/);
+    expect(() => mha.forward(q, k, v, { keyPaddingMask: tf.zeros([B, T]) })).toThrow(/keyPaddingMask has shape \[2,3\], expected \[2, 4\]/);
+    expect(() => new MultiheadAttention(6, 4)).toThrow(/not divisible/);
+  });
+});
