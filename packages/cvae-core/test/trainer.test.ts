@@ -93,6 +93,23 @@ describe('Trainer', () => {
     policy.dispose();
   });
 
+  it('names trainable parameters the loss does not reach', async () => {
+    const ds = dataset();
+    class WithUnused extends TinyChunkPolicy {
+      constructor() {
+        super(ds.spec, 5, 8, 1);
+        this.registerParameter('unused.weight', tf.zeros([2]));
+      }
+    }
+    const policy = new WithUnused();
+    const trainer = new Trainer(policy, ds, { steps: 1, batchSize: 2 });
+    const before = tf.memory().numTensors;
+    await expect(trainer.train()).rejects.toThrow(/1 trainable parameters get no gradient from the loss \(unused.weight\)/);
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.dispose();
+    policy.dispose();
+  });
+
   it('does not leak tensors over steps', async () => {
     const ds = dataset();
     const policy = new TinyChunkPolicy(ds.spec, 5, 8, 1);

@@ -157,6 +157,14 @@ export class Trainer {
       } finally {
         disposeCollated(c);
       }
+      const missing = this.params.filter(([, v]) => !grads[v.name]).map(([n]) => n);
+      if (missing.length > 0) {
+        tf.dispose([value, l1!, kl!, ...Object.values(grads)]);
+        throw new Error(
+          `Trainer: ${missing.length} trainable parameters get no gradient from the loss (${missing.slice(0, 5).join(', ')}` +
+            `${missing.length > 5 ? ', ...' : ''}); make them non-trainable or use them`,
+        );
+      }
       const byName = new Map<string, tf.Tensor>(this.params.map(([n, v]) => [n, grads[v.name]!]));
       const gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...byName.values()].map((g) => tf.sum(tf.square(g))))));
       const [lossV, l1V, klV, normV] = await Promise.all([value.data(), l1!.data(), kl!.data(), gradNorm.data()]);
