@@ -141,6 +141,10 @@ async function activate(backend: BackendName): Promise<{ details: string; custom
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
       await setBackendOrThrow(backend);
+      // The cpu backend prints a "you are running TensorFlow.js in Node.js, install tfjs-node" banner on
+      // its first write; here cpu is chosen on purpose (or as the last fallback, which `reason` explains).
+      const cpu = tf.backend() as { firstUse?: unknown };
+      if (cpu.firstUse === true) cpu.firstUse = false;
       return { details: 'cpu (plain JavaScript reference)', customKernels: [] };
     }
   }
