@@ -21,7 +21,7 @@ export function chooseBackpropInputStrategy(g: Conv2DGeometry): BackpropInputStr
 }
 
 /**
- * Conv2DBackpropInput for the wasm backend, replacing the built-in one (a direct loop, 4-6 GFLOP/s):
+ * Conv2DBackpropInput for the wasm backend, replacing the built-in one (a direct loop, 3-7 GFLOP/s in `npm run bench:kernels -- --builtin`):
  * dx[i] = sum over k, oh with oh*s + k - p = i of dy[oh] * w[k], computed on XNNPACK, see
  * `backpropInputByConv` and `backpropInputByMatMul`.
  */
