@@ -171,6 +171,27 @@ describe('Trainer', () => {
     expect(Math.abs(slope(swapped, 0) - trueSlope(other, 0))).toBeLessThan(gap / 4);
     const shifted = await predict({ ...sample.observation, qpos: sample.observation.qpos.map((q) => q + 0.2) });
     for (let d = 0; d < 2; d++) expect(Math.abs(shifted[0]![d]! - own[0]![d]! - 0.2)).toBeLessThan(0.08);
+
+    // Closed loop on the synthetic dynamics (qpos_{t+1} = action_t) with every execution mode:
+    // the executed action stays close to the expert's qpos_t + v.
+    const v = [0, 1].map((d) => sample.action[d]! - sample.observation.qpos[d]!);
+    const modes = [
+      { kind: 'open-loop', nActionSteps: 5 },
+      { kind: 'temporal-ensemble', coeff: 0.01 },
+      { kind: 'real-time-chunking', executionHorizon: 2, inferenceDelay: 1, schedule: 'exp' },
+    ] as const;
+    for (const mode of modes) {
+      const exec = new ChunkExecutor(predict, 5, mode);
+      let qpos = Float32Array.from(sample.observation.qpos);
+      let err = 0;
+      for (let t = 0; t < 20; t++) {
+        const a = await exec.step({ ...sample.observation, qpos });
+        err += (Math.abs(a[0]! - qpos[0]! - v[0]!) + Math.abs(a[1]! - qpos[1]! - v[1]!)) / 40;
+        qpos = a;
+      }
+      console.log(`closed loop ${mode.kind}: mean |action - expert| = ${err.toFixed(4)}, queries ${exec.stats.queries}`);
+      expect(err).toBeLessThan(0.03);
+    }
     trainer.dispose();
     policy.dispose();
   });
