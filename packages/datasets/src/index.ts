@@ -1,1 +1,5 @@
-export {};
+export { DatasetFormatError } from './dataset-error.js';
+export type { Episode, EpisodeCollection, EpisodeData } from './episode.js';
+export { AlohaHdf5Episode } from './aloha-hdf5-episode.js';
+export { AlohaEpisodeWriter, writeAlohaEpisode, type AlohaEpisodeLayout, type AlohaStep } from './aloha-hdf5-writer.js';
+export { AlohaDataset, type AlohaDatasetOptions } from './aloha-dataset.js';

@@ -1,0 +1,202 @@
+import { rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ImageFrame } from '@actfusion/cvae-core';
+import { commitTemporary, temporaryPathFor } from './atomic-file.js';
+import type { EpisodeData } from './episode.js';
+import { loadHdf5, type H5Dataset, type H5File } from './hdf5-runtime.js';
+
+export interface AlohaEpisodeLayout {
+  readonly stateDim: number;
+  readonly actionDim: number;
+  /** Camera name -> [height, width]; frames are stored uint8 (T, H, W, 3), one frame per chunk. */
+  readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  /** ACT's root attribute `sim` (changes the action alignment of ACT's loader). */
+  readonly sim: boolean;
+  readonly withQvel?: boolean;
+  readonly withEffort?: boolean;
+  /** Extra root attributes (rate, robot name, instruction, ...). ACT's loader ignores them. */
+  readonly attributes?: Readonly<Record<string, string | number>>;
+}
+
+/** One control step as appended to an episode being written. */
+export interface AlohaStep {
+  readonly qpos: Float32Array;
+  readonly qvel?: Float32Array;
+  readonly effort?: Float32Array;
+  readonly action: Float32Array;
+  readonly images: Readonly<Record<string, ImageFrame>>;
+}
+
+/**
+ * Writes one episode in ACT's HDF5 layout, frame by frame (camera frames go straight to the file,
+ * so memory stays at one frame per camera), into a temporary file that `finish()` renames to the
+ * final path. Until then the final path is untouched, so an interrupted recording loses nothing
+ * already written.
+ *
+ * Layout (as ACT's record_sim_episodes.py): root attribute `sim` (uint8 1/0: h5wasm cannot write
+ * h5py's enum bool; `bool()` of it is the same), `/observations/qpos|qvel|effort` and `/action`
+ * float32 (T, dim), `/observations/images/<cam>` uint8 (T, H, W, 3) chunked (1, H, W, 3).
+ */
+export class AlohaEpisodeWriter {
+  private readonly qpos: number[] = [];
+  private readonly qvel: number[] = [];
+  private readonly effort: number[] = [];
+  private readonly action: number[] = [];
+  private steps = 0;
+  private done = false;
+
+  private constructor(
+    readonly finalPath: string,
+    private readonly tmpPath: string,
+    private readonly h5: H5File,
+    private readonly layout: AlohaEpisodeLayout,
+    private readonly images: ReadonlyMap<string, H5Dataset>,
+  ) {}
+
+  static async create(finalPath: string, layout: AlohaEpisodeLayout): Promise<AlohaEpisodeWriter> {
+    const h5mod = await loadHdf5();
+    mkdirSync(dirname(finalPath), { recursive: true });
+    const tmp = temporaryPathFor(finalPath);
+    const h5 = new h5mod.File(tmp, 'w');
+    try {
+      h5.create_attribute('sim', layout.sim ? 1 : 0, null, '<B');
+      for (const [name, value] of Object.entries(layout.attributes ?? {})) {
+        if (name === 'sim') continue;
+        h5.create_attribute(name, value, null, typeof value === 'number' ? (Number.isInteger(value) ? '<i8' : '<d') : null);
+      }
+      const obs = h5.create_group('observations');
+      const group = obs.create_group('images');
+      const images = new Map<string, H5Dataset>();
+      for (const [cam, [height, width]] of Object.entries(layout.cameras)) {
+        images.set(
+          cam,
+          group.create_dataset({
+            name: cam,
+            data: new Uint8Array(0),
+            shape: [0, height, width, 3],
+            maxshape: [null, height, width, 3],
+            chunks: [1, height, width, 3],
+            dtype: '<B',
+          }),
+        );
+      }
+      return new AlohaEpisodeWriter(finalPath, tmp, h5, layout, images);
+    } catch (err) {
+      h5.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  get length(): number {
+    return this.steps;
+  }
+
+  append(step: AlohaStep): void {
+    if (this.done) throw new Error(`${this.finalPath}: episode already finished or aborted`);
+    const { stateDim, actionDim } = this.layout;
+    checkLength('qpos', step.qpos, stateDim);
+    checkLength('action', step.action, actionDim);
+    if (this.layout.withQvel) checkLength('qvel', step.qvel, stateDim);
+    if (this.layout.withEffort) checkLength('effort', step.effort, stateDim);
+    for (const [cam, ds] of this.images) {
+      const frame = step.images[cam];
+      const [h, w] = this.layout.cameras[cam]!;
+      if (!frame || frame.height !== h || frame.width !== w || frame.data.length !== h * w * 3) {
+        throw new Error(`${this.finalPath}: step ${this.steps}: camera ${cam} must be ${h}x${w}x3 uint8, got ${frame ? `${frame.height}x${frame.width} (${frame.data.length} bytes)` : 'nothing'}`);
+      }
+      ds.resize([this.steps + 1, h, w, 3]);
+      ds.write_slice([[this.steps, this.steps + 1]], frame.data);
+    }
+    pushAll(this.qpos, step.qpos);
+    pushAll(this.action, step.action);
+    if (this.layout.withQvel) pushAll(this.qvel, step.qvel!);
+    if (this.layout.withEffort) pushAll(this.effort, step.effort!);
+    this.steps++;
+  }
+
+  /** Write the low-dimensional arrays, close, and move the file into place. Returns the final path. */
+  async finish(): Promise<string> {
+    if (this.done) throw new Error(`${this.finalPath}: episode already finished or aborted`);
+    this.done = true;
+    const { stateDim, actionDim } = this.layout;
+    try {
+      const obs = this.h5.get('observations') as unknown as H5File;
+      const matrix = (parent: H5File, name: string, values: number[], dim: number) =>
+        parent.create_dataset({ name, data: Float32Array.from(values), shape: [this.steps, dim], dtype: '<f' });
+      matrix(obs, 'qpos', this.qpos, stateDim);
+      if (this.layout.withQvel) matrix(obs, 'qvel', this.qvel, stateDim);
+      if (this.layout.withEffort) matrix(obs, 'effort', this.effort, stateDim);
+      matrix(this.h5, 'action', this.action, actionDim);
+      this.h5.close();
+    } catch (err) {
+      this.h5.close();
+      await rm(this.tmpPath, { force: true });
+      throw err;
+    }
+    await commitTemporary(this.tmpPath, this.finalPath);
+    return this.finalPath;
+  }
+
+  /** Drop the temporary file; the final path is left as it was. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.h5.close();
+    await rm(this.tmpPath, { force: true });
+  }
+}
+
+/** Write a whole in-memory episode in ACT's layout, atomically. */
+export async function writeAlohaEpisode(
+  finalPath: string,
+  episode: EpisodeData,
+  options: { sim: boolean; attributes?: Readonly<Record<string, string | number>> },
+): Promise<string> {
+  const cameras: Record<string, readonly [number, number]> = {};
+  for (const [cam, frames] of Object.entries(episode.images)) {
+    const f = frames[0];
+    if (!f) throw new Error(`${finalPath}: camera ${cam} has no frames`);
+    cameras[cam] = [f.height, f.width];
+  }
+  const writer = await AlohaEpisodeWriter.create(finalPath, {
+    stateDim: episode.stateDim,
+    actionDim: episode.actionDim,
+    cameras,
+    sim: options.sim,
+    withQvel: episode.qvel !== undefined,
+    withEffort: episode.effort !== undefined,
+    ...(options.attributes ? { attributes: options.attributes } : {}),
+  });
+  try {
+    const { stateDim: s, actionDim: a } = episode;
+    for (let t = 0; t < episode.length; t++) {
+      const images: Record<string, ImageFrame> = {};
+      for (const [cam, frames] of Object.entries(episode.images)) {
+        const f = frames[t];
+        if (!f) throw new Error(`${finalPath}: camera ${cam} has ${frames.length} frames, expected ${episode.length}`);
+        images[cam] = f;
+      }
+      writer.append({
+        qpos: episode.qpos.subarray(t * s, (t + 1) * s),
+        action: episode.action.subarray(t * a, (t + 1) * a),
+        ...(episode.qvel ? { qvel: episode.qvel.subarray(t * s, (t + 1) * s) } : {}),
+        ...(episode.effort ? { effort: episode.effort.subarray(t * s, (t + 1) * s) } : {}),
+        images,
+      });
+    }
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  return writer.finish();
+}
+
+function checkLength(name: string, v: Float32Array | undefined, dim: number): void {
+  if (!v || v.length !== dim) throw new Error(`${name}: expected ${dim} values, got ${v ? v.length : 'none'}`);
+}
+
+function pushAll(target: number[], values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) target.push(values[i]!);
+}

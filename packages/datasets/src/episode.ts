@@ -1,0 +1,54 @@
+import type { ImageFrame } from '@actfusion/cvae-core';
+
+/**
+ * One recorded episode as the readers expose it: the low-dimensional arrays are held in memory
+ * (400 x 14 float32 is 22 KB), camera frames are read lazily, one frame at a time.
+ */
+export interface Episode {
+  /** Position of the episode in its dataset (ALOHA: i of episode_<i>.hdf5). */
+  readonly index: number;
+  /** Number of frames T. */
+  readonly length: number;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  /** [T * stateDim], row-major. */
+  readonly qpos: Float32Array;
+  /** [T * stateDim], when recorded. */
+  readonly qvel?: Float32Array;
+  /** [T * actionDim], row-major; action[t] is the command issued after observing frame t. */
+  readonly action: Float32Array;
+  /** Camera names in dataset order. */
+  readonly cameras: readonly string[];
+  /** The task or instruction text, when known. */
+  readonly instruction?: string;
+  /** Decode the frame `frameIndex` of `camera` (HWC RGB uint8). */
+  readImage(camera: string, frameIndex: number): Promise<ImageFrame>;
+}
+
+/** A set of episodes that share a layout (what the chunk sampler draws from). */
+export interface EpisodeCollection {
+  /** Where it lives (a folder). */
+  readonly root: string;
+  /** Frames per second (the robot's control rate). */
+  readonly fps: number;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  /** Camera name -> [height, width], in dataset order. */
+  readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  readonly episodes: readonly Episode[];
+  /** Release file handles and decoders. */
+  close(): Promise<void>;
+}
+
+/** An episode as a recorder or converter holds it before writing. */
+export interface EpisodeData {
+  readonly qpos: Float32Array;
+  readonly qvel?: Float32Array;
+  readonly effort?: Float32Array;
+  readonly action: Float32Array;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  readonly length: number;
+  /** Camera name -> T frames. */
+  readonly images: Readonly<Record<string, readonly ImageFrame[]>>;
+}
