@@ -118,11 +118,17 @@ describe('Trainer', () => {
       steps: 8,
       batchSize: 2,
       gradClipNorm: 1e-3, // clipping active on every step
+      checkpointEvery: 3, // and checkpoints written on the way
+      outputDir: join(dir, 'memory'),
       onProgress: () => counts.push(tf.memory().numTensors),
     });
     await trainer.train();
     // Adam creates its moments on step 1; from then on the count is flat.
     expect(counts.slice(1)).toEqual(Array(7).fill(counts[1]));
+    // Resuming (reading safetensors into tensors, assigning, disposing) leaves nothing behind either.
+    const n = tf.memory().numTensors;
+    await trainer.resume(join(dir, 'memory', 'checkpoints', 'last'));
+    expect(tf.memory().numTensors).toBe(n);
     trainer.dispose();
     policy.dispose();
   });

@@ -54,6 +54,8 @@ export interface TrainerOptions {
   readonly outputDir?: string;
   /** Normalisation options when the normaliser is built from the dataset statistics. */
   readonly normalization?: NormalizerOptions;
+  /** Use this normaliser instead of building one from `dataset.stats()`. */
+  readonly normalizer?: Normalizer;
   readonly onProgress?: (p: TrainingProgress) => void;
   /** Replace the default AdamW (e.g. with cvae-core's optim blocks). */
   readonly createOptimizer?: (groups: ParamGroup[], options: TrainerOptions) => TrainerOptimizer;
@@ -99,6 +101,7 @@ export class Trainer {
       throw new Error(`Trainer: option 'checkpointEvery' needs 'outputDir'`);
     }
     this.options = options;
+    this.normalizer = options.normalizer ?? null;
     const root = new Rng(options.seed ?? 1000);
     this.dataRng = root.fork();
     this.modelRng = root.fork();
