@@ -88,3 +88,11 @@ export { LayerNorm } from './nn/layer-norm.js';
 export { Dropout, type ForwardOptions } from './nn/dropout.js';
 export { Embedding } from './nn/embedding.js';
 export { MultiheadAttention, type AttentionOptions } from './nn/multihead-attention.js';
+export { TransformerEncoderLayer, withPos, type TransformerLayerOptions } from './nn/transformer-encoder-layer.js';
+export { TransformerDecoderLayer, type DecoderLayerForwardOptions } from './nn/transformer-decoder-layer.js';
+export {
+  ACTSinusoidalPositionEmbedding2d,
+  createSinusoidalPosEmbedding,
+  sinusoidalPositionEmbedding1d,
+  sinusoidalPositionEmbedding2d,
+} from './nn/sinusoidal-position-embedding.js';

@@ -7,6 +7,8 @@ import { Linear } from '../src/nn/linear.js';
 import type { Module } from '../src/nn/module.js';
 import { MultiheadAttention } from '../src/nn/multihead-attention.js';
 import { Rng } from '../src/random/rng.js';
+import { TransformerDecoderLayer } from '../src/nn/transformer-decoder-layer.js';
+import { TransformerEncoderLayer } from '../src/nn/transformer-encoder-layer.js';
 import { seq, useCpuBackend } from './helpers/backend.js';
 
 useCpuBackend();
@@ -64,5 +66,21 @@ describe('gradients through the blocks (tf.variableGrads)', () => {
     const m = new MultiheadAttention(4, 2, { rng: new Rng(3) });
     const mask = tf.tensor2d([[false, false, true], [false, false, false]], [2, 3], 'bool');
     checkGrads(m, () => mse(m.forward(x, x, x, { keyPaddingMask: mask })));
+  });
+
+  for (const preNorm of [false, true]) {
+    it(`TransformerEncoderLayer and TransformerDecoderLayer (${preNorm ? 'pre' : 'post'}-norm, eval)`, () => {
+      const pos = tf.tensor2d(seq(12, 7), [3, 4]);
+      const enc = new TransformerEncoderLayer({ dimModel: 4, nHeads: 2, dimFeedforward: 6, preNorm, rng: new Rng(4) }).eval();
+      checkGrads(enc, () => mse(enc.forward(x, { pos })));
+      const dec = new TransformerDecoderLayer({ dimModel: 4, nHeads: 2, dimFeedforward: 6, preNorm, rng: new Rng(5) }).eval();
+      const mem = tf.tensor3d(seq(2 * 3 * 4, 8), [2, 3, 4]);
+      checkGrads(dec, () => mse(dec.forward(x, mem, { decoderPos: pos, encoderPos: pos })));
+    });
+  }
+
+  it('through dropout in training mode (seeded, same mask in each evaluation)', () => {
+    const enc = new TransformerEncoderLayer({ dimModel: 4, nHeads: 2, dimFeedforward: 6, dropout: 0.2, rng: new Rng(6) });
+    checkGrads(enc, () => mse(enc.forward(x, { rng: new Rng(9) })));
   });
 });

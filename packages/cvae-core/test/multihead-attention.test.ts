@@ -3,39 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { MultiheadAttention } from '../src/nn/multihead-attention.js';
 import { Rng } from '../src/random/rng.js';
 import { expectClose, seq, useCpuBackend } from './helpers/backend.js';
+import { mha, type M } from './helpers/reference.js';
 
 useCpuBackend();
 
-type M = number[][];
-const lin = (x: M, w: M, b: number[]): M => x.map((r) => w.map((wr, o) => wr.reduce((s, wv, i) => s + wv * r[i]!, b[o]!)));
-
-/** PyTorch MHA forward for one batch element, written out per head in plain JS. */
-function manualMha(q: M, k: M, v: M, W: M, bias: number[], Wo: M, bo: number[], H: number, ignore: boolean[] = []) {
-  const D = q[0]!.length;
-  const hd = D / H;
-  const Q = lin(q, W.slice(0, D), bias.slice(0, D));
-  const K = lin(k, W.slice(D, 2 * D), bias.slice(D, 2 * D));
-  const V = lin(v, W.slice(2 * D), bias.slice(2 * D));
-  const out: M = q.map(() => new Array<number>(D).fill(0));
-  const avg: M = q.map(() => new Array<number>(k.length).fill(0));
-  for (let h = 0; h < H; h++) {
-    for (let t = 0; t < q.length; t++) {
-      const s = K.map((kr, j) => {
-        if (ignore[j]) return -Infinity;
-        let d = 0;
-        for (let c = h * hd; c < (h + 1) * hd; c++) d += Q[t]![c]! * kr[c]!;
-        return d / Math.sqrt(hd);
-      });
-      const m = Math.max(...s);
-      const e = s.map((x) => Math.exp(x - m));
-      const z = e.reduce((a, b) => a + b);
-      const p = e.map((x) => x / z);
-      p.forEach((pj, j) => (avg[t]![j]! += pj / H));
-      for (let c = h * hd; c < (h + 1) * hd; c++) out[t]![c] = p.reduce((a, pj, j) => a + pj * V[j]![c]!, 0);
-    }
-  }
-  return { out: lin(out, Wo, bo), avg };
-}
+const manualMha = (q: M, k: M, v: M, W: M, bias: number[], Wo: M, bo: number[], H: number, ignore: boolean[] = []) =>
+  mha(q, k, v, { W, bias, Wo, bo, H }, ignore);
 
 describe('MultiheadAttention', () => {
   const B = 2, T = 3, S = 4, D = 6, H = 2;
