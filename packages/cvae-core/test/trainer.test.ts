@@ -7,6 +7,7 @@ import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime
 import { ChunkExecutor } from '../src/inference/chunk-executor.js';
 import { policyChunkSource } from '../src/inference/policy-chunk-source.js';
 import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
+import { readTrainingCheckpoint } from '../src/training/training-checkpoint.js';
 import { Trainer, type TrainingProgress } from '../src/training/trainer.js';
 import { TinyChunkPolicy } from './fixtures/tiny-chunk-policy.js';
 
@@ -75,7 +76,19 @@ describe('Trainer', () => {
       ['main', 1e-5, 1e-4],
       ['backbone', 1e-5, 1e-4],
     ]);
-    expect(groups[1].params).toEqual(['backbone.weight', 'backbone.bias']);
+    // PyTorch/LeRobot layout: parameter indices over all groups, optimiser state keys state/<i>/...
+    expect(groups[0].params).toEqual([0, 1, 2, 3, 4]);
+    expect(groups[1].params).toEqual([5, 6]);
+    expect(groups[1].param_names).toEqual(['backbone.weight', 'backbone.bias']);
+    const optState = await readTrainingCheckpoint(join(root, '000004'));
+    expect([...optState.optimizer.keys()].filter((k) => k.startsWith('state/6/')).sort()).toEqual([
+      'state/6/exp_avg',
+      'state/6/exp_avg_sq',
+      'state/6/step',
+    ]);
+    expect(optState.optimizer.get('state/6/step')!.dataSync()[0]).toBe(4);
+    expect([...optState.model.keys()]).toContain('model.backbone.weight');
+    tf.dispose([...optState.optimizer.values(), ...optState.model.values()]);
     // Progress carries every field, once per step.
     expect(seen.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
     for (const p of seen) {

@@ -212,20 +212,26 @@ export class Trainer {
     const normalizer = await this.getNormalizer();
     const model = new Map<string, tf.Tensor>([...this.policy.stateDict()].map(([n, v]) => [`model.${n}`, v]));
     const writer = this.options.writePretrained;
-    return writeTrainingCheckpoint(
-      outputDir,
-      stepIdentifier(this.stepCount, this.options.steps),
-      {
-        step: this.stepCount,
-        model,
-        config: this.policy.config ?? {},
-        normalizer: normalizer.toJSON(),
-        optimizer: this.optimizer.stateTensors(),
-        optimizerParamGroups: this.optimizer.paramGroupsJson(),
-        rng: { data: this.dataRng.getState(), model: this.modelRng.getState() },
-      },
-      writer ? (dir) => writer(this.policy, dir, normalizer) : undefined,
-    );
+    const optimizerState = this.optimizer.stateTensors();
+    try {
+      return await writeTrainingCheckpoint(
+        outputDir,
+        stepIdentifier(this.stepCount, this.options.steps),
+        {
+          step: this.stepCount,
+          model,
+          config: this.policy.config ?? {},
+          normalizer: normalizer.toJSON(),
+          optimizer: optimizerState,
+          optimizerParamGroups: this.optimizer.paramGroupsJson(),
+          rng: { data: this.dataRng.getState(), model: this.modelRng.getState() },
+        },
+        writer ? (dir) => writer(this.policy, dir, normalizer) : undefined,
+      );
+    } finally {
+      // Live variables stay; tensors made for the occasion (step counters) go.
+      tf.dispose([...optimizerState.values()].filter((t) => !(t instanceof tf.Variable)));
+    }
   }
 
   /** Restore weights, optimiser state, RNG streams, normaliser and step from a checkpoint directory. */
