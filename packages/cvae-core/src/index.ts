@@ -96,3 +96,6 @@ export {
   sinusoidalPositionEmbedding1d,
   sinusoidalPositionEmbedding2d,
 } from './nn/sinusoidal-position-embedding.js';
+export { Conv2d, type Conv2dOptions, type Pair } from './nn/conv2d.js';
+export { FrozenBatchNorm2d } from './nn/frozen-batch-norm2d.js';
+export { MaxPool2d } from './nn/max-pool2d.js';

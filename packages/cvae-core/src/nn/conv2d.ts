@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../random/rng.js';
+import { defaultBias, kaimingUniform } from './init.js';
+import { Module } from './module.js';
+
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** Zero padding on each side, PyTorch style (symmetric, explicit). */
+  padding?: Pair;
+  dilation?: Pair;
+  bias?: boolean;
+  rng?: Rng;
+}
+
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/**
+ * `torch.nn.Conv2d(in, out, kernel, stride, padding, dilation, bias)` (groups = 1) on NHWC
+ * activations [B, H, W, C].
+ *
+ * Layout: the `weight` parameter is stored in PyTorch's layout [out, in, kh, kw], so
+ * `stateDict()` / `loadStateDict()` see exactly torchvision's and LeRobot's names and shapes and a
+ * safetensors checkpoint loads without conversion; `forward` transposes it to tfjs's
+ * [kh, kw, in, out] (the transpose is part of the graph, so gradients reach the stored layout).
+ * Output size as PyTorch: ⌊(H + 2p − d·(k−1) − 1)/s⌋ + 1. Init is PyTorch's default
+ * (kaiming_uniform a=√5, bias U(±1/√fan_in)). Dilation > 1 needs stride 1 (tfjs), and tfjs has
+ * no gradient for dilated convolutions.
+ */
+export class Conv2d extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | null;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    options: Conv2dOptions = {},
+  ) {
+    super();
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(options.stride ?? 1);
+    this.padding = pair(options.padding ?? 0);
+    this.dilation = pair(options.dilation ?? 1);
+    if ((this.dilation[0] > 1 || this.dilation[1] > 1) && (this.stride[0] > 1 || this.stride[1] > 1)) {
+      throw new Error(`Conv2d: dilation [${this.dilation}] with stride [${this.stride}] is not supported by tfjs`);
+    }
+    const rng = options.rng ?? new Rng(0);
+    const shape = [outChannels, inChannels, ...this.kernelSize];
+    this.weight = this.registerParameter('weight', kaimingUniform(shape, rng));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', defaultBias(outChannels, shape, rng));
+  }
+
+  /** x [B, H, W, in] → [B, H', W', out]. */
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new Error(`Conv2d: input has shape [${x.shape}], expected NHWC [B, H, W, ${this.inChannels}]`);
+    }
+    return tf.tidy(() => {
+      const filter = tf.transpose(this.weight, [2, 3, 1, 0]) as tf.Tensor4D;
+      const [ph, pw] = this.padding;
+      const pad: number | [[number, number], [number, number], [number, number], [number, number]] =
+        ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+      let y = tf.conv2d(x, filter, this.stride, pad, 'NHWC', this.dilation);
+      if (this.bias) y = tf.add(y, this.bias);
+      return y;
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Pair } from './conv2d.js';
+import { Module } from './module.js';
+
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/**
+ * `torch.nn.MaxPool2d(kernel, stride, padding)` (dilation 1, ceil_mode False) on NHWC input.
+ * The input is padded with −∞ (so padding never wins a max), then pooled 'valid': output size
+ * ⌊(H + 2p − k)/s⌋ + 1, exactly PyTorch's, unlike tfjs 'same'. ResNet's stem is (3, 2, 1).
+ */
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+
+  constructor(kernelSize: Pair, stride?: Pair, padding: Pair = 0) {
+    super();
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(stride ?? kernelSize);
+    this.padding = pair(padding);
+    if (this.padding[0] * 2 > this.kernelSize[0] || this.padding[1] * 2 > this.kernelSize[1]) {
+      throw new Error(`MaxPool2d: padding [${this.padding}] must be at most half the kernel [${this.kernelSize}] (PyTorch rule)`);
+    }
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    if (x.rank !== 4) throw new Error(`MaxPool2d: input has shape [${x.shape}], expected NHWC [B, H, W, C]`);
+    return tf.tidy(() => {
+      const [ph, pw] = this.padding;
+      const padded = ph === 0 && pw === 0 ? x : tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], -Infinity);
+      return tf.maxPool(padded, this.kernelSize, this.stride, 'valid');
+    });
+  }
+}
