@@ -1,0 +1,191 @@
+import type { ChunkDataset, DatasetStats, FeatureStats, ImageFrame, ObservationSpec, Rng, TrainingSample } from '@actfusion/cvae-core';
+import type { Episode, EpisodeCollection } from './episode.js';
+import { FrameCache } from './frame-cache.js';
+import { augmentImage, type ImageAugmentOptions } from './image-augment.js';
+import { StreamingStats } from './streaming-stats.js';
+
+export interface ChunkSamplerOptions {
+  /** k, the number of future actions per sample (ACT: 100). */
+  readonly chunkSize: number;
+  /**
+   * `episode` (ACT's EpisodicDataset: an episode uniformly, then a step uniformly in it) or
+   * `frame` (LeRobot: a frame uniformly over all frames, so long episodes weigh more).
+   */
+  readonly sampling?: 'episode' | 'frame';
+  /** Past the episode end: `zeros` (ACT) or `repeat-last` (LeRobot clamps the index). Both set isPad. */
+  readonly padding?: 'zeros' | 'repeat-last';
+  /**
+   * ACT's "real robot" alignment hack: actions start at max(0, t - 1) instead of t. Default 0.
+   */
+  readonly actionOffset?: 0 | -1;
+  /** Cameras to load, in token order (default: all of the collection). */
+  readonly cameras?: readonly string[];
+  /** Byte budget of the decoded-frame LRU cache (default 256 MiB). */
+  readonly cacheBytes?: number;
+  readonly augment?: ImageAugmentOptions;
+  /** Frames per episode visited for image statistics (default 8, evenly spaced). */
+  readonly imageStatsFramesPerEpisode?: number;
+  /** Every n-th pixel (in both directions) enters the image statistics (default 4). */
+  readonly imageStatsPixelStride?: number;
+}
+
+/**
+ * The Trainer's dataset: draws (observation at t, actions t..t+k-1, isPad) from a collection of
+ * episodes. Low-dimensional arrays stay in memory; camera frames are decoded on demand through a
+ * byte-bounded LRU cache, so memory does not grow with the dataset.
+ */
+export class ChunkSampler implements ChunkDataset {
+  readonly spec: ObservationSpec;
+  readonly chunkSize: number;
+  readonly cache: FrameCache;
+  private readonly sampling: 'episode' | 'frame';
+  private readonly padding: 'zeros' | 'repeat-last';
+  private readonly actionOffset: number;
+  private readonly cameraNames: readonly string[];
+  /** Cumulative frame counts, for uniform-frame sampling. */
+  private readonly cumulative: Float64Array;
+  private cachedStats: Promise<DatasetStats> | undefined;
+
+  constructor(
+    readonly collection: EpisodeCollection,
+    private readonly options: ChunkSamplerOptions,
+  ) {
+    if (!Number.isInteger(options.chunkSize) || options.chunkSize < 1) {
+      throw new RangeError(`ChunkSampler: chunkSize must be a positive integer, got ${options.chunkSize}`);
+    }
+    if (collection.episodes.length === 0) throw new RangeError(`ChunkSampler: ${collection.root} has no episodes`);
+    this.chunkSize = options.chunkSize;
+    this.sampling = options.sampling ?? 'episode';
+    this.padding = options.padding ?? 'zeros';
+    this.actionOffset = options.actionOffset ?? 0;
+    this.cameraNames = options.cameras ?? Object.keys(collection.cameras);
+    const cameras: Record<string, readonly [number, number]> = {};
+    for (const cam of this.cameraNames) {
+      const shape = collection.cameras[cam];
+      if (!shape) throw new RangeError(`ChunkSampler: camera ${cam} is not in ${collection.root} (have ${Object.keys(collection.cameras).join(', ')})`);
+      cameras[cam] = shape;
+    }
+    this.spec = { stateDim: collection.stateDim, actionDim: collection.actionDim, cameras };
+    this.cache = new FrameCache(options.cacheBytes ?? 256 * 1024 * 1024);
+    this.cumulative = new Float64Array(collection.episodes.length + 1);
+    collection.episodes.forEach((ep, i) => (this.cumulative[i + 1] = this.cumulative[i]! + ep.length));
+  }
+
+  get episodeCount(): number {
+    return this.collection.episodes.length;
+  }
+
+  get frameCount(): number {
+    return this.cumulative[this.cumulative.length - 1]!;
+  }
+
+  /** Pick (episode, step) the way the configured sampling does. */
+  draw(rng: Rng): { episode: number; frame: number } {
+    const eps = this.collection.episodes;
+    if (this.sampling === 'episode') {
+      const e = rng.int(eps.length);
+      return { episode: e, frame: rng.int(eps[e]!.length) };
+    }
+    const g = rng.int(this.frameCount);
+    let lo = 0;
+    let hi = eps.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cumulative[mid + 1]! <= g) lo = mid + 1;
+      else hi = mid;
+    }
+    return { episode: lo, frame: g - this.cumulative[lo]! };
+  }
+
+  async sampleBatch(batchSize: number, rng: Rng): Promise<TrainingSample[]> {
+    // Draw every index (and augmentation seed) first, so the rng stream does not depend on I/O order.
+    const picks = Array.from({ length: batchSize }, () => ({ ...this.draw(rng), augmentRng: this.options.augment ? rng.fork() : undefined }));
+    return Promise.all(picks.map((p) => this.sample(p.episode, p.frame, p.augmentRng)));
+  }
+
+  /** The training sample at (episode, frame), without augmentation unless an rng is given. */
+  async sample(episodeIndex: number, frameIndex: number, augmentRng?: Rng): Promise<TrainingSample> {
+    const ep = this.collection.episodes[episodeIndex];
+    if (!ep) throw new RangeError(`episode ${episodeIndex} outside [0, ${this.episodeCount})`);
+    if (frameIndex < 0 || frameIndex >= ep.length) throw new RangeError(`frame ${frameIndex} outside [0, ${ep.length}) of episode ${episodeIndex}`);
+    const { action, isPad } = this.actionChunk(ep, frameIndex);
+    const images: Record<string, ImageFrame> = {};
+    for (const cam of this.cameraNames) {
+      let frame = await this.cache.getOrLoad(`${episodeIndex}/${cam}/${frameIndex}`, () => ep.readImage(cam, frameIndex));
+      if (augmentRng && this.options.augment) frame = augmentImage(frame, augmentRng, this.options.augment);
+      images[cam] = frame;
+    }
+    const s = ep.stateDim;
+    return {
+      observation: {
+        qpos: ep.qpos.slice(frameIndex * s, (frameIndex + 1) * s),
+        ...(ep.qvel ? { qvel: ep.qvel.slice(frameIndex * s, (frameIndex + 1) * s) } : {}),
+        images,
+        ...(ep.instruction !== undefined ? { instruction: ep.instruction } : {}),
+        timestamp: frameIndex / this.collection.fps,
+      },
+      action,
+      isPad,
+      episodeIndex,
+      frameIndex,
+    };
+  }
+
+  /** Actions start..start+k-1 with isPad past the end (zeros or the last action repeated). */
+  actionChunk(ep: Episode, frameIndex: number): { action: Float32Array; isPad: Uint8Array } {
+    const k = this.chunkSize;
+    const A = ep.actionDim;
+    const start = Math.max(0, frameIndex + this.actionOffset);
+    const action = new Float32Array(k * A);
+    const isPad = new Uint8Array(k);
+    for (let i = 0; i < k; i++) {
+      const t = start + i;
+      if (t < ep.length) {
+        action.set(ep.action.subarray(t * A, (t + 1) * A), i * A);
+      } else {
+        isPad[i] = 1;
+        if (this.padding === 'repeat-last') action.set(ep.action.subarray((ep.length - 1) * A, ep.length * A), i * A);
+      }
+    }
+    return { action, isPad };
+  }
+
+  stats(): Promise<DatasetStats> {
+    this.cachedStats ??= this.computeStats();
+    return this.cachedStats;
+  }
+
+  private async computeStats(): Promise<DatasetStats> {
+    const qpos = new StreamingStats(this.collection.stateDim);
+    const action = new StreamingStats(this.collection.actionDim);
+    for (const ep of this.collection.episodes) {
+      qpos.addRows(ep.qpos, ep.length);
+      action.addRows(ep.action, ep.length);
+    }
+    const images: Record<string, FeatureStats> = {};
+    const perEpisode = this.options.imageStatsFramesPerEpisode ?? 8;
+    const stride = this.options.imageStatsPixelStride ?? 4;
+    for (const cam of this.cameraNames) {
+      const st = new StreamingStats(3, 256);
+      const px = new Float32Array(3);
+      for (const ep of this.collection.episodes) {
+        const n = Math.min(perEpisode, ep.length);
+        for (let i = 0; i < n; i++) {
+          const t = Math.floor(((i + 0.5) * ep.length) / n);
+          const f = await ep.readImage(cam, t);
+          for (let y = 0; y < f.height; y += stride) {
+            for (let x = 0; x < f.width; x += stride) {
+              const o = (y * f.width + x) * 3;
+              px[0] = f.data[o]! / 255;
+              px[1] = f.data[o + 1]! / 255;
+              px[2] = f.data[o + 2]! / 255;
+              st.add(px);
+            }
+          }
+        }
+      }
+      images[cam] = st.result();
+    }
+    return { qpos: qpos.result(), action: action.result(), images };
+  }
+}

@@ -1,0 +1,75 @@
+import { Rng } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { ChunkSampler } from '../src/index.js';
+import { memoryCollection } from './memory-collection.js';
+
+describe('ChunkSampler', () => {
+  it('returns actions t..t+k-1 with ACT zero padding and isPad past the end', async () => {
+    const sampler = new ChunkSampler(memoryCollection([5, 3]), { chunkSize: 4 });
+    const s = await sampler.sample(1, 1);
+    expect(Array.from(s.isPad)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(s.action)).toEqual([1001, 1001.1, 1002, 1002.1, 0, 0, 0, 0].map((v) => Math.fround(v)));
+    expect(Array.from(s.observation.qpos)).toEqual([1002, 1003]);
+    expect(s.observation.images['top']!.height).toBe(4);
+  });
+
+  it('repeats the last action with LeRobot padding, and applies the real-robot offset', async () => {
+    const sampler = new ChunkSampler(memoryCollection([3]), { chunkSize: 3, padding: 'repeat-last', actionOffset: -1 });
+    const s = await sampler.sample(0, 2);
+    expect(Array.from(s.isPad)).toEqual([0, 0, 1]);
+    expect(Array.from(s.action)).toEqual([1, 1.1, 2, 2.1, 2, 2.1].map((v) => Math.fround(v)));
+  });
+
+  it('samples episodes uniformly (ACT) or frames uniformly (LeRobot)', () => {
+    const col = memoryCollection([90, 10]);
+    const count = (sampling: 'episode' | 'frame') => {
+      const s = new ChunkSampler(col, { chunkSize: 2, sampling });
+      const rng = new Rng(3);
+      let first = 0;
+      for (let i = 0; i < 4000; i++) if (s.draw(rng).episode === 0) first++;
+      return first / 4000;
+    };
+    expect(count('episode')).toBeCloseTo(0.5, 1);
+    expect(count('frame')).toBeCloseTo(0.9, 1);
+    const s = new ChunkSampler(col, { chunkSize: 2, sampling: 'frame' });
+    expect(s.frameCount).toBe(100);
+    expect(s.episodeCount).toBe(2);
+  });
+
+  it('draws the same batch from the same rng state, and a different one otherwise', async () => {
+    const sampler = new ChunkSampler(memoryCollection([20, 30]), { chunkSize: 5, augment: { colorJitter: { brightness: 0.3 } } });
+    const a = await sampler.sampleBatch(6, new Rng(11));
+    const b = await sampler.sampleBatch(6, new Rng(11));
+    const c = await sampler.sampleBatch(6, new Rng(12));
+    const key = (xs: typeof a) => xs.map((x) => `${x.episodeIndex}:${x.frameIndex}:${x.observation.images['top']!.data[0]}`).join(',');
+    expect(key(a)).toBe(key(b));
+    expect(key(a)).not.toBe(key(c));
+  });
+
+  it('keeps decoded frames within the cache byte budget', async () => {
+    const col = memoryCollection([50, 50], { h: 8, w: 8 });
+    const sampler = new ChunkSampler(col, { chunkSize: 2, cacheBytes: 10 * 8 * 8 * 3 });
+    const rng = new Rng(1);
+    for (let i = 0; i < 20; i++) await sampler.sampleBatch(8, rng);
+    expect(sampler.cache.size).toBeLessThanOrEqual(10);
+    expect(sampler.cache.byteSize).toBeLessThanOrEqual(10 * 8 * 8 * 3);
+    expect(col.reads).toBeGreaterThan(10);
+    await sampler.sample(0, 0);
+    const reads = col.reads;
+    await sampler.sample(0, 0);
+    expect(col.reads).toBe(reads);
+  });
+
+  it('computes dataset statistics over all frames', async () => {
+    const col = memoryCollection([4, 6]);
+    const stats = await new ChunkSampler(col, { chunkSize: 2 }).stats();
+    const all = col.episodes.flatMap((e) => Array.from({ length: e.length }, (_, t) => e.qpos[t * 2]!));
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    expect(stats.qpos.mean[0]).toBeCloseTo(mean, 3);
+    expect(stats.qpos.min[0]).toBe(0);
+    expect(stats.qpos.max[0]).toBe(1010);
+    expect(stats.qpos.count).toBe(10);
+    expect(stats.images!['top']!.mean.length).toBe(3);
+    expect(stats.images!['top']!.max[0]).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,0 +1,34 @@
+import type { ImageFrame } from '@actfusion/cvae-core';
+import type { Episode, EpisodeCollection } from '../src/index.js';
+import { syntheticFrame } from './helpers.js';
+
+/** An in-memory collection for unit tests (a fake; the real readers are tested on real files). */
+export function memoryCollection(lengths: number[], opts: { stateDim?: number; actionDim?: number; h?: number; w?: number } = {}): EpisodeCollection & { reads: number } {
+  const S = opts.stateDim ?? 2;
+  const A = opts.actionDim ?? 2;
+  const h = opts.h ?? 4;
+  const w = opts.w ?? 6;
+  const state = { reads: 0 };
+  const episodes: Episode[] = lengths.map((T, e) => ({
+    index: e,
+    length: T,
+    stateDim: S,
+    actionDim: A,
+    qpos: Float32Array.from({ length: T * S }, (_, i) => e * 1000 + i),
+    action: Float32Array.from({ length: T * A }, (_, i) => e * 1000 + Math.floor(i / A) + (i % A) / 10),
+    cameras: ['top'],
+    async readImage(_cam: string, t: number): Promise<ImageFrame> {
+      state.reads++;
+      return syntheticFrame(t, e, h, w);
+    },
+  }));
+  return Object.assign(state, {
+    root: 'memory',
+    fps: 50,
+    stateDim: S,
+    actionDim: A,
+    cameras: { top: [h, w] as const },
+    episodes,
+    async close() {},
+  });
+}
