@@ -99,6 +99,6 @@ export {
 export { Conv2d, type Conv2dOptions, type Pair } from './nn/conv2d.js';
 export { FrozenBatchNorm2d } from './nn/frozen-batch-norm2d.js';
 export { MaxPool2d } from './nn/max-pool2d.js';
-export { AdamW, type AdamWOptions, type AdamWParamGroup, type AdamWStateKeys } from './optim/adamw.js';
+export { AdamW, type AdamWConfig, type AdamWParamGroup, type AdamWStateKeys } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip-grad-norm.js';
 export { actParamGroups } from './optim/param-groups.js';

@@ -11,7 +11,7 @@ export interface AdamWParamGroup {
   weightDecay?: number;
 }
 
-export interface AdamWOptions {
+export interface AdamWConfig {
   readonly betas?: readonly [number, number];
   readonly eps?: number;
   /** Default weight decay for groups that do not set one (PyTorch default 1e-2; ACT uses 1e-4). */
@@ -43,7 +43,7 @@ export class AdamW {
 
   constructor(
     readonly groups: AdamWParamGroup[],
-    options: AdamWOptions = {},
+    options: AdamWConfig = {},
   ) {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
