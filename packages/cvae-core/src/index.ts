@@ -102,3 +102,11 @@ export { MaxPool2d } from './nn/max-pool2d.js';
 export { AdamW, type AdamWConfig, type AdamWParamGroup, type AdamWStateKeys } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip-grad-norm.js';
 export { actParamGroups } from './optim/param-groups.js';
+export {
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+} from './io/safetensors.js';
+export { SAFETENSORS_DTYPE_BYTES, decodeF16, type SafetensorsDtype } from './io/safetensors-dtype.js';
