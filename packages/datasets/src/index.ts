@@ -7,3 +7,9 @@ export { QuantileSketch, StreamingStats, STAT_QUANTILES, type FullFeatureStats }
 export { FrameCache } from './frame-cache.js';
 export { augmentImage, colorJitter, randomResizedCrop, resizeBilinear, type ImageAugmentOptions } from './image-augment.js';
 export { ChunkSampler, type ChunkSamplerOptions } from './chunk-sampler.js';
+export { VideoEncoder, decodeVideoFrames, type VideoCodec } from './video-codec.js';
+export { readParquetRows, writeParquetFile, type ParquetColumn, type ParquetRow } from './parquet-table.js';
+export { readLeRobotInfo, type LeRobotFeature, type LeRobotInfo } from './lerobot-info.js';
+export { formatPathTemplate, insideDataset } from './lerobot-paths.js';
+export { LeRobotDataset, LeRobotEpisode, cameraName, type LeRobotDatasetOptions } from './lerobot-dataset.js';
+export { LeRobotV3Writer, LeRobotEpisodeWriter, type LeRobotStep, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';

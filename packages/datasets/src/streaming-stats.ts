@@ -82,6 +82,28 @@ export class QuantileSketch {
     this.counts[k]! += weight;
   }
 
+  /** Fold another sketch into this one (its bins enter at their centres). */
+  mergeFrom(other: QuantileSketch): this {
+    if (other.buffer) {
+      for (const v of other.buffer) this.add(v);
+      return this;
+    }
+    if (this.buffer) {
+      const mine = this.buffer;
+      this.buffer = null;
+      this.lo = other.lo;
+      this.width = other.width;
+      this.counts = new Float64Array(this.bins);
+      for (const v of mine) this.place(v, 1);
+    }
+    for (let k = 0; k < other.bins; k++) {
+      const c = other.counts[k]!;
+      if (c > 0) this.place(other.lo + (k + 0.5) * other.width, c);
+    }
+    this.n += other.n;
+    return this;
+  }
+
   quantile(q: number): number {
     if (this.n === 0) return NaN;
     if (this.buffer) {
@@ -144,6 +166,23 @@ export class StreamingStats {
   /** Add `rows` consecutive rows of a row-major [rows * dim] array. */
   addRows(values: ArrayLike<number>, rows = values.length / this.dim): void {
     for (let r = 0; r < rows; r++) this.add(values, r * this.dim);
+  }
+
+  /** Fold another accumulator of the same dimension into this one (Chan et al.'s parallel update). */
+  mergeFrom(other: StreamingStats): this {
+    if (other.dim !== this.dim) throw new RangeError(`StreamingStats.mergeFrom: dim ${other.dim} != ${this.dim}`);
+    const n = this.n + other.n;
+    if (other.n === 0) return this;
+    for (let j = 0; j < this.dim; j++) {
+      const d = other.mean[j]! - this.mean[j]!;
+      this.m2[j] = this.m2[j]! + other.m2[j]! + (d * d * this.n * other.n) / n;
+      this.mean[j] = this.mean[j]! + (d * other.n) / n;
+      this.min[j] = Math.min(this.min[j]!, other.min[j]!);
+      this.max[j] = Math.max(this.max[j]!, other.max[j]!);
+      this.sketches[j]!.mergeFrom(other.sketches[j]!);
+    }
+    this.n = n;
+    return this;
   }
 
   result(): FullFeatureStats {

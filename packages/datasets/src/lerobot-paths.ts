@@ -1,0 +1,25 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { DatasetFormatError } from './dataset-error.js';
+
+/** Python `str.format` for LeRobot's path templates: `{name}` and `{name:03d}` only. */
+export function formatPathTemplate(file: string, field: string, template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{([a-z_]+)(?::0(\d+)d)?\}/g, (_, name: string, width?: string) => {
+    const v = values[name];
+    if (v === undefined) throw new DatasetFormatError(file, field, `template ${JSON.stringify(template)} uses {${name}}, which is not known here`);
+    return width ? String(v).padStart(Number(width), '0') : String(v);
+  });
+}
+
+/** `root/relativePath`, refusing anything that resolves outside `root` (absolute paths, `..`). */
+export function insideDataset(root: string, relativePath: string, file: string, field: string): string {
+  const full = resolve(root, relativePath);
+  const rel = relative(root, full);
+  if (isAbsolute(relativePath) || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new DatasetFormatError(file, field, `points outside the dataset folder ${root}: ${JSON.stringify(relativePath)}`);
+  }
+  return full;
+}
+
+export const V3_DATA_PATH = 'data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet';
+export const V3_VIDEO_PATH = 'videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4';
+export const V3_EPISODES_PATH = 'meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet';
