@@ -1,0 +1,51 @@
+import { SerialPort } from 'serialport';
+
+/** The byte pipe a servo bus talks through. `SerialTransport` is the real one. */
+export interface ByteTransport {
+  /** Device path, used in error messages. */
+  readonly path: string;
+  write(bytes: Uint8Array): Promise<void>;
+  onData(listener: (chunk: Uint8Array) => void): void;
+  close(): Promise<void>;
+}
+
+export interface SerialTransportOptions {
+  readonly baudRate: number;
+}
+
+/** A `serialport` port (USB adapter, or a pseudo-terminal in tests) as a `ByteTransport`. */
+export class SerialTransport implements ByteTransport {
+  private constructor(
+    readonly path: string,
+    private readonly port: SerialPort,
+  ) {}
+
+  static async open(path: string, options: SerialTransportOptions): Promise<SerialTransport> {
+    const port = new SerialPort({ path, baudRate: options.baudRate, autoOpen: false });
+    await new Promise<void>((resolve, reject) =>
+      port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`, { cause: err })) : resolve())),
+    );
+    return new SerialTransport(path, port);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) =>
+        err ? reject(new Error(`${this.path}: write failed: ${err.message}`, { cause: err })) : resolve(),
+      ),
+    );
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): void {
+    this.port.on('data', (chunk: Buffer) => listener(chunk));
+  }
+
+  get isOpen(): boolean {
+    return this.port.isOpen;
+  }
+
+  close(): Promise<void> {
+    if (!this.port.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.port.close(() => resolve()));
+  }
+}
