@@ -13,3 +13,15 @@ export { readLeRobotInfo, type LeRobotFeature, type LeRobotInfo } from './lerobo
 export { formatPathTemplate, insideDataset } from './lerobot-paths.js';
 export { LeRobotDataset, LeRobotEpisode, cameraName, type LeRobotDatasetOptions } from './lerobot-dataset.js';
 export { LeRobotV3Writer, LeRobotEpisodeWriter, type LeRobotStep, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';
+export {
+  AlohaHdf5Sink,
+  EpisodeRecorder,
+  LeRobotV3Sink,
+  type Controller,
+  type EpisodeMetadata,
+  type EpisodeRecorderOptions,
+  type EpisodeSinkWriter,
+  type RecordedEpisode,
+  type RecordingSink,
+  type RecordOptions,
+} from './episode-recorder.js';

@@ -1,0 +1,193 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Action, ImageFrame, Observation } from '@actfusion/cvae-core';
+import type { Robot } from '@actfusion/robot-io';
+import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
+import { LeRobotV3Writer, type LeRobotEpisodeWriter } from './lerobot-v3-writer.js';
+import type { VideoCodec } from './video-codec.js';
+
+/** What is stored with every recorded episode. */
+export interface EpisodeMetadata {
+  readonly robot: string;
+  readonly controlHz: number;
+  readonly jointNames: readonly string[];
+  readonly stateDim: number;
+  readonly actionDim: number;
+  /** Camera name -> [height, width], in the robot's order. */
+  readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  readonly instruction?: string;
+  readonly hasQvel: boolean;
+}
+
+/** One episode being written by a sink; nothing is visible at the final path before `finish`. */
+export interface EpisodeSinkWriter {
+  append(observation: Observation, action: Action): Promise<void>;
+  /** Make the episode durable; returns where it is (file or dataset folder + index). */
+  finish(): Promise<string>;
+  /** Drop the episode; earlier episodes are untouched. */
+  abort(): Promise<void>;
+}
+
+export interface RecordingSink {
+  begin(meta: EpisodeMetadata): Promise<EpisodeSinkWriter>;
+}
+
+/** Records into a folder of ACT episodes `episode_<i>.hdf5` (i = next free index). */
+export class AlohaHdf5Sink implements RecordingSink {
+  readonly dir: string;
+  constructor(dir: string, private readonly options: { sim: boolean }) {
+    this.dir = resolve(dir);
+  }
+
+  async begin(meta: EpisodeMetadata): Promise<EpisodeSinkWriter> {
+    const existing = await readdir(this.dir).catch(() => [] as string[]);
+    let index = 0;
+    while (existing.includes(`episode_${index}.hdf5`)) index++;
+    const attributes: Record<string, string | number> = {
+      control_hz: meta.controlHz,
+      robot: meta.robot,
+      camera_names: JSON.stringify(Object.keys(meta.cameras)),
+      joint_names: JSON.stringify(meta.jointNames),
+    };
+    if (meta.instruction !== undefined) attributes['instruction'] = meta.instruction;
+    const w = await AlohaEpisodeWriter.create(join(this.dir, `episode_${index}.hdf5`), {
+      stateDim: meta.stateDim,
+      actionDim: meta.actionDim,
+      cameras: meta.cameras,
+      sim: this.options.sim,
+      withQvel: meta.hasQvel,
+      attributes,
+    });
+    return {
+      append: async (obs, action) => w.append({ qpos: obs.qpos, ...(meta.hasQvel ? { qvel: obs.qvel! } : {}), action, images: pickImages(obs, meta) }),
+      finish: () => w.finish(),
+      abort: () => w.abort(),
+    };
+  }
+}
+
+/** Records into a LeRobotDataset v3.0 folder (appending to it when it exists). */
+export class LeRobotV3Sink implements RecordingSink {
+  private writer: LeRobotV3Writer | undefined;
+  constructor(readonly root: string, private readonly options: { codec?: VideoCodec } = {}) {}
+
+  async begin(meta: EpisodeMetadata): Promise<EpisodeSinkWriter> {
+    this.writer ??= await LeRobotV3Writer.open(this.root, {
+      fps: meta.controlHz,
+      robotType: meta.robot,
+      stateDim: meta.stateDim,
+      actionDim: meta.actionDim,
+      stateNames: meta.jointNames,
+      actionNames: meta.jointNames,
+      cameras: meta.cameras,
+      ...(this.options.codec ? { codec: this.options.codec } : {}),
+    });
+    const ep: LeRobotEpisodeWriter = this.writer.beginEpisode(meta.instruction ?? '');
+    return {
+      append: (obs, action) => ep.append({ qpos: obs.qpos, action, images: pickImages(obs, meta) }),
+      finish: async () => `${this.writer!.root}#episode_${await ep.finish()}`,
+      abort: () => ep.abort(),
+    };
+  }
+}
+
+/** A policy, scripted expert or teleoperation: the action to take after `observation`. */
+export type Controller = (observation: Observation, step: number) => Action | Promise<Action>;
+
+export interface RecordOptions {
+  readonly controller: Controller;
+  /** Maximum number of control steps (ALOHA sim: 400). */
+  readonly steps: number;
+  readonly instruction?: string;
+  /** Stop early when this returns true (checked after each step). */
+  readonly shouldStop?: (observation: Observation, step: number) => boolean;
+}
+
+export interface RecordedEpisode {
+  readonly location: string;
+  readonly steps: number;
+  /** Achieved control rate (steps / wall time). */
+  readonly meanHz: number;
+}
+
+export interface EpisodeRecorderOptions {
+  /** Keep to the robot's control rate by sleeping out each tick (default true). */
+  readonly realtime?: boolean;
+  /** Clock in milliseconds (default performance.now). */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Records a connected `Robot` driven by a controller at the robot's rate: observe, decide, act,
+ * store (observation t with action t, ACT's alignment). Each episode is written through its
+ * sink's temporary file and only appears at its final name once complete.
+ */
+export class EpisodeRecorder {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly robot: Robot,
+    readonly sink: RecordingSink,
+    private readonly options: EpisodeRecorderOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  metadata(first: Observation, instruction?: string): EpisodeMetadata {
+    const spec = this.robot.spec;
+    const cameras: Record<string, readonly [number, number]> = {};
+    for (const c of spec.cameras) cameras[c.name] = [c.height, c.width];
+    return {
+      robot: spec.name,
+      controlHz: spec.controlHz,
+      jointNames: spec.joints.map((j) => j.name),
+      stateDim: first.qpos.length,
+      actionDim: spec.joints.length,
+      cameras,
+      hasQvel: first.qvel !== undefined,
+      ...(instruction !== undefined ? { instruction } : {}),
+    };
+  }
+
+  async record(opts: RecordOptions): Promise<RecordedEpisode> {
+    const period = 1000 / this.robot.spec.controlHz;
+    const realtime = this.options.realtime ?? true;
+    const start = this.now();
+    let obs = await this.robot.observe();
+    const writer = await this.sink.begin(this.metadata(obs, opts.instruction ?? obs.instruction));
+    let steps = 0;
+    try {
+      for (let t = 0; t < opts.steps; t++) {
+        if (t > 0) obs = await this.robot.observe();
+        const action = await opts.controller(obs, t);
+        await this.robot.act(action);
+        await writer.append(obs, action);
+        steps = t + 1;
+        if (opts.shouldStop?.(obs, t)) break;
+        if (realtime) {
+          const wait = start + (t + 1) * period - this.now();
+          if (wait > 0) await this.sleep(wait);
+        }
+      }
+      const location = await writer.finish();
+      const seconds = (this.now() - start) / 1000;
+      return { location, steps, meanHz: seconds > 0 ? steps / seconds : Infinity };
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
+}
+
+function pickImages(obs: Observation, meta: EpisodeMetadata): Record<string, ImageFrame> {
+  const out: Record<string, ImageFrame> = {};
+  for (const cam of Object.keys(meta.cameras)) {
+    const f = obs.images[cam];
+    if (!f) throw new Error(`observation has no image from camera ${cam} (robot spec lists it)`);
+    out[cam] = f;
+  }
+  return out;
+}
