@@ -110,3 +110,15 @@ export {
   type SafetensorsHeader,
 } from './io/safetensors.js';
 export { SAFETENSORS_DTYPE_BYTES, decodeF16, type SafetensorsDtype } from './io/safetensors-dtype.js';
+export { ActPolicy } from './policy/act-policy.js';
+export { ActEncoder, type ActEncoderOptions } from './policy/act-encoder.js';
+export { chunkReconstructionLoss, type ReconstructionLossOptions } from './policy/chunk-reconstruction-loss.js';
+export {
+  LeRobotActConfigSchema,
+  describeLeRobotConfig,
+  toLeRobotConfig,
+  type LeRobotActConfig,
+  type LeRobotPolicyDescription,
+} from './policy/lerobot-config.js';
+export { StyleEncoder, reparameterize, type StylePosterior } from './cvae/style-encoder.js';
+export { klDivergence } from './cvae/kl-divergence.js';

@@ -11,6 +11,11 @@ export const TOKENS = {
   PolicyConfig: Symbol.for('actfusion.PolicyConfig'),
   /** The `ObservationSpec` the policy is built for. */
   ObservationSpec: Symbol.for('actfusion.ObservationSpec'),
+  /**
+   * The `Rng` that draws initial weights. Constructors resolved from DI take from it in resolution
+   * order, so one seed gives one set of initial weights.
+   */
+  InitRng: Symbol.for('actfusion.InitRng'),
   /** The initialised `TensorRuntime`. */
   Runtime: Symbol.for('actfusion.Runtime'),
 } as const;

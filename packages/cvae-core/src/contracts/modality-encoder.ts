@@ -24,6 +24,12 @@ export interface ModalityEncoder extends Module {
    * (e.g. `backbone` for ResNet weights). Defaults to `name`.
    */
   readonly parameterPrefix?: string;
+  /**
+   * When true, the policy gives this encoder's tokens learned 1-D positions: rows of its
+   * `encoder_1d_feature_pos_embed` after the latent's (LeRobot keeps the joint token's position
+   * there), added to the `positions` the encoder returns (zeros, typically).
+   */
+  readonly learnedPositions?: boolean;
   /** Tokens this encoder contributes for a given observation spec. */
   tokenCount(spec: ObservationSpec): number;
   encode(batch: ObservationBatch, ctx: EncodeContext): TokenSet;

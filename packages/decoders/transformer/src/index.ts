@@ -1,1 +1,2 @@
-export {};
+export { DecoderStack, TransformerActionDecoder } from './transformer-decoder.js';
+export { registerTransformerDecoder } from './register-transformer-decoder.js';

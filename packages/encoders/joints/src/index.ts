@@ -1,1 +1,2 @@
-export {};
+export { JointsEncoder } from './joints-encoder.js';
+export { registerJointsEncoder } from './register-joints-encoder.js';

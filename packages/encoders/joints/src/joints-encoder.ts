@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { inject, injectable } from 'tsyringe';
+import {
+  Linear,
+  Module,
+  Rng,
+  TOKENS,
+  type EncodeContext,
+  type ModalityEncoder,
+  type ObservationBatch,
+  type ObservationKey,
+  type ObservationSpec,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+
+/**
+ * The joint state (qpos, [B, S]) as one token: `encoder_robot_state_input_proj` (Linear S -> D).
+ *
+ * Names follow LeRobot: the projection lives at the top level of the model (`parameterPrefix`
+ * is empty), and the token's learned position is row 1 of the policy's
+ * `encoder_1d_feature_pos_embed` (`learnedPositions`), so a LeRobot checkpoint maps one to one.
+ */
+@injectable()
+export class JointsEncoder extends Module implements ModalityEncoder {
+  readonly name = 'joints';
+  readonly inputs: readonly ObservationKey[] = ['qpos'];
+  readonly parameterPrefix = '';
+  readonly learnedPositions = true;
+  readonly encoder_robot_state_input_proj: Linear;
+
+  constructor(
+    @inject(TOKENS.ObservationSpec) readonly spec: ObservationSpec,
+    @inject(TOKENS.PolicyConfig) readonly config: PolicyConfig,
+    @inject(TOKENS.InitRng) rng: Rng,
+  ) {
+    super();
+    if (!(spec.stateDim > 0)) throw new Error(`JointsEncoder: spec.stateDim must be positive, got ${spec.stateDim}`);
+    this.encoder_robot_state_input_proj = this.registerModule(
+      'encoder_robot_state_input_proj',
+      new Linear(spec.stateDim, config.dimModel, { rng }),
+    );
+  }
+
+  tokenCount(): number {
+    return 1;
+  }
+
+  encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {
+    const q = batch.qpos;
+    if (q.rank !== 2 || q.shape[1] !== this.spec.stateDim) {
+      throw new Error(`JointsEncoder: batch.qpos has shape [${q.shape}], expected [B, ${this.spec.stateDim}]`);
+    }
+    return tf.tidy(() => ({
+      tokens: tf.expandDims(this.encoder_robot_state_input_proj.forward(q), 1) as tf.Tensor3D,
+      positions: tf.zeros([1, this.config.dimModel]) as tf.Tensor2D,
+    }));
+  }
+}

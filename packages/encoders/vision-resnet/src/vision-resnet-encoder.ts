@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { inject, injectable } from 'tsyringe';
+import {
+  ACTSinusoidalPositionEmbedding2d,
+  Conv2d,
+  Module,
+  Rng,
+  TOKENS,
+  type EncodeContext,
+  type ModalityEncoder,
+  type ObservationBatch,
+  type ObservationKey,
+  type ObservationSpec,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+import { ResNet } from './resnet.js';
+import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';
+
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
+
+/**
+ * ACT's image path: ONE ResNet (`backbone`) shared by all cameras, its layer4 features through
+ * the 1x1 projection `encoder_img_feat_input_proj` to dimModel, 2-D sine positions, tokens
+ * camera-major (all of camera 1's (h w) tokens, then camera 2's, ...) as LeRobot orders them.
+ * Names are LeRobot's at the model's top level (`parameterPrefix` '').
+ */
+@injectable()
+export class VisionResNetEncoder extends Module implements ModalityEncoder {
+  readonly name = 'vision';
+  readonly parameterPrefix = '';
+  readonly inputs: readonly ObservationKey[];
+  readonly cameras: readonly string[];
+  readonly backbone: ResNet;
+  readonly encoder_img_feat_input_proj: Conv2d;
+  readonly normalize: 'imagenet' | 'none';
+  private readonly sine: ACTSinusoidalPositionEmbedding2d;
+
+  constructor(
+    @inject(TOKENS.ObservationSpec) readonly spec: ObservationSpec,
+    @inject(TOKENS.PolicyConfig) readonly config: PolicyConfig,
+    @inject(VISION_RESNET_OPTIONS) options: VisionResNetOptions,
+    @inject(TOKENS.InitRng) rng: Rng,
+  ) {
+    super();
+    this.cameras = options.cameras ?? Object.keys(spec.cameras);
+    if (this.cameras.length === 0) throw new Error('VisionResNetEncoder: the observation spec has no camera');
+    for (const c of this.cameras) {
+      if (!spec.cameras[c]) throw new Error(`VisionResNetEncoder: camera '${c}' is not in the observation spec (${Object.keys(spec.cameras).join(', ')})`);
+    }
+    if (config.dimModel % 2 !== 0) throw new Error(`VisionResNetEncoder: dimModel must be even for 2-D sine positions, got ${config.dimModel}`);
+    this.inputs = this.cameras.map((c) => `images.${c}` as const);
+    this.normalize = options.normalize ?? 'imagenet';
+    this.backbone = this.registerModule('backbone', new ResNet(options.depth ?? 18, options.width ?? 64, rng));
+    this.encoder_img_feat_input_proj = this.registerModule(
+      'encoder_img_feat_input_proj',
+      new Conv2d(this.backbone.outChannels, config.dimModel, 1, { rng }),
+    );
+    this.sine = new ACTSinusoidalPositionEmbedding2d(config.dimModel / 2);
+  }
+
+  /** Tokens per camera: ceil(H/32) x ceil(W/32) (the ResNet's stride-32 feature map). */
+  tokenCount(spec: ObservationSpec): number {
+    return this.cameras.reduce((n, c) => {
+      const [h, w] = spec.cameras[c]!;
+      return n + featureSize(h) * featureSize(w);
+    }, 0);
+  }
+
+  encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {
+    const D = this.config.dimModel;
+    return tf.tidy(() => {
+      const tokens: tf.Tensor3D[] = [];
+      const positions: tf.Tensor2D[] = [];
+      for (const cam of this.cameras) {
+        const img = batch.images[cam];
+        if (!img) throw new Error(`VisionResNetEncoder: batch.images has no camera '${cam}' (has ${Object.keys(batch.images).join(', ') || 'none'})`);
+        const [eh, ew] = this.spec.cameras[cam]!;
+        if (img.rank !== 4 || img.shape[1] !== eh || img.shape[2] !== ew || img.shape[3] !== 3) {
+          throw new Error(`VisionResNetEncoder: batch.images.${cam} has shape [${img.shape}], expected [B, ${eh}, ${ew}, 3] (NHWC)`);
+        }
+        const x = this.normalize === 'imagenet' ? tf.div(tf.sub(img, IMAGENET_MEAN), IMAGENET_STD) as tf.Tensor4D : img;
+        const f = this.encoder_img_feat_input_proj.forward(this.backbone.forward(x)); // [B, h, w, D]
+        const [b, h, w] = f.shape;
+        tokens.push(tf.reshape(f, [b, h * w, D]));
+        positions.push(tf.reshape(this.sine.table(h, w), [h * w, D]));
+      }
+      return { tokens: tf.concat(tokens, 1), positions: tf.concat(positions, 0) };
+    });
+  }
+
+  override dispose(): void {
+    this.sine.dispose();
+    super.dispose();
+  }
+}
+
+function featureSize(n: number): number {
+  // conv1 (7, stride 2, pad 3), maxpool (3, 2, 1), then three stride-2 3x3 convs (pad 1).
+  let s = n;
+  for (let i = 0; i < 5; i++) s = Math.floor((s - 1) / 2) + 1;
+  return s;
+}

@@ -1,0 +1,18 @@
+import type { ResNetDepth } from './resnet.js';
+
+/** DI token of the vision encoder's options. */
+export const VISION_RESNET_OPTIONS = Symbol.for('actfusion.VisionResNetOptions');
+
+export interface VisionResNetOptions {
+  /** 18 (ACT) or 34. */
+  readonly depth?: ResNetDepth;
+  /** Channels of the first stage (torchvision 64); LeRobot configs call it nothing, we say `backbone_width`. */
+  readonly width?: number;
+  /**
+   * `imagenet` (default): images arrive in [0, 1] and are normalised with ImageNet's mean/std here.
+   * `none`: images arrive already normalised (a LeRobot checkpoint's preprocessor did it).
+   */
+  readonly normalize?: 'imagenet' | 'none';
+  /** Cameras to encode, in token order; default every camera of the observation spec, in its order. */
+  readonly cameras?: readonly string[];
+}
