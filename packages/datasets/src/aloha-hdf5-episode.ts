@@ -202,14 +202,38 @@ async function checkSignature(file: string): Promise<void> {
   }
   const fh = await open(file, 'r');
   try {
-    const head = new Uint8Array(8);
-    const { bytesRead } = await fh.read(head, 0, 8, 0);
-    if (bytesRead < 8 || !head.every((b, i) => b === HDF5_SIGNATURE[i])) {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, 64, 0);
+    if (bytesRead < 8 || !HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
       throw new DatasetFormatError(file, 'byte 0', `expected the HDF5 signature \\x89HDF\\r\\n\\x1a\\n (file is ${size} bytes)`);
+    }
+    const eof = superblockEndOfFile(head.subarray(0, bytesRead));
+    if (eof !== undefined && eof > size) {
+      throw new DatasetFormatError(file, 'superblock end-of-file address', `the file should be ${eof} bytes but is ${size}: truncated (an interrupted copy or recording?)`);
     }
   } finally {
     await fh.close();
   }
+}
+
+/** The end-of-file address recorded in an HDF5 superblock at offset 0 (versions 0 to 3). */
+function superblockEndOfFile(head: Buffer): number | undefined {
+  const version = head[8];
+  let offsetSize: number | undefined;
+  let at: number;
+  if (version === 0 || version === 1) {
+    offsetSize = head[13];
+    at = (version === 0 ? 24 : 28);
+  } else if (version === 2 || version === 3) {
+    offsetSize = head[9];
+    at = 12;
+  } else return undefined;
+  if (offsetSize !== 8 && offsetSize !== 4) return undefined;
+  const read = (pos: number) => (offsetSize === 8 ? Number(head.readBigUInt64LE(pos)) : head.readUInt32LE(pos));
+  if (at + 3 * offsetSize > head.length) return undefined;
+  const base = read(at);
+  const eof = read(at + 2 * offsetSize);
+  return base + eof;
 }
 
 function requireDataset(file: string, h5: H5File, path: string): H5Dataset {
