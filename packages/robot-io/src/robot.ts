@@ -37,4 +37,9 @@ export interface Robot {
   observe(): Promise<Observation>;
   act(action: Action): Promise<void>;
   disconnect(): Promise<void>;
+  /**
+   * Make the robot safe at once after a fault: disable torque (servos) or freeze (sim), without
+   * relying on a healthy bus. Optional; `SafeRobot` calls it on an emergency stop.
+   */
+  emergencyStop?(): Promise<void>;
 }

@@ -86,7 +86,7 @@ export class ServoBus {
 
   async ping(id: number): Promise<PingResult> {
     checkId(id);
-    const [status] = await this.transact(this.protocol.encodeInstruction(id, INSTRUCTION.PING, []), [id], 3);
+    const [status] = await this.transact(this.protocol.encodeInstruction(id, INSTRUCTION.PING, []), [id], this.protocol.pingReturnsModel ? 3 : 0);
     return this.pingResult(status!);
   }
 

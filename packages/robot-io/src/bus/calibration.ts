@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+
+/** LeRobot `MotorCalibration`: one motor's homing offset and range of motion, in raw ticks. */
+export interface MotorCalibration {
+  readonly id: number;
+  readonly driveMode: number;
+  readonly homingOffset: number;
+  readonly rangeMin: number;
+  readonly rangeMax: number;
+}
+
+/** Motor name -> calibration, as in `~/.cache/huggingface/lerobot/calibration/robots/<robot>/<id>.json`. */
+export type ArmCalibration = Readonly<Record<string, MotorCalibration>>;
+
+const FIELDS = [
+  ['id', 'id'],
+  ['drive_mode', 'driveMode'],
+  ['homing_offset', 'homingOffset'],
+  ['range_min', 'rangeMin'],
+  ['range_max', 'rangeMax'],
+] as const;
+
+/**
+ * Parse LeRobot's calibration JSON (`{"shoulder_pan": {"id": 1, "drive_mode": 0,
+ * "homing_offset": -1024, "range_min": 800, "range_max": 3300}, ...}`). Errors name the source,
+ * the motor and the field.
+ */
+export function parseCalibration(json: unknown, source = 'calibration'): ArmCalibration {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new TypeError(`${source}: expected an object of motor name -> calibration`);
+  }
+  const out: Record<string, MotorCalibration> = {};
+  for (const [motor, entry] of Object.entries(json as Record<string, unknown>)) {
+    if (typeof entry !== 'object' || entry === null) throw new TypeError(`${source}: ${motor}: expected an object`);
+    const values: Record<string, number> = {};
+    for (const [key, field] of FIELDS) {
+      const v = (entry as Record<string, unknown>)[key];
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        throw new TypeError(`${source}: ${motor}.${key}: expected an integer, got ${JSON.stringify(v)}`);
+      }
+      values[field] = v;
+    }
+    if (values.rangeMin! >= values.rangeMax!) {
+      throw new RangeError(`${source}: ${motor}: range_min (${values.rangeMin}) must be below range_max (${values.rangeMax})`);
+    }
+    out[motor] = values as unknown as MotorCalibration;
+  }
+  return out;
+}
+
+/** LeRobot's on-disk form (snake_case keys, motor order kept). */
+export function calibrationToJson(calibration: ArmCalibration): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    Object.entries(calibration).map(([motor, c]) => [
+      motor,
+      { id: c.id, drive_mode: c.driveMode, homing_offset: c.homingOffset, range_min: c.rangeMin, range_max: c.rangeMax },
+    ]),
+  );
+}
+
+export async function loadCalibration(path: string): Promise<ArmCalibration> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read calibration file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SyntaxError(`${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return parseCalibration(json, path);
+}
+
+/** Write LeRobot-compatible JSON atomically (temp file + rename), indented like LeRobot's. */
+export async function saveCalibration(path: string, calibration: ArmCalibration): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify(calibrationToJson(calibration), null, 4) + '\n');
+  await rename(tmp, path);
+}

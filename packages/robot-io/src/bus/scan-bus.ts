@@ -1,0 +1,39 @@
+import { modelByNumber } from './control-tables.js';
+import { ServoBus, type ServoBusOptions } from './servo-bus.js';
+import type { ProtocolName } from './servo-protocol.js';
+
+export interface ScannedServo {
+  readonly id: number;
+  readonly modelNumber: number;
+  /** LeRobot model name when the number is known (`sts3215`, `xl330-m288`, ...). */
+  readonly model?: string;
+  readonly firmware?: number;
+}
+
+/**
+ * Find every servo on `port` at `baud`: a broadcast PING, then (Feetech, whose PING carries no
+ * model) a READ of Model_Number per id. Used by `actfusion robot scan`.
+ */
+export async function scanBus(port: string, protocol: ProtocolName, baud = 1_000_000, options: ServoBusOptions & { windowMs?: number } = {}): Promise<ScannedServo[]> {
+  const bus = await ServoBus.open(port, protocol, { ...options, baudRate: baud });
+  try {
+    return await scanOpenBus(bus, options.windowMs);
+  } finally {
+    await bus.close();
+  }
+}
+
+export async function scanOpenBus(bus: ServoBus, windowMs?: number): Promise<ScannedServo[]> {
+  const found = await bus.broadcastPing(windowMs);
+  const out: ScannedServo[] = [];
+  for (const p of found) {
+    let modelNumber = p.modelNumber;
+    if (modelNumber === undefined) {
+      const data = await bus.read(p.id, 3, 2); // Feetech STS/SCS Model_Number @3
+      modelNumber = data[0]! | (data[1]! << 8);
+    }
+    const model = modelByNumber(bus.protocol.name, modelNumber)?.name;
+    out.push({ id: p.id, modelNumber, ...(model ? { model } : {}), ...(p.firmware !== undefined ? { firmware: p.firmware } : {}) });
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import type { RobotSpec } from '../robot.js';
+
+export interface SafetyOptions {
+  /**
+   * LeRobot's `max_relative_target`: the largest change of a joint target per tick, relative
+   * to the present position, in the joint's units. A number for all joints, or one per joint
+   * (by index or by joint name). Undefined = no cap.
+   */
+  readonly maxRelativeTarget?: number | readonly number[] | Readonly<Record<string, number>>;
+}
+
+export interface SafetyResult {
+  /** The action that may be sent. */
+  readonly action: Float32Array;
+  /** Joints clamped to their limits. */
+  readonly limitClamped: readonly number[];
+  /** Joints whose step was capped by `maxRelativeTarget`. */
+  readonly stepClamped: readonly number[];
+  /** True when the action had a NaN or infinite entry and the present position was held instead. */
+  readonly held: boolean;
+}
+
+/**
+ * The checks between a policy and a robot: hold position on a non-finite action, clamp every
+ * target to the joint limits, then cap the change per tick (`goal = present + clamp(goal -
+ * present, ±cap)`, as LeRobot's `ensure_safe_goal_position`). Limits come first so a robot that
+ * starts outside its limits is brought back no faster than the cap allows.
+ */
+export class SafetyLayer {
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly cap: Float64Array;
+
+  constructor(
+    readonly spec: RobotSpec,
+    options: SafetyOptions = {},
+  ) {
+    const n = spec.joints.length;
+    this.lower = Float64Array.from(spec.joints, (j) => j.limits[0]);
+    this.upper = Float64Array.from(spec.joints, (j) => j.limits[1]);
+    spec.joints.forEach((j, i) => {
+      if (!(this.lower[i]! <= this.upper[i]!)) throw new RangeError(`${spec.name}: joint "${j.name}" has limits [${j.limits}] with lower > upper`);
+    });
+    const m = options.maxRelativeTarget;
+    this.cap = new Float64Array(n).fill(Infinity);
+    if (typeof m === 'number') this.cap.fill(m);
+    else if (Array.isArray(m)) {
+      if (m.length !== n) throw new RangeError(`maxRelativeTarget has ${m.length} entries, ${spec.name} has ${n} joints`);
+      this.cap.set(m);
+    } else if (m) {
+      for (const [name, v] of Object.entries(m)) {
+        const i = spec.joints.findIndex((j) => j.name === name);
+        if (i < 0) throw new RangeError(`maxRelativeTarget names joint "${name}", not a joint of ${spec.name}`);
+        this.cap[i] = v as number;
+      }
+    }
+    this.cap.forEach((c, i) => {
+      if (!(c >= 0)) throw new RangeError(`maxRelativeTarget for joint ${spec.joints[i]!.name} must be >= 0, got ${c}`);
+    });
+  }
+
+  apply(action: ArrayLike<number>, present: ArrayLike<number>): SafetyResult {
+    const n = this.lower.length;
+    if (action.length !== n) throw new RangeError(`${this.spec.name}: action has ${action.length} values, expected ${n}`);
+    if (present.length !== n) throw new RangeError(`${this.spec.name}: present position has ${present.length} values, expected ${n}`);
+    const out = new Float32Array(n);
+    let held = false;
+    for (let i = 0; i < n; i++) if (!Number.isFinite(action[i]!)) held = true;
+    if (held) {
+      for (let i = 0; i < n; i++) out[i] = present[i]!;
+      return { action: out, limitClamped: [], stepClamped: [], held };
+    }
+    const limitClamped: number[] = [];
+    const stepClamped: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let goal = action[i]!;
+      if (goal < this.lower[i]! || goal > this.upper[i]!) {
+        goal = Math.min(this.upper[i]!, Math.max(this.lower[i]!, goal));
+        limitClamped.push(i);
+      }
+      const p = present[i]!;
+      const cap = this.cap[i]!;
+      if (Number.isFinite(p) && Math.abs(goal - p) > cap) {
+        goal = p + Math.sign(goal - p) * cap;
+        stepClamped.push(i);
+      }
+      out[i] = goal;
+    }
+    return { action: out, limitClamped, stepClamped, held };
+  }
+}

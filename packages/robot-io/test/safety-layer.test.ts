@@ -1,0 +1,94 @@
+import type { Action, Observation } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import type { Robot, RobotSpec } from '../src/robot.js';
+import { EmergencyStopError, SafeRobot } from '../src/safety/safe-robot.js';
+import { SafetyLayer } from '../src/safety/safety-layer.js';
+
+const spec: RobotSpec = {
+  name: 'test-arm',
+  controlHz: 50,
+  cameras: [],
+  joints: [
+    { name: 'a', limits: [-1, 1] },
+    { name: 'b', limits: [-2, 2] },
+    { name: 'gripper', limits: [0, 1], kind: 'gripper' },
+  ],
+};
+
+describe('SafetyLayer', () => {
+  it('clamps to joint limits', () => {
+    const r = new SafetyLayer(spec).apply([5, -3, 0.5], [0, 0, 0.5]);
+    expect(Array.from(r.action)).toEqual([1, -2, 0.5]);
+    expect(r.limitClamped).toEqual([0, 1]);
+  });
+
+  it('caps the change per tick like ensure_safe_goal_position', () => {
+    const r = new SafetyLayer(spec, { maxRelativeTarget: 0.25 }).apply([0.9, -0.1, 0.5], [0.5, 0, 0.5]);
+    expect(r.action[0]).toBeCloseTo(0.75, 6);
+    expect(r.action[1]).toBeCloseTo(-0.1, 6);
+    expect(r.stepClamped).toEqual([0]);
+  });
+
+  it('takes per-joint caps by name', () => {
+    const r = new SafetyLayer(spec, { maxRelativeTarget: { b: 0.1 } }).apply([0.9, 1, 0], [0, 0, 1]);
+    expect(Array.from(r.action).map((v) => +v.toFixed(5))).toEqual([0.9, 0.1, 0]);
+    expect(() => new SafetyLayer(spec, { maxRelativeTarget: { c: 1 } })).toThrow(/joint "c"/);
+  });
+
+  it('brings a robot outside its limits back no faster than the cap', () => {
+    const r = new SafetyLayer(spec, { maxRelativeTarget: 0.2 }).apply([1.5, 0, 0], [1.6, 0, 0]);
+    expect(r.action[0]).toBeCloseTo(1.4, 6);
+  });
+
+  it('holds the present position on NaN or infinite actions', () => {
+    const layer = new SafetyLayer(spec);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const r = layer.apply([0.1, bad, 0.2], [0.3, 0.4, 0.5]);
+      expect(r.held).toBe(true);
+      expect(Array.from(r.action)).toEqual(Array.from(Float32Array.of(0.3, 0.4, 0.5)));
+    }
+  });
+
+  it('rejects an action of the wrong length naming the robot', () => {
+    expect(() => new SafetyLayer(spec).apply([0, 0], [0, 0, 0])).toThrow(/test-arm: action has 2 values, expected 3/);
+  });
+});
+
+class FakeRobot implements Robot {
+  readonly spec = spec;
+  sent: Float32Array[] = [];
+  torqueOff = 0;
+  qpos = Float32Array.of(0, 0, 0);
+  async connect() {}
+  async disconnect() {}
+  async observe(): Promise<Observation> {
+    return { qpos: this.qpos.slice(), images: {} };
+  }
+  async act(action: Action) {
+    this.sent.push(action);
+  }
+  async emergencyStop() {
+    this.torqueOff++;
+  }
+}
+
+describe('SafeRobot', () => {
+  it('filters every action and latches an emergency stop', async () => {
+    const inner = new FakeRobot();
+    const robot = new SafeRobot(inner, { maxRelativeTarget: 0.5 });
+    await robot.observe();
+    await robot.act(Float32Array.of(3, 0, 0));
+    expect(Array.from(inner.sent[0]!)).toEqual([0.5, 0, 0]);
+    await robot.act(Float32Array.of(NaN, 0, 0));
+    expect(Array.from(inner.sent[1]!)).toEqual([0, 0, 0]);
+    expect(robot.stats).toEqual({ actions: 2, limitClamped: 1, stepClamped: 1, held: 1 });
+    await robot.emergencyStop(new Error('bus timeout'));
+    expect(inner.torqueOff).toBe(1);
+    await expect(robot.act(Float32Array.of(0, 0, 0))).rejects.toBeInstanceOf(EmergencyStopError);
+    await expect(robot.act(Float32Array.of(0, 0, 0))).rejects.toThrow(/bus timeout/);
+    expect(inner.sent).toHaveLength(2);
+    await robot.connect();
+    await robot.act(Float32Array.of(0.1, 0, 0));
+    expect(inner.sent).toHaveLength(3);
+  });
+});
