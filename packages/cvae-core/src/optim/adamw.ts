@@ -148,7 +148,11 @@ export class AdamW {
           if (!tf.util.arraysEqual(t.shape, param.shape)) {
             throw new Error(`${source}: '${k}${m}' (parameter '${name}') has shape [${t.shape}], expected [${param.shape}]`);
           }
-          return tf.variable(tf.tidy(() => tf.cast(t, 'float32')), false);
+          // tf.variable does not take ownership of its initial value: free the cast copy.
+          const copy = tf.tidy(() => tf.cast(t, 'float32'));
+          const v = tf.variable(copy, false);
+          copy.dispose();
+          return v;
         });
         fresh.set(name, { step, expAvg: moments[0]!, expAvgSq: moments[1]! });
       }
