@@ -4,7 +4,10 @@ import { Rng } from '../random/rng.js';
 import { collate, disposeCollated } from './collate.js';
 import { Normalizer, type NormalizerOptions } from './normalizer.js';
 import type { TrainablePolicy } from './trainable-policy.js';
-import { TfAdamW, type ParamGroup, type TrainerOptimizer } from './trainer-optimizer.js';
+import type { AdamWParamGroup } from '../optim/adamw.js';
+import { clipGradNorm } from '../optim/clip-grad-norm.js';
+import { actParamGroups } from '../optim/param-groups.js';
+import { adamWTrainerOptimizer, type TrainerOptimizer } from './trainer-optimizer.js';
 import {
   readTrainingCheckpoint,
   stepIdentifier,
@@ -58,7 +61,7 @@ export interface TrainerOptions {
   readonly normalizer?: Normalizer;
   readonly onProgress?: (p: TrainingProgress) => void;
   /** Replace the default AdamW (e.g. with cvae-core's optim blocks). */
-  readonly createOptimizer?: (groups: ParamGroup[], options: TrainerOptions) => TrainerOptimizer;
+  readonly createOptimizer?: (groups: AdamWParamGroup[], options: TrainerOptions) => TrainerOptimizer;
   /** Write `pretrained_model/` yourself (the policy's LeRobot-layout writer). */
   readonly writePretrained?: (policy: TrainablePolicy, dir: string, normalizer: Normalizer) => Promise<void>;
 }
@@ -108,13 +111,15 @@ export class Trainer {
     this.params = policy.trainableParameters();
     if (this.params.length === 0) throw new Error('Trainer: the policy has no trainable parameters');
     const prefix = options.backbonePrefix ?? 'backbone.';
-    const groups: ParamGroup[] = [
-      { name: 'main', lr: options.lr ?? 1e-5, params: this.params.filter(([n]) => !n.startsWith(prefix)) },
-      { name: 'backbone', lr: options.backboneLr ?? 1e-5, params: this.params.filter(([n]) => n.startsWith(prefix)) },
-    ];
+    const groups = actParamGroups(this.params, {
+      lr: options.lr ?? 1e-5,
+      lrBackbone: options.backboneLr ?? 1e-5,
+      weightDecay: options.weightDecay ?? 1e-4,
+      isBackbone: (name) => name.startsWith(prefix),
+    });
     this.optimizer =
       options.createOptimizer?.(groups, options) ??
-      new TfAdamW(groups, {
+      adamWTrainerOptimizer(groups, {
         ...(options.betas ? { betas: options.betas } : {}),
         ...(options.eps !== undefined ? { eps: options.eps } : {}),
         weightDecay: options.weightDecay ?? 1e-4,
@@ -160,27 +165,23 @@ export class Trainer {
       } finally {
         disposeCollated(c);
       }
-      const missing = this.params.filter(([, v]) => !grads[v.name]).map(([n]) => n);
-      if (missing.length > 0) {
-        tf.dispose([value, l1!, kl!, ...Object.values(grads)]);
-        throw new Error(
-          `Trainer: ${missing.length} trainable parameters get no gradient from the loss (${missing.slice(0, 5).join(', ')}` +
-            `${missing.length > 5 ? ', ...' : ''}); make them non-trainable or use them`,
-        );
-      }
-      const byName = new Map<string, tf.Tensor>(this.params.map(([n, v]) => [n, grads[v.name]!]));
-      const gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...byName.values()].map((g) => tf.sum(tf.square(g))))));
-      const [lossV, l1V, klV, normV] = await Promise.all([value.data(), l1!.data(), kl!.data(), gradNorm.data()]);
-      tf.dispose([value, l1!, kl!, gradNorm]);
+      // Parameters the loss does not reach get no gradient and are skipped, like PyTorch's `grad is None`.
+      const byName = new Map<string, tf.Tensor>(
+        this.params.filter(([, v]) => grads[v.name]).map(([n, v]) => [n, grads[v.name]!]),
+      );
+      const [lossV, l1V, klV] = await Promise.all([value.data(), l1!.data(), kl!.data()]);
+      tf.dispose([value, l1!, kl!]);
       if (!Number.isFinite(lossV[0]!)) {
-        tf.dispose(Object.values(grads));
+        tf.dispose([...byName.values()]);
         throw new Error(`Trainer: loss is ${lossV[0]} at step ${this.stepCount + 1}`);
       }
-      const coef = clip ? Math.min(1, clip / (normV[0]! + 1e-6)) : 1;
-      const clipped = coef < 1 ? new Map([...byName].map(([n, g]) => [n, tf.mul(g, coef)] as const)) : byName;
-      this.optimizer.applyGradients(clipped);
-      tf.dispose(Object.values(grads));
-      if (clipped !== byName) tf.dispose([...clipped.values()]);
+      // Total norm before clipping (LeRobot's grad_norm); with clipping off, clip at +inf just to measure.
+      const gradNorm = clipGradNorm(byName, clip ? clip : Infinity);
+      try {
+        this.optimizer.applyGradients(byName);
+      } finally {
+        tf.dispose([...byName.values()]);
+      }
       this.stepCount++;
       losses.push(lossV[0]!);
       let checkpoint: string | undefined;
@@ -195,14 +196,18 @@ export class Trainer {
         loss: lossV[0]!,
         l1: l1V[0]!,
         kl: klV[0]!,
-        lr: this.optimizer.groups[0]!.lr,
-        backboneLr: this.optimizer.groups[1]?.lr ?? this.optimizer.groups[0]!.lr,
-        gradNorm: normV[0]!,
+        lr: this.groupLr('default', this.options.lr ?? 1e-5),
+        backboneLr: this.groupLr('backbone', this.options.backboneLr ?? 1e-5),
+        gradNorm,
         stepsPerSecond: (this.stepCount - startStep) / Math.max(seconds, 1e-9),
         ...(checkpoint ? { checkpoint } : {}),
       });
     }
     return { step: this.stepCount, losses, checkpoints };
+  }
+
+  private groupLr(name: string, fallback: number): number {
+    return this.optimizer.groups.find((g) => g.name === name)?.lr ?? fallback;
   }
 
   /** Write a checkpoint of the current state now; returns its directory. */

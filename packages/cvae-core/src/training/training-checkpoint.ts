@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { RngState } from '../random/rng.js';
 import type { NormalizerJson } from './normalizer.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors-f32.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 
 /** Everything one training checkpoint holds, in LeRobot's directory layout:
  *
@@ -74,11 +74,11 @@ export async function writeTrainingCheckpoint(
     if (writePretrained) {
       await writePretrained(pretrained);
     } else {
-      await writeSynced(join(pretrained, 'model.safetensors'), encodeSafetensors(ckpt.model, { format: 'pt' }));
+      await writeSafetensors(join(pretrained, 'model.safetensors'), ckpt.model, { metadata: { format: 'pt' } });
       await writeSynced(join(pretrained, 'config.json'), JSON.stringify(ckpt.config ?? {}, null, 2));
     }
     await writeSynced(join(pretrained, 'normalizer.json'), JSON.stringify(ckpt.normalizer, null, 2));
-    await writeSynced(join(state, 'optimizer_state.safetensors'), encodeSafetensors(ckpt.optimizer));
+    await writeSafetensors(join(state, 'optimizer_state.safetensors'), ckpt.optimizer);
     await writeSynced(join(state, 'optimizer_param_groups.json'), JSON.stringify(ckpt.optimizerParamGroups, null, 2));
     await writeSynced(join(state, 'rng_state.json'), JSON.stringify(ckpt.rng));
     await writeSynced(join(state, 'training_step.json'), JSON.stringify({ step: ckpt.step }));
@@ -126,17 +126,18 @@ export async function readTrainingCheckpoint(dir: string): Promise<TrainingCheck
     throw new Error(`checkpoint: ${join(state, 'training_step.json')} field 'step' must be a non-negative integer`);
   }
   const rng = (await json(join(state, 'rng_state.json'))) as Record<string, RngState>;
-  const modelPath = join(pretrained, 'model.safetensors');
-  const optPath = join(state, 'optimizer_state.safetensors');
-  return {
-    step: stepJson.step as number,
-    model: decodeSafetensors(new Uint8Array(await readFile(modelPath)), modelPath),
-    config: await json(join(pretrained, 'config.json')),
-    normalizer: (await json(join(pretrained, 'normalizer.json'))) as NormalizerJson,
-    optimizer: decodeSafetensors(new Uint8Array(await readFile(optPath)), optPath),
-    optimizerParamGroups: await json(join(state, 'optimizer_param_groups.json')),
-    rng,
-  };
+  const config = await json(join(pretrained, 'config.json'));
+  const normalizer = (await json(join(pretrained, 'normalizer.json'))) as NormalizerJson;
+  const optimizerParamGroups = await json(join(state, 'optimizer_param_groups.json'));
+  const { tensors: model } = await readSafetensors(join(pretrained, 'model.safetensors'));
+  let optimizer: Map<string, tf.Tensor>;
+  try {
+    ({ tensors: optimizer } = await readSafetensors(join(state, 'optimizer_state.safetensors')));
+  } catch (e) {
+    for (const t of model.values()) t.dispose();
+    throw e;
+  }
+  return { step: stepJson.step as number, model, config, normalizer, optimizer, optimizerParamGroups, rng };
 }
 
 /** The step directory `checkpoints/last` points at, or null when there is none. */
