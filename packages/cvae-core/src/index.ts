@@ -52,7 +52,7 @@ export {
   type SyntheticChunkDatasetOptions,
 } from './training/synthetic-chunk-dataset.js';
 export type { TrainablePolicy } from './training/trainable-policy.js';
-export { TfAdamW, type AdamWOptions, type ParamGroup, type TrainerOptimizer } from './training/trainer-optimizer.js';
+export { adamWTrainerOptimizer, type TrainerOptimizer } from './training/trainer-optimizer.js';
 export {
   lastCheckpoint,
   readTrainingCheckpoint,
