@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from '../src/bus/calibration.js';
+import { MotorsBus } from '../src/bus/motors-bus.js';
+import { openPtyPair } from '../src/bus/pty-pair.js';
+import { ServoBus } from '../src/bus/servo-bus.js';
+import { ServoEmulator } from '../src/bus/servo-emulator.js';
+import type { ProtocolName } from '../src/bus/servo-protocol.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'actfusion-calib-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('LeRobot calibration JSON', () => {
+  it('round-trips through a file written atomically in LeRobot key names', async () => {
+    const calib = parseCalibration({ gripper: { id: 6, drive_mode: 0, homing_offset: 1407, range_min: 2030, range_max: 3470 } });
+    const path = join(dir, 'arm.json');
+    await saveCalibration(path, calib);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ gripper: { id: 6, drive_mode: 0, homing_offset: 1407, range_min: 2030, range_max: 3470 } });
+    expect(await loadCalibration(path)).toEqual(calib);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(calibrationToJson(calib)).toEqual(JSON.parse(await readFile(path, 'utf8')));
+  });
+
+  it('names the file, motor and field that are wrong', async () => {
+    const path = join(dir, 'bad.json');
+    await writeFile(path, JSON.stringify({ elbow_flex: { id: 3, drive_mode: 0, homing_offset: 'x', range_min: 1, range_max: 2 } }));
+    await expect(loadCalibration(path)).rejects.toThrow(`${path}: elbow_flex.homing_offset: expected an integer, got "x"`);
+    expect(() => parseCalibration({ a: { id: 1, drive_mode: 0, homing_offset: 0, range_min: 9, range_max: 2 } })).toThrow(/a: range_min \(9\) must be below range_max \(2\)/);
+    await writeFile(path, '{oops');
+    await expect(loadCalibration(path)).rejects.toThrow(`${path}: not valid JSON`);
+  });
+});
+
+describe.each<[ProtocolName, string]>([
+  ['dynamixel', 'xl330-m288'],
+  ['feetech', 'sts3215'],
+])('%s calibration procedure over a pty pair', (protocol, model) => {
+  it('half-turn homing makes Present_Position read 2047, then ranges of motion are recorded', async () => {
+    const pty = await openPtyPair();
+    const emulator = await ServoEmulator.open(pty.b, protocol, [
+      { id: 1, model, position: 1234 },
+      { id: 2, model, position: 3000 },
+    ]);
+    const bus = new MotorsBus(await ServoBus.open(pty.a, protocol), {
+      a: { id: 1, model, normMode: 'DEGREES' },
+      b: { id: 2, model, normMode: 'RANGE_0_100' },
+    });
+    try {
+      emulator.setRegister(1, 'Homing_Offset', 77); // a stale offset is reset first
+      const offsets = await bus.setHalfTurnHomings();
+      expect(offsets).toEqual(protocol === 'dynamixel' ? { a: 2047 - 1234, b: 2047 - 3000 } : { a: 1234 - 2047, b: 3000 - 2047 });
+      expect(await bus.syncReadRegister('Present_Position')).toEqual({ a: 2047, b: 2047 });
+      expect(emulator.registerValue(2, 'Homing_Offset')).toBe(offsets.b);
+
+      const ac = new AbortController();
+      const recording = bus.recordRangesOfMotion(ac.signal, 5);
+      await new Promise((r) => setTimeout(r, 30));
+      emulator.setPosition(1, 1234 - 500);
+      await new Promise((r) => setTimeout(r, 30));
+      emulator.setPosition(1, 1234 + 700);
+      await new Promise((r) => setTimeout(r, 30));
+      ac.abort();
+      const ranges = await recording;
+      expect(ranges.a).toEqual({ min: 1547, max: 2747 });
+      expect(ranges.b).toEqual({ min: 2047, max: 2047 });
+
+      const calib = { a: { id: 1, driveMode: 0, homingOffset: offsets.a!, rangeMin: 1547, rangeMax: 2747 }, b: { id: 2, driveMode: 0, homingOffset: offsets.b!, rangeMin: 1000, rangeMax: 3000 } };
+      await bus.writeCalibration(calib);
+      expect(await bus.readCalibration()).toEqual(calib);
+      const pos = await bus.readPositions();
+      expect(pos.a).toBeCloseTo(((2747 - 2147) * 360) / 4095, 6);
+    } finally {
+      await bus.bus.close();
+      await emulator.close();
+      await pty.close();
+    }
+  });
+});
