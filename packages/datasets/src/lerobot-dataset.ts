@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { FeatureStats, ImageFrame } from '@actfusion/cvae-core';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
@@ -18,6 +18,8 @@ export interface LeRobotDatasetOptions {
   readonly videoCacheBytes?: number;
   /** Frames decoded per ffmpeg call, starting at the requested one (default 8). */
   readonly decodeWindow?: number;
+  /** At most this many ffmpeg decoders run at once (default 2), which bounds their memory too. */
+  readonly maxConcurrentDecodes?: number;
 }
 
 interface VideoRef {
@@ -64,6 +66,10 @@ export function cameraName(videoKey: string): string {
 /** A LeRobotDataset (v2.0, v2.1 or v3.0) on disk: meta/, data/ Parquet and videos/ MP4. */
 export class LeRobotDataset implements EpisodeCollection {
   readonly cache: FrameCache;
+  /** v2.1 meta/episodes_stats.jsonl: episode index -> {feature: {min, max, mean, std, count}}. */
+  episodeStats: ReadonlyMap<number, Record<string, unknown>> = new Map();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
   episodes: readonly LeRobotEpisode[] = [];
   tasks: readonly string[] = [];
   /** meta/stats.json as stored, when present. */
@@ -168,6 +174,19 @@ export class LeRobotDataset implements EpisodeCollection {
       episodes.push(this.makeEpisode(dataFile, index, length, frames, epTasks, videos));
     }
     this.episodes = episodes.sort((a, b) => a.index - b.index);
+    if (this.info.codebase_version === 'v2.1') {
+      const statsFile = join(meta, 'episodes_stats.jsonl');
+      const lines = await readJsonLines(statsFile).catch((err: unknown) => {
+        if (err instanceof DatasetFormatError && err.field === '(file)') return [];
+        throw err;
+      });
+      const map = new Map<number, Record<string, unknown>>();
+      lines.forEach((r, i) => {
+        if (typeof r['episode_index'] !== 'number' || typeof r['stats'] !== 'object') throw new DatasetFormatError(statsFile, `line ${i + 1}`, 'expected {"episode_index": int, "stats": {...}}');
+        map.set(r['episode_index'], r['stats'] as Record<string, unknown>);
+      });
+      this.episodeStats = map;
+    }
   }
 
   private async loadV3(videoKeys: readonly string[]): Promise<void> {
@@ -254,16 +273,57 @@ export class LeRobotDataset implements EpisodeCollection {
     const key = `${episode.index}/${camera}/${t}`;
     return this.cache.getOrLoad(key, async () => {
       const window = Math.min(this.options.decodeWindow ?? 8, episode.length - t);
-      const frames = await decodeVideoFrames(ref.file, `stream ${ref.key} (episode ${episode.index}, frame ${t})`, {
+      const frames = await this.limited(() => decodeVideoFrames(ref.file, `stream ${ref.key} (episode ${episode.index}, frame ${t})`, {
         startSeconds: ref.fromTimestamp + episode.timestamps[t]!,
         count: window,
         height: ref.height,
         width: ref.width,
         fps: this.fps,
-      });
+      }));
       for (let i = 1; i < frames.length; i++) this.cache.set(`${episode.index}/${camera}/${t + i}`, frames[i]!);
       return frames[0]!;
     });
+  }
+
+  private async limited<T>(job: () => Promise<T>): Promise<T> {
+    const max = this.options.maxConcurrentDecodes ?? 2;
+    while (this.running >= max) await new Promise<void>((r) => this.waiting.push(r));
+    this.running++;
+    try {
+      return await job();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Normalisation statistics of state and action from meta/stats.json, when stored. */
+  storedStats(): { qpos: FeatureStats; action: FeatureStats } | undefined {
+    const file = join(this.root, 'meta/stats.json');
+    const s = this.statsJson;
+    if (!s) return undefined;
+    const feature = (key: string): FeatureStats => {
+      const f = s[key] as Record<string, unknown> | undefined;
+      const arr = (name: string, required: boolean): Float32Array | undefined => {
+        const v = f?.[name];
+        if (v === undefined && !required) return undefined;
+        if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new DatasetFormatError(file, `${key}.${name}`, 'expected a list of numbers');
+        return Float32Array.from(v);
+      };
+      const count = Array.isArray(f?.['count']) ? Number((f['count'] as unknown[])[0]) : undefined;
+      const q01 = arr('q01', false);
+      const q99 = arr('q99', false);
+      return {
+        mean: arr('mean', true)!,
+        std: arr('std', true)!,
+        min: arr('min', true)!,
+        max: arr('max', true)!,
+        ...(q01 ? { q01 } : {}),
+        ...(q99 ? { q99 } : {}),
+        ...(count !== undefined ? { count } : {}),
+      };
+    };
+    return { qpos: feature(this.stateKey), action: feature(this.actionKey) };
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,11 @@ describe.each(['h264', 'av1'] as const)('LeRobot v3.0 write -> read (%s)', (code
     expect(ds.cameras).toEqual({ top: [H, W] });
     const ep1 = ds.episodes[1]!;
     expect(ep1.instruction).toBe('place the cube');
+    const stored = ds.storedStats()!;
+    const allQ = [...episode(12, 1).qpos, ...episode(9, 2).qpos].filter((_, i) => i % 3 === 0);
+    expect(stored.qpos.count).toBe(21);
+    expect(stored.qpos.mean[0]).toBeCloseTo(allQ.reduce((a, b) => a + b, 0) / allQ.length, 3);
+    expect(stored.action.max[2]).toBeCloseTo(Math.max(...episode(9, 2).action), 4);
     expect(Array.from(ep1.qpos)).toEqual(Array.from(episode(9, 2).qpos));
     expect(Array.from(ep1.action)).toEqual(Array.from(episode(9, 2).action));
     await expectFramesMatch(ds, 0, 1, [0, 5, 11]);
@@ -90,6 +95,7 @@ describe('LeRobot v2.1 read', () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(join(root, 'meta'), { recursive: true });
     const eps = [episode(7, 4), episode(5, 5)];
+    writeFileSync(join(root, 'meta/episodes_stats.jsonl'), eps.map((e, i) => JSON.stringify({ episode_index: i, stats: { action: { min: [0, 0, 0], max: [1, 1, 1], mean: [0.5, 0.5, 0.5], std: [0.1, 0.1, 0.1], count: [e.length] } } })).join('\n'));
     writeFileSync(join(root, 'meta/tasks.jsonl'), '{"task_index": 0, "task": "insert the peg"}\n');
     writeFileSync(join(root, 'meta/episodes.jsonl'), eps.map((e, i) => JSON.stringify({ episode_index: i, tasks: ['insert the peg'], length: e.length })).join('\n') + '\n');
     writeFileSync(
@@ -123,6 +129,7 @@ describe('LeRobot v2.1 read', () => {
     expect(ds.version).toBe('v2.1');
     expect(ds.episodes.map((e) => e.length)).toEqual([7, 5]);
     expect(ds.episodes[1]!.instruction).toBe('insert the peg');
+    expect((ds.episodeStats.get(1)!['action'] as { count: number[] }).count).toEqual([5]);
     expect(Array.from(ds.episodes[1]!.qpos)).toEqual(Array.from(eps[1]!.qpos));
     await expectFramesMatch(ds, 1, 5, [0, 4]);
     await expectFramesMatch(ds, 0, 4, [6]);
