@@ -36,3 +36,20 @@ describe('Linear', () => {
     expect(() => lin.forward(tf.tensor2d(seq(6), [2, 3]))).toThrow(/last dimension is 3, expected 4/);
   });
 });
+
+describe('linear op gradient (explicit transposes instead of matMul flags)', () => {
+  it('equals the gradient of the plain tfjs expression', async () => {
+    const { linear } = await import('../src/nn/linear-op.js');
+    const x = tf.tensor3d(seq(2 * 3 * 4, 1), [2, 3, 4]);
+    const w = tf.tensor2d(seq(5 * 4, 2), [5, 4]);
+    const b = tf.tensor1d(seq(5, 3));
+    const r = tf.tensor3d(seq(2 * 3 * 5, 4), [2, 3, 5]);
+    const ours = tf.grads((xx, ww, bb) => tf.sum(tf.mul(linear(xx!, ww!, bb!), r)))([x, w, b]);
+    const plain = tf.grads((xx, ww, bb) =>
+      tf.sum(tf.mul(tf.add(tf.reshape(tf.matMul(tf.reshape(xx!, [6, 4]) as tf.Tensor2D, ww as tf.Tensor2D, false, true), [2, 3, 5]), bb!), r)),
+    )([x, w, b]);
+    ours.forEach((g, i) => expectClose(g.dataSync(), plain[i]!.dataSync(), 1e-5));
+    const noBias = tf.grads((xx, ww) => tf.sum(tf.mul(linear(xx!, ww!, null), r)))([x, w]);
+    expectClose(noBias[1]!.dataSync(), plain[1]!.dataSync(), 1e-5);
+  });
+});

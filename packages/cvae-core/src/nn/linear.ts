@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random/rng.js';
 import { defaultBias, kaimingUniform } from './init.js';
+import { linear } from './linear-op.js';
 import { Module } from './module.js';
 
 /**
@@ -27,12 +28,6 @@ export class Linear extends Module {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
       throw new Error(`Linear: input last dimension is ${x.shape[x.rank - 1]}, expected ${this.inFeatures} (shape [${x.shape}])`);
     }
-    return tf.tidy(() => {
-      const lead = x.shape.slice(0, -1);
-      const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      let y: tf.Tensor = tf.matMul(x2, this.weight as tf.Tensor2D, false, true);
-      if (this.bias) y = tf.add(y, this.bias);
-      return tf.reshape(y, [...lead, this.outFeatures]);
-    }) as T;
+    return linear(x, this.weight, this.bias) as T;
   }
 }

@@ -3,6 +3,7 @@ import { Rng } from '../random/rng.js';
 import { Dropout, type ForwardOptions } from './dropout.js';
 import { xavierUniform } from './init.js';
 import { Linear } from './linear.js';
+import { linear, matMulPlain, transposeLast2 } from './linear-op.js';
 import { Module } from './module.js';
 
 export interface AttentionOptions extends ForwardOptions {
@@ -84,13 +85,13 @@ export class MultiheadAttention extends Module {
       const [wq, wk, wv] = tf.split(this.inProjWeight, 3, 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const [bq, bk, bv] = tf.split(this.inProjBias, 3, 0);
       const project = (x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor, len: number): tf.Tensor4D => {
-        const y = tf.add(tf.matMul(tf.reshape(x, [-1, D]) as tf.Tensor2D, w, false, true), b);
+        const y = linear(x, w, b);
         return tf.transpose(tf.reshape(y, [B, len, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, len, hd]
       };
       const q = tf.mul(project(query, wq, bq!, T), 1 / Math.sqrt(hd)) as tf.Tensor4D;
       const k = project(key, wk, bk!, S);
       const v = project(value, wv, bv!, S);
-      let scores: tf.Tensor = tf.matMul(q, k, false, true); // [B, H, T, S]
+      let scores: tf.Tensor = matMulPlain(q, transposeLast2(k)); // [B, H, T, S]
       if (options.attnMask) scores = tf.add(scores, additiveMask(options.attnMask, B, H, T, S));
       if (mask) {
         const ignore = mask.dtype === 'bool' ? mask : tf.notEqual(mask, 0);
@@ -99,7 +100,7 @@ export class MultiheadAttention extends Module {
       }
       const probs = tf.softmax(scores, -1);
       const dropped = this.attnDropout.forward(probs, options.rng);
-      const ctx = tf.matMul(dropped as tf.Tensor4D, v); // [B, H, T, hd]
+      const ctx = matMulPlain(dropped, v); // [B, H, T, hd]
       const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [B, T, D]) as tf.Tensor3D;
       const output = this.outProj.forward(merged);
       const weights = tf.mean(dropped, 1) as tf.Tensor3D; // PyTorch returns the post-dropout weights
