@@ -15,9 +15,11 @@ export interface ChunkSamplerOptions {
   /** Past the episode end: `zeros` (ACT) or `repeat-last` (LeRobot clamps the index). Both set isPad. */
   readonly padding?: 'zeros' | 'repeat-last';
   /**
-   * ACT's "real robot" alignment hack: actions start at max(0, t - 1) instead of t. Default 0.
+   * Where the action chunk starts relative to the observed step: 0 (default, LeRobot and ACT sim),
+   * -1 (ACT's real-robot "hack": max(0, t - 1)), or `act` (ACT's loader: -1 for episodes whose
+   * `sim` attribute is false, 0 otherwise).
    */
-  readonly actionOffset?: 0 | -1;
+  readonly actionOffset?: 0 | -1 | 'act';
   /** Cameras to load, in token order (default: all of the collection). */
   readonly cameras?: readonly string[];
   /** Byte budget of the decoded-frame LRU cache (default 256 MiB). */
@@ -40,7 +42,7 @@ export class ChunkSampler implements ChunkDataset {
   readonly cache: FrameCache;
   private readonly sampling: 'episode' | 'frame';
   private readonly padding: 'zeros' | 'repeat-last';
-  private readonly actionOffset: number;
+  private readonly actionOffset: 0 | -1 | 'act';
   private readonly cameraNames: readonly string[];
   /** Cumulative frame counts, for uniform-frame sampling. */
   private readonly cumulative: Float64Array;
@@ -135,7 +137,8 @@ export class ChunkSampler implements ChunkDataset {
   actionChunk(ep: Episode, frameIndex: number): { action: Float32Array; isPad: Uint8Array } {
     const k = this.chunkSize;
     const A = ep.actionDim;
-    const start = Math.max(0, frameIndex + this.actionOffset);
+    const offset = this.actionOffset === 'act' ? (ep.sim === false ? -1 : 0) : this.actionOffset;
+    const start = Math.max(0, frameIndex + offset);
     const action = new Float32Array(k * A);
     const isPad = new Uint8Array(k);
     for (let i = 0; i < k; i++) {

@@ -21,6 +21,8 @@ export interface Episode {
   readonly cameras: readonly string[];
   /** The task or instruction text, when known. */
   readonly instruction?: string;
+  /** ALOHA's root attribute `sim`, when the format has it (ACT aligns actions differently on real data). */
+  readonly sim?: boolean;
   /** Decode the frame `frameIndex` of `camera` (HWC RGB uint8). */
   readImage(camera: string, frameIndex: number): Promise<ImageFrame>;
 }

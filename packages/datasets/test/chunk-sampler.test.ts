@@ -20,6 +20,14 @@ describe('ChunkSampler', () => {
     expect(Array.from(s.action)).toEqual([1, 1.1, 2, 2.1, 2, 2.1].map((v) => Math.fround(v)));
   });
 
+  it("actionOffset 'act' follows each episode's sim attribute like ACT's loader", async () => {
+    const col = memoryCollection([4, 4]);
+    const episodes = [{ ...col.episodes[0]!, sim: true }, { ...col.episodes[1]!, sim: false }];
+    const sampler = new ChunkSampler({ ...col, episodes }, { chunkSize: 1, actionOffset: 'act' });
+    expect(sampler.actionChunk(episodes[0]!, 2).action[0]).toBe(2);
+    expect(sampler.actionChunk(episodes[1]!, 2).action[0]).toBe(1001);
+  });
+
   it('samples episodes uniformly (ACT) or frames uniformly (LeRobot)', () => {
     const col = memoryCollection([90, 10]);
     const count = (sampling: 'episode' | 'frame') => {
