@@ -107,7 +107,9 @@ export class AlohaHdf5Episode implements Episode {
       }
       return readFloatMatrix(file, path, d);
     };
-    const qvel = optional('/observations/qvel');
+    const qvelRecorded = attributes['qvel_recorded'] !== 0;
+    const qvelRead = optional('/observations/qvel');
+    const qvel = qvelRecorded ? qvelRead : undefined;
     const effort = optional('/observations/effort');
 
     const imagesEntity = h5.get('/observations/images');

@@ -13,6 +13,10 @@ export interface AlohaEpisodeLayout {
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
   /** ACT's root attribute `sim` (changes the action alignment of ACT's loader). */
   readonly sim: boolean;
+  /**
+   * Whether steps carry qvel. ACT's loader always reads /observations/qvel, so without it the
+   * dataset is written as zeros and the root attribute `qvel_recorded` = 0 tells readers so.
+   */
   readonly withQvel?: boolean;
   readonly withEffort?: boolean;
   /** Extra root attributes (rate, robot name, instruction, ...). ACT's loader ignores them. */
@@ -127,6 +131,10 @@ export class AlohaEpisodeWriter {
         parent.create_dataset({ name, data: Float32Array.from(values), shape: [this.steps, dim], dtype: '<f' });
       matrix(obs, 'qpos', this.qpos, stateDim);
       if (this.layout.withQvel) matrix(obs, 'qvel', this.qvel, stateDim);
+      else {
+        obs.create_dataset({ name: 'qvel', data: new Float32Array(this.steps * stateDim), shape: [this.steps, stateDim], dtype: '<f' });
+        this.h5.create_attribute('qvel_recorded', 0, null, '<B');
+      }
       if (this.layout.withEffort) matrix(obs, 'effort', this.effort, stateDim);
       matrix(this.h5, 'action', this.action, actionDim);
       this.h5.close();

@@ -116,6 +116,20 @@ with h5py.File(sys.argv[1], 'r') as root:
     expect(r.instruction).toBe('pick the cube');
   });
 
+  it.skipIf(!PYTHON_H5PY)('without qvel, still has the /observations/qvel ACT reads (zeros), and reads back as absent', async () => {
+    const f = join(dir, 'noqvel/episode_0.hdf5');
+    const { qvel: _drop, ...noQvel } = episode;
+    await writeAlohaEpisode(f, noQvel, { sim: false });
+    const out = runPython(PYTHON_H5PY!, `import sys, h5py
+with h5py.File(sys.argv[1], 'r') as root:
+    print(bool(root.attrs['sim']), root['/observations/qvel'][2].tolist(), root['/observations/qpos'][2].tolist())`, [f]);
+    expect(out.trim()).toBe('False [0.0, 0.0, 0.0] [3.0, 3.5, 4.0]');
+    const ep = await AlohaHdf5Episode.open(f);
+    expect(ep.qvel).toBeUndefined();
+    expect(ep.sim).toBe(false);
+    ep.close();
+  });
+
   it('abort() leaves an existing episode file untouched', async () => {
     const before = (await AlohaHdf5Episode.open(file));
     const qposBefore = Array.from(before.qpos);
