@@ -87,6 +87,16 @@ describe('FrozenBatchNorm2d', () => {
     expect(bn.trainableParameters()).toEqual([]);
     expect([...bn.stateDict().keys()]).toEqual(['weight', 'bias', 'running_mean', 'running_var']);
   });
+
+  it('loads a torchvision BN state once num_batches_tracked is ignored', () => {
+    const bn = new FrozenBatchNorm2d(2);
+    const state = new Map<string, tf.Tensor>([
+      ['weight', tf.ones([2])], ['bias', tf.zeros([2])], ['running_mean', tf.zeros([2])], ['running_var', tf.ones([2])],
+      ['num_batches_tracked', tf.scalar(0, 'int32')],
+    ]);
+    expect(() => bn.loadStateDict(state, { source: 'resnet18.safetensors' })).toThrow(/resnet18.safetensors: .*unexpected 1 \[num_batches_tracked\]/);
+    expect(bn.loadStateDict(state, { ignore: (n) => n.endsWith('num_batches_tracked') })).toEqual({ missing: [], unexpected: [] });
+  });
 });
 
 describe('MaxPool2d', () => {

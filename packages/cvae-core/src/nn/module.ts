@@ -90,16 +90,18 @@ export abstract class Module {
 
   /**
    * Assign tensors by name. With `strict` (default) every parameter and buffer must be
-   * present and no unknown name may appear; shapes must match exactly.
+   * present and no unknown name may appear; shapes must match exactly. `ignore` drops names from
+   * the unexpected ones (e.g. torchvision's `num_batches_tracked`, which FrozenBatchNorm2d has not:
+   * `ignore: (n) => n.endsWith('.num_batches_tracked')`).
    */
   loadStateDict(
     state: ReadonlyMap<string, tf.Tensor>,
-    options: { strict?: boolean; prefix?: string; source?: string } = {},
+    options: { strict?: boolean; prefix?: string; source?: string; ignore?: (name: string) => boolean } = {},
   ): { missing: string[]; unexpected: string[] } {
-    const { strict = true, prefix = '', source = 'state dict' } = options;
+    const { strict = true, prefix = '', source = 'state dict', ignore } = options;
     const own = this.stateDict(prefix);
     const missing = [...own.keys()].filter((k) => !state.has(k));
-    const unexpected = [...state.keys()].filter((k) => k.startsWith(prefix) && !own.has(k));
+    const unexpected = [...state.keys()].filter((k) => k.startsWith(prefix) && !own.has(k) && !ignore?.(k));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       throw new Error(
         `${source}: does not match the module: missing ${missing.length} [${missing.slice(0, 8).join(', ')}]` +
