@@ -1,1 +1,48 @@
 export type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from './robot.js';
+export { ControlLoop, systemClock } from './control/control-loop.js';
+export type { ControlLoopOptions, ControlLoopReport, MonotonicClock, RunOptions, TickInfo } from './control/control-loop.js';
+export { SafetyLayer } from './safety/safety-layer.js';
+export type { SafetyOptions, SafetyResult } from './safety/safety-layer.js';
+export { EmergencyStopError, SafeRobot } from './safety/safe-robot.js';
+export type { SafetyStats } from './safety/safe-robot.js';
+export { BusError, BusTimeoutError, CorruptPacketError, ServoStatusError } from './bus/bus-errors.js';
+export { BROADCAST_ID, INSTRUCTION, MAX_ID } from './bus/servo-protocol.js';
+export type { Frame, FrameEvent, PacketFramer, ProtocolName, ServoProtocol, StatusPacket } from './bus/servo-protocol.js';
+export { addStuffing, crc16, dynamixelProtocol, removeStuffing } from './bus/dynamixel-protocol.js';
+export { feetechChecksum, feetechProtocol } from './bus/feetech-protocol.js';
+export { protocolByName } from './bus/protocols.js';
+export { ByteFramer } from './bus/packet-framer.js';
+export {
+  SERVO_MODELS,
+  STS_SMS_SERIES_CONTROL_TABLE,
+  X_SERIES_CONTROL_TABLE,
+  decodeRegister,
+  encodeRegister,
+  modelByNumber,
+  servoModel,
+} from './bus/control-tables.js';
+export type { Register, ServoModel, SignEncoding } from './bus/control-tables.js';
+export { SerialTransport } from './bus/serial-transport.js';
+export type { ByteTransport } from './bus/serial-transport.js';
+export { ServoBus } from './bus/servo-bus.js';
+export type { BusStats, PingResult, ServoBusOptions } from './bus/servo-bus.js';
+export { MotorsBus } from './bus/motors-bus.js';
+export type { Motor } from './bus/motors-bus.js';
+export { MOTOR_NORM_MODES, normalize, unnormalize } from './bus/normalization.js';
+export type { MotorNormMode, NormOptions, NormRange } from './bus/normalization.js';
+export { calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from './bus/calibration.js';
+export type { ArmCalibration, MotorCalibration } from './bus/calibration.js';
+export { scanBus, scanOpenBus } from './bus/scan-bus.js';
+export type { ScannedServo } from './bus/scan-bus.js';
+export { ServoEmulator } from './bus/servo-emulator.js';
+export type { EmulatedServoOptions, ReceivedInstruction } from './bus/servo-emulator.js';
+export { openPtyPair } from './bus/pty-pair.js';
+export type { PtyPair } from './bus/pty-pair.js';
+export { ServoArm } from './arm/servo-arm.js';
+export type { FrameSource, ServoArmConfig } from './arm/servo-arm.js';
+export { SO_JOINTS, kochArm, soArm } from './arm/arm-presets.js';
+export type { ArmPresetOptions } from './arm/arm-presets.js';
+export { Teleoperation } from './arm/teleoperation.js';
+export type { TeleoperationOptions } from './arm/teleoperation.js';
+export { Camera, ffmpegArgs } from './camera/camera.js';
+export type { CameraOptions, CameraStats, FfmpegInput } from './camera/camera.js';
