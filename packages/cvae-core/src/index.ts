@@ -122,3 +122,9 @@ export {
 } from './policy/lerobot-config.js';
 export { StyleEncoder, reparameterize, type StylePosterior } from './cvae/style-encoder.js';
 export { klDivergence } from './cvae/kl-divergence.js';
+export {
+  LEROBOT_MODEL_PREFIX,
+  readLeRobotCheckpoint,
+  writeLeRobotCheckpoint,
+  type LeRobotCheckpoint,
+} from './policy/lerobot-checkpoint.js';

@@ -1,0 +1,32 @@
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { ActPolicy, Rng, TOKENS, type ObservationSpec, type PolicyConfig } from '@actfusion/cvae-core';
+import { registerJointsEncoder } from '@actfusion/encoder-joints';
+import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
+import { registerVisionResNet, type VisionResNetOptions } from '@actfusion/encoder-vision-resnet';
+
+export interface ActPolicyParts {
+  readonly config: PolicyConfig;
+  readonly spec: ObservationSpec;
+  /** ResNet options; the vision encoder is left out when the spec has no camera. */
+  readonly vision?: VisionResNetOptions;
+  /** Seed of the initial weights. */
+  readonly seed?: number;
+  /** Parent container (default tsyringe's root); a child is made, nothing is registered in the parent. */
+  readonly parent?: DependencyContainer;
+}
+
+/**
+ * ACT as LeRobot lays it out, composed through DI in a child container: joint state token,
+ * ResNet image tokens (cameras in spec order), the DETR decoder, and the `ActPolicy` resolving them.
+ */
+export function buildActPolicy(parts: ActPolicyParts): { policy: ActPolicy; container: DependencyContainer } {
+  const c = (parts.parent ?? rootContainer).createChildContainer();
+  c.register(TOKENS.PolicyConfig, { useValue: parts.config });
+  c.register(TOKENS.ObservationSpec, { useValue: parts.spec });
+  c.register(TOKENS.InitRng, { useValue: new Rng(parts.seed ?? 0) });
+  if (parts.spec.stateDim > 0) registerJointsEncoder(c);
+  if (Object.keys(parts.spec.cameras).length > 0) registerVisionResNet(c, parts.vision ?? {});
+  registerTransformerDecoder(c);
+  c.register(ActPolicy, { useClass: ActPolicy });
+  return { policy: c.resolve(ActPolicy), container: c };
+}

@@ -1,0 +1,41 @@
+import { readLeRobotCheckpoint, type ActPolicy, type LeRobotPolicyDescription } from '@actfusion/cvae-core';
+import type { ResNetDepth } from '@actfusion/encoder-vision-resnet';
+import { buildActPolicy } from './build-act-policy.js';
+
+export interface LoadedLeRobotPolicy {
+  readonly policy: ActPolicy;
+  readonly description: LeRobotPolicyDescription;
+  /** True when the checkpoint carried normalisation buffers (then inputs must be normalised with them). */
+  readonly hasNormalization: boolean;
+}
+
+/**
+ * Load a LeRobot ACT checkpoint directory (`config.json` + `model.safetensors`) into an ActPolicy
+ * built through DI. Images are taken as already normalised (LeRobot normalises them in its
+ * preprocessor), so the vision encoder runs with `normalize: 'none'`. Strict: every tensor of the
+ * file must land in the policy and every tensor of the policy must come from the file.
+ */
+export async function loadLeRobotPolicy(dir: string): Promise<LoadedLeRobotPolicy> {
+  const ckpt = await readLeRobotCheckpoint(dir);
+  const { description } = ckpt;
+  const depth = ({ resnet18: 18, resnet34: 34 } as Record<string, ResNetDepth>)[description.visionBackbone];
+  try {
+    if (!depth) throw new Error(`${dir}/config.json: vision_backbone '${description.visionBackbone}' is not supported (expected resnet18 or resnet34)`);
+    const { policy } = buildActPolicy({
+      config: description.config,
+      spec: description.spec,
+      vision: { depth, width: ckpt.backboneWidth ?? 64, normalize: 'none' },
+    });
+    try {
+      policy.loadStateDict(ckpt.tensors, { source: `${dir}/model.safetensors` });
+    } catch (err) {
+      policy.dispose();
+      throw err;
+    }
+    policy.eval();
+    return { policy, description, hasNormalization: ckpt.normalization.size > 0 };
+  } finally {
+    for (const t of ckpt.tensors.values()) t.dispose();
+    for (const t of ckpt.normalization.values()) t.dispose();
+  }
+}
