@@ -73,6 +73,19 @@ describe('MultiheadAttention', () => {
     expect(m.forward(q, k, v).dataSync()).toEqual(m.forward(q, k, v).dataSync());
   });
 
+  it('applies a causal attn_mask (boolean [T, S], true = not allowed) like a per-query key mask', () => {
+    const causal = tf.tensor2d([[false, true, true, true], [false, false, true, true], [false, false, false, true]], [T, S], 'bool');
+    const o = mha.forward(q, k, v, { attnMask: causal }).arraySync();
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) {
+        const ref = manualMha([qa[b]![t]!], ka[b]!, va[b]!, W, bias, Wo, bo, H, [0, 1, 2, 3].map((j) => j > t));
+        expectClose(o[b]![t]!, ref.out[0]!, 1e-5);
+      }
+    // The same mask as an additive float mask.
+    const additive = tf.where(causal, tf.fill([T, S], -Infinity), tf.zeros([T, S]));
+    expectClose(mha.forward(q, k, v, { attnMask: additive }).dataSync(), o.flat(2), 1e-6);
+  });
+
   it('rejects mismatched shapes', () => {
     expect(() => mha.forward(q, tf.zeros([B, S, 4]) as tf.Tensor3D, v)).toThrow(/expected 6/);
     expect(() => mha.forward(q, k, v, { keyPaddingMask: tf.zeros([B, T]) })).toThrow(/keyPaddingMask has shape \[2,3\], expected \[2, 4\]/);

@@ -128,6 +128,15 @@ describe('TransformerDecoderLayer', () => {
     });
   }
 
+  it('masking memory tokens equals removing them', () => {
+    const layer = new TransformerDecoderLayer({ dimModel: D, nHeads: H, dimFeedforward: F, rng: new Rng(3) }).eval();
+    const mask = tf.tensor2d([[0, 0, 0, 1, 1], [0, 0, 0, 1, 1]], [B, S], 'bool');
+    const masked = layer.forward(t, mem, { decoderPos: qpos, encoderPos: mpos, memoryKeyPaddingMask: mask });
+    const cut = (x: tf.Tensor3D) => tf.slice(x, [0, 0, 0], [B, 3, D]) as tf.Tensor3D;
+    const removed = layer.forward(t, cut(mem), { decoderPos: qpos, encoderPos: cut(mpos) });
+    expectClose(masked.dataSync(), removed.dataSync(), 1e-5);
+  });
+
   it('has LeRobot ACTDecoderLayer parameter names and count', () => {
     const layer = new TransformerDecoderLayer({ dimModel: D, nHeads: H, dimFeedforward: F });
     const names = [...layer.stateDict().keys()];
