@@ -33,7 +33,19 @@ interface EpisodeRow {
   tasks: string[];
   length: number;
   from: number;
+  /** Per-episode statistics of observation.state and action (the `stats/<feature>/<stat>` columns). */
+  stats: Record<string, FullFeatureStats>;
 }
+
+function episodeStats(qpos: ArrayLike<number>, action: ArrayLike<number>, S: number, A: number): Record<string, FullFeatureStats> {
+  const s = new StreamingStats(S);
+  const a = new StreamingStats(A);
+  s.addRows(qpos);
+  a.addRows(action);
+  return { 'observation.state': s.result(), action: a.result() };
+}
+
+const EPISODE_STAT_NAMES = ['min', 'max', 'mean', 'std', 'q01', 'q10', 'q50', 'q90', 'q99'] as const;
 
 const CHUNKS_SIZE = 1000;
 const IMAGE_STATS_FRAME_STRIDE = 4;
@@ -95,7 +107,8 @@ export class LeRobotV3Writer {
       this.tasks.push(...ds.tasks);
       let from = 0;
       for (const ep of ds.episodes) {
-        this.episodes.push({ episode_index: ep.index, tasks: [...ep.tasks], length: ep.length, from });
+        const stats = episodeStats(ep.qpos, ep.action, ep.stateDim, ep.actionDim);
+        this.episodes.push({ episode_index: ep.index, tasks: [...ep.tasks], length: ep.length, from, stats });
         from += ep.length;
         this.stateStats.addRows(ep.qpos, ep.length);
         this.actionStats.addRows(ep.action, ep.length);
@@ -166,7 +179,8 @@ export class LeRobotV3Writer {
     for (const row of qpos) this.stateStats.add(row);
     for (const row of action) this.actionStats.add(row);
     for (const [cam, st] of frameStats) this.imageStats.set(cam, mergeInto(this.imageStats.get(cam)!, st));
-    this.episodes.push({ episode_index: index, tasks: [task], length, from });
+    const stats = episodeStats(qpos.flat(), action.flat(), this.options.stateDim, this.options.actionDim);
+    this.episodes.push({ episode_index: index, tasks: [task], length, from, stats });
     await this.writeMeta();
   }
 
@@ -196,6 +210,13 @@ export class LeRobotV3Writer {
       { name: 'meta/episodes/chunk_index', type: 'INT64', data: eps.map(() => 0) },
       { name: 'meta/episodes/file_index', type: 'INT64', data: eps.map(() => 0) },
     );
+    for (const feature of ['observation.state', 'action']) {
+      for (const stat of EPISODE_STAT_NAMES) {
+        columns.push({ name: `stats/${feature}/${stat}`, type: 'DOUBLE_LIST', data: eps.map((e) => Array.from(e.stats[feature]![stat])) });
+      }
+      columns.push({ name: `stats/${feature}/count`, type: 'INT64_LIST', data: eps.map((e) => [e.stats[feature]!.count]) });
+    }
+
     await writeParquetFile(join(this.root, formatPathTemplate('info.json', 'episodes', V3_EPISODES_PATH, { chunk_index: 0, file_index: 0 })), columns);
     await writeParquetFile(
       join(this.root, 'meta/tasks.parquet'),

@@ -42,7 +42,7 @@ export type ParquetColumn =
   | { readonly name: string; readonly type: 'INT64'; readonly data: readonly number[] }
   | { readonly name: string; readonly type: 'FLOAT' | 'DOUBLE'; readonly data: readonly number[] }
   | { readonly name: string; readonly type: 'STRING'; readonly data: readonly string[] }
-  | { readonly name: string; readonly type: 'FLOAT_LIST' | 'DOUBLE_LIST'; readonly data: readonly (readonly number[])[] }
+  | { readonly name: string; readonly type: 'FLOAT_LIST' | 'DOUBLE_LIST' | 'INT64_LIST'; readonly data: readonly (readonly number[])[] }
   | { readonly name: string; readonly type: 'STRING_LIST'; readonly data: readonly (readonly string[])[] };
 
 /** Write a Parquet file atomically with hyparquet-writer (SNAPPY). */
@@ -72,13 +72,13 @@ export async function writeParquetFile(
         const element =
           col.type === 'STRING_LIST'
             ? { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }
-            : { name: 'element', type: col.type === 'FLOAT_LIST' ? 'FLOAT' : 'DOUBLE', repetition_type: 'OPTIONAL' };
+            : { name: 'element', type: col.type === 'FLOAT_LIST' ? 'FLOAT' : col.type === 'INT64_LIST' ? 'INT64' : 'DOUBLE', repetition_type: 'OPTIONAL' };
         schema.push(
           { name: col.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', logical_type: { type: 'LIST' }, num_children: 1 },
           { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
           element,
         );
-        columnData.push({ name: col.name, data: col.data.map((row) => [...row]) });
+        columnData.push({ name: col.name, data: col.data.map((row) => (col.type === 'INT64_LIST' ? (row as number[]).map((v) => BigInt(v)) : [...row])) });
       }
     }
   }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as h5wasm from 'h5wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AlohaDataset, AlohaHdf5Episode, DatasetFormatError, LeRobotDataset, LeRobotV3Writer } from '../src/index.js';
+import { AlohaDataset, AlohaHdf5Episode, DatasetFormatError, LeRobotDataset, LeRobotV3Writer, writeParquetFile } from '../src/index.js';
 import { FIXTURES, PYTHON_H5PY, runPython, syntheticFrame, tempDir } from './helpers.js';
 
 async function expectFormatError(p: Promise<unknown>, file: string, field: string | RegExp, problem: RegExp): Promise<void> {
@@ -180,6 +180,19 @@ describe('bad LeRobot datasets', () => {
     info.codebase_version = 'v9';
     writeFileSync(infoFile, JSON.stringify(info));
     await expectFormatError(LeRobotDataset.open(dir), infoFile, 'codebase_version', /v3\.0/);
+  });
+
+  it('a data file whose rows disagree with the episode length', async () => {
+    const dir = copy();
+    const file = join(dir, 'data/chunk-000/file-001.parquet');
+    const rows = [0, 1, 2];
+    await writeParquetFile(file, [
+      { name: 'observation.state', type: 'FLOAT_LIST', data: rows.map(() => [0, 0]) },
+      { name: 'action', type: 'FLOAT_LIST', data: rows.map(() => [0, 0]) },
+      { name: 'frame_index', type: 'INT64', data: rows },
+      { name: 'episode_index', type: 'INT64', data: rows.map(() => 1) },
+    ]);
+    await expectFormatError(LeRobotDataset.open(dir), file, 'episode_index', /episode 1 has 3 rows but the episode metadata says length 4/);
   });
 
   it('a writer refuses to append to a broken dataset and changes nothing', async () => {

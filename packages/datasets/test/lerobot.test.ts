@@ -46,6 +46,8 @@ describe.each(['h264', 'av1'] as const)('LeRobot v3.0 write -> read (%s)', (code
     expect(readdirSync(join(root, 'videos/observation.images.top/chunk-000')).sort()).toEqual(['file-000.mp4', 'file-001.mp4']);
     const epRows = await readParquetRows(join(root, 'meta/episodes/chunk-000/file-000.parquet'));
     expect(epRows.map((r) => [r['episode_index'], r['length'], r['dataset_from_index'], r['dataset_to_index']])).toEqual([[0n, 12n, 0n, 12n], [1n, 9n, 12n, 21n]]);
+    expect(epRows[1]!['stats/action/max']).toEqual(Array.from(episode(9, 2).action.slice(-3)).map((v) => expect.closeTo(v, 5)));
+    expect(epRows[1]!['stats/observation.state/count']).toEqual([9n]);
     const stats = JSON.parse(readFileSync(join(root, 'meta/stats.json'), 'utf8'));
     expect(stats['observation.state'].count).toEqual([21]);
     expect(stats['observation.images.top'].mean).toHaveLength(3);
