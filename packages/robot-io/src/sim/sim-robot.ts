@@ -1,0 +1,338 @@
+import type { Action, ImageFrame, Observation, TactileFrame } from '@actfusion/cvae-core';
+import { SimRng } from './sim-rng.js';
+import type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from '../robot.js';
+import { compileModel, loadMujocoModule, type MjData, type MjModel, type MujocoModule } from './mujoco-runtime.js';
+import { RayCamera } from './ray-camera.js';
+import {
+  ARM_JOINT_LIMITS,
+  ARM_JOINT_NAMES,
+  FINGER_CLOSED,
+  FINGER_NAMES,
+  FINGER_OPEN,
+  START_ARM_POSE,
+  START_GRIPPER,
+  TAXEL_COLS,
+  TAXEL_ROWS,
+  buildSceneXml,
+  gripperNormalize,
+  gripperUnnormalize,
+  taskArms,
+  type ArmSide,
+  type SimTaskName,
+} from './scene.js';
+import { simTask, type ContactSet, type SimTask } from './sim-task.js';
+import { renderTactileImage } from './tactile-image.js';
+
+export interface SimRobotOptions {
+  readonly task: SimTaskName;
+  /** Cameras to render at every `observe()`; default: the task's default camera at 480x640. `[]` renders none. */
+  readonly cameras?: readonly CameraSpec[];
+  /** Read the finger-pad taxel grids (default true). */
+  readonly tactile?: boolean;
+  /** Pixels per taxel of the tactile image (default 4: a 4x4 grid becomes a 16x16 image). */
+  readonly tactileImageScale?: number;
+  /** Seed of the first `reset()` when `connect()` is called without one (default 0). */
+  readonly seed?: number;
+}
+
+/** Control rate 50 Hz: 10 physics steps of 0.002 s per tick (ACT's DT = 0.02). */
+export const SIM_CONTROL_HZ = 50;
+export const SIM_SUBSTEPS = 10;
+
+interface ArmIndex {
+  readonly side: ArmSide;
+  readonly qposAdr: readonly number[];
+  readonly dofAdr: readonly number[];
+  readonly fingerQposAdr: readonly number[];
+  readonly fingerDofAdr: readonly number[];
+  readonly ctrl: readonly number[]; // 6 arm actuators then 2 finger actuators
+}
+
+/**
+ * A simulated ALOHA-like robot on MuJoCo WebAssembly. State and action per arm: 6 joint angles
+ * (rad) and a normalised gripper (0 closed .. 1 open); two arms are ordered left then right (14-D),
+ * `lift-cube` uses the right arm only (7-D). Each `act()` sets position targets and runs 10
+ * physics steps of 2 ms. Reward stages follow ACT (`reward()`, `maxReward`, `success`).
+ */
+export class SimRobot implements Robot {
+  readonly spec: RobotSpec;
+  readonly task: SimTask;
+  private readonly arms: readonly ArmIndex[];
+  private readonly cameras: RayCamera[];
+  private readonly tactileAdr: { readonly name: string; readonly adr: readonly number[] }[] = [];
+  private readonly geomNames: string[];
+  private readonly objectQposAdr = new Map<string, number>();
+  private readonly tactileScale: number;
+  private data: MjData;
+  private tick = 0;
+  private episodeMaxReward = 0;
+  private lastReward = 0;
+  private closed = false;
+
+  static async create(options: SimRobotOptions): Promise<SimRobot> {
+    const mj = await loadMujocoModule();
+    return new SimRobot(mj, options);
+  }
+
+  private constructor(
+    readonly mj: MujocoModule,
+    private readonly options: SimRobotOptions,
+  ) {
+    this.task = simTask(options.task);
+    this.model = compileModel(mj, buildSceneXml(this.task.name), this.task.name);
+    const m = this.model;
+    this.data = new mj.MjData(m);
+    const id = (kind: 'jnt' | 'act' | 'sensor' | 'body', name: string): number => {
+      const obj = { jnt: mj.mjtObj.mjOBJ_JOINT, act: mj.mjtObj.mjOBJ_ACTUATOR, sensor: mj.mjtObj.mjOBJ_SENSOR, body: mj.mjtObj.mjOBJ_BODY }[kind];
+      const i = mj.mj_name2id(m, obj.value, name);
+      if (i < 0) throw new Error(`scene "${this.task.name}" has no ${kind} named "${name}"`);
+      return i;
+    };
+    const qposAdr = m.jnt_qposadr as Int32Array;
+    const dofAdr = m.jnt_dofadr as Int32Array;
+    this.arms = taskArms(this.task.name).map((side) => {
+      const joints = ARM_JOINT_NAMES.map((j) => id('jnt', `${side}_${j}`));
+      const fingers = FINGER_NAMES.map((n) => id('jnt', `${side}_finger_${n}`));
+      return {
+        side,
+        qposAdr: joints.map((j) => qposAdr[j]!),
+        dofAdr: joints.map((j) => dofAdr[j]!),
+        fingerQposAdr: fingers.map((j) => qposAdr[j]!),
+        fingerDofAdr: fingers.map((j) => dofAdr[j]!),
+        ctrl: [...ARM_JOINT_NAMES.map((j) => id('act', `${side}_${j}`)), ...FINGER_NAMES.map((n) => id('act', `${side}_finger_${n}`))],
+      };
+    });
+    for (const body of ['box', 'peg', 'socket']) {
+      const b = mj.mj_name2id(m, mj.mjtObj.mjOBJ_BODY.value, body);
+      if (b < 0) continue;
+      const jnt = (m.body_jntadr as Int32Array)[b]!;
+      this.objectQposAdr.set(body, qposAdr[jnt]!);
+    }
+    this.geomNames = Array.from({ length: m.ngeom }, (_, g) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_GEOM.value, g) ?? '');
+    const sensorAdr = m.sensor_adr as Int32Array;
+    const wantTactile = options.tactile ?? true;
+    const tactileSpecs: TactileSpec[] = [];
+    if (wantTactile) {
+      for (const arm of this.arms) {
+        for (const n of FINGER_NAMES) {
+          const name = `${arm.side}_finger_${n}`;
+          const adr: number[] = [];
+          for (let r = 0; r < TAXEL_ROWS; r++) for (let c = 0; c < TAXEL_COLS; c++) adr.push(sensorAdr[id('sensor', `${name}_taxel_${r}_${c}`)]!);
+          this.tactileAdr.push({ name, adr });
+          tactileSpecs.push({ name, rows: TAXEL_ROWS, cols: TAXEL_COLS });
+        }
+      }
+    }
+    this.tactileScale = options.tactileImageScale ?? 4;
+    const camSpecs = options.cameras ?? this.task.defaultCameras.map((name) => ({ name, height: 480, width: 640 }));
+    this.cameras = camSpecs.map((c) => new RayCamera(mj, m, c.name, c.height, c.width));
+    const joints: JointSpec[] = this.arms.flatMap((arm) => [
+      ...ARM_JOINT_NAMES.map((j, k) => ({ name: `${arm.side}_${j}`, limits: ARM_JOINT_LIMITS[k]!, kind: 'revolute' as const })),
+      { name: `${arm.side}_gripper`, limits: [0, 1] as const, kind: 'gripper' as const },
+    ]);
+    this.spec = {
+      name: `sim-${this.task.name}`,
+      joints,
+      cameras: camSpecs.map((c) => ({ name: c.name, height: c.height, width: c.width })),
+      ...(wantTactile ? { tactile: tactileSpecs } : {}),
+      controlHz: SIM_CONTROL_HZ,
+    };
+    this.reset(options.seed ?? 0);
+  }
+
+  readonly model: MjModel;
+
+  /** Number of action / state dimensions (14 for two arms, 7 for one). */
+  get actionDim(): number {
+    return 7 * this.arms.length;
+  }
+  get maxReward(): number {
+    return this.task.maxReward;
+  }
+  /** Control ticks since the last reset. */
+  get ticks(): number {
+    return this.tick;
+  }
+  /** Highest reward stage reached since the last reset. */
+  get episodeReward(): number {
+    return this.episodeMaxReward;
+  }
+  /** ACT's success criterion: the episode's highest reward equals `maxReward`. */
+  get success(): boolean {
+    return this.episodeMaxReward >= this.task.maxReward;
+  }
+  /** The MuJoCo data (for experts and renderers that read the simulated state). */
+  get mjData(): MjData {
+    return this.data;
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+  }
+
+  /** Resets to ALOHA's start pose with objects placed from `seed` (ACT's sampling ranges). */
+  reset(seed: number): void {
+    this.assertOpen();
+    const { mj, model: m } = this;
+    const d = this.data;
+    mj.mj_resetData(m, d);
+    const rng = new SimRng(seed);
+    const qpos = d.qpos as Float64Array;
+    const ctrl = d.ctrl as Float64Array;
+    for (const arm of this.arms) {
+      arm.qposAdr.forEach((a, k) => (qpos[a] = START_ARM_POSE[k]!));
+      arm.fingerQposAdr.forEach((a) => (qpos[a] = gripperUnnormalize(START_GRIPPER)));
+      arm.ctrl.forEach((c, k) => (ctrl[c] = k < 6 ? START_ARM_POSE[k]! : gripperUnnormalize(START_GRIPPER)));
+    }
+    for (const o of this.task.sampleObjects(rng)) {
+      const a = this.objectQposAdr.get(o.body);
+      if (a === undefined) throw new Error(`task "${this.task.name}" places "${o.body}", which the scene lacks`);
+      qpos.set([o.pos[0], o.pos[1], o.pos[2], 1, 0, 0, 0], a);
+    }
+    mj.mj_forward(m, d);
+    this.tick = 0;
+    this.lastReward = this.computeReward();
+    this.episodeMaxReward = this.lastReward;
+  }
+
+  async observe(): Promise<Observation> {
+    return this.observeNow();
+  }
+
+  /** Synchronous `observe()`. */
+  observeNow(): Observation {
+    this.assertOpen();
+    const images: Record<string, ImageFrame> = {};
+    for (const cam of this.cameras) images[this.spec.cameras[this.cameras.indexOf(cam)]!.name] = cam.render(this.data);
+    const tactile: Record<string, TactileFrame> = {};
+    const sd = this.data.sensordata as Float64Array;
+    for (const t of this.tactileAdr) {
+      const forces = new Float32Array(t.adr.length);
+      t.adr.forEach((a, i) => (forces[i] = sd[a]!));
+      tactile[t.name] = { rows: TAXEL_ROWS, cols: TAXEL_COLS, data: forces, image: renderTactileImage(forces, TAXEL_ROWS, TAXEL_COLS, this.tactileScale) };
+    }
+    return {
+      qpos: this.qpos(),
+      qvel: this.qvel(),
+      images,
+      ...(this.tactileAdr.length > 0 ? { tactile } : {}),
+      timestamp: this.tick / SIM_CONTROL_HZ,
+    };
+  }
+
+  /** Renders one camera of the scene at any resolution, without changing the observation spec. */
+  render(camera: string, height: number, width: number): ImageFrame {
+    this.assertOpen();
+    const cam = new RayCamera(this.mj, this.model, camera, height, width);
+    try {
+      return cam.render(this.data);
+    } finally {
+      cam.delete();
+    }
+  }
+
+  /** Joint state, per arm: 6 joint angles then the normalised gripper (finger a). */
+  qpos(): Float32Array {
+    const q = this.data.qpos as Float64Array;
+    const out = new Float32Array(this.actionDim);
+    this.arms.forEach((arm, i) => {
+      arm.qposAdr.forEach((a, k) => (out[7 * i + k] = q[a]!));
+      out[7 * i + 6] = gripperNormalize(q[arm.fingerQposAdr[0]!]!);
+    });
+    return out;
+  }
+
+  qvel(): Float32Array {
+    const v = this.data.qvel as Float64Array;
+    const out = new Float32Array(this.actionDim);
+    this.arms.forEach((arm, i) => {
+      arm.dofAdr.forEach((a, k) => (out[7 * i + k] = v[a]!));
+      out[7 * i + 6] = v[arm.fingerDofAdr[0]!]! / (FINGER_OPEN - FINGER_CLOSED);
+    });
+    return out;
+  }
+
+  async act(action: Action): Promise<void> {
+    this.step(action);
+  }
+
+  /** Synchronous `act()`: sets the position targets and advances one control tick (10 x 2 ms). */
+  step(action: ArrayLike<number>): void {
+    this.assertOpen();
+    if (action.length !== this.actionDim) {
+      throw new Error(`SimRobot(${this.task.name}).act: action has ${action.length} values, expected ${this.actionDim}`);
+    }
+    const ctrl = this.data.ctrl as Float64Array;
+    this.arms.forEach((arm, i) => {
+      for (let k = 0; k < 7; k++) {
+        const v = action[7 * i + k]!;
+        if (!Number.isFinite(v)) throw new Error(`SimRobot(${this.task.name}).act: action[${7 * i + k}] (${this.spec.joints[7 * i + k]!.name}) is ${v}, expected a finite number`);
+      }
+      for (let k = 0; k < 6; k++) ctrl[arm.ctrl[k]!] = action[7 * i + k]!;
+      const g = gripperUnnormalize(Math.min(1, Math.max(0, action[7 * i + 6]!)));
+      ctrl[arm.ctrl[6]!] = g;
+      ctrl[arm.ctrl[7]!] = g;
+    });
+    for (let s = 0; s < SIM_SUBSTEPS; s++) this.mj.mj_step(this.model, this.data);
+    this.tick++;
+    this.lastReward = this.computeReward();
+    if (this.lastReward > this.episodeMaxReward) this.episodeMaxReward = this.lastReward;
+  }
+
+  /** Reward stage of the current state (ACT's get_reward). */
+  reward(): number {
+    return this.lastReward;
+  }
+
+  /** World position of a task object (`box`, `peg`, `socket`). */
+  objectPosition(body: string): [number, number, number] {
+    const a = this.objectQposAdr.get(body);
+    if (a === undefined) throw new Error(`scene "${this.task.name}" has no object "${body}"`);
+    const q = this.data.qpos as Float64Array;
+    return [q[a]!, q[a + 1]!, q[a + 2]!];
+  }
+
+  /** Object poses as ACT's env_state: per object xyz + quat wxyz. */
+  envState(): Float64Array {
+    const q = this.data.qpos as Float64Array;
+    const out: number[] = [];
+    for (const a of this.objectQposAdr.values()) for (let k = 0; k < 7; k++) out.push(q[a + k]!);
+    return Float64Array.from(out);
+  }
+
+  private computeReward(): number {
+    const d = this.data;
+    const pairs = new Set<string>();
+    const n = d.ncon;
+    for (let i = 0; i < n; i++) {
+      const c = d.contact.get(i);
+      if (!c) continue;
+      const a = this.geomNames[c.geom1] ?? '';
+      const b = this.geomNames[c.geom2] ?? '';
+      c.delete();
+      pairs.add(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+    }
+    const contacts: ContactSet = {
+      touching: (a, b) => pairs.has(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`),
+      touchingAny: (a, bs) => bs.some((b) => pairs.has(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`)),
+    };
+    return this.task.reward(contacts, (body) => this.objectPosition(body));
+  }
+
+  async disconnect(): Promise<void> {
+    this.close();
+  }
+
+  /** Frees the model, data and camera buffers (wasm objects are not garbage collected). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.cameras) c.delete();
+    this.data.delete();
+    this.model.delete();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`SimRobot(${this.task.name}) is disconnected`);
+  }
+}
