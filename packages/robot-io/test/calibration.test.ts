@@ -59,13 +59,19 @@ describe.each<[ProtocolName, string]>([
       expect(await bus.syncReadRegister('Present_Position')).toEqual({ a: 2047, b: 2047 });
       expect(emulator.registerValue(2, 'Homing_Offset')).toBe(offsets.b);
 
+      // Wait for the recorder's own reads (not wall-clock time) so a loaded machine cannot skip a pose.
+      const syncReads = () => emulator.received.filter((r) => r.instruction === 0x82).length;
+      const afterReads = async (n: number) => {
+        const target = syncReads() + n;
+        while (syncReads() < target) await new Promise((r) => setTimeout(r, 2));
+      };
       const ac = new AbortController();
       const recording = bus.recordRangesOfMotion(ac.signal, 5);
-      await new Promise((r) => setTimeout(r, 30));
+      await afterReads(2);
       emulator.setPosition(1, 1234 - 500);
-      await new Promise((r) => setTimeout(r, 30));
+      await afterReads(2);
       emulator.setPosition(1, 1234 + 700);
-      await new Promise((r) => setTimeout(r, 30));
+      await afterReads(2);
       ac.abort();
       const ranges = await recording;
       expect(ranges.a).toEqual({ min: 1547, max: 2747 });
