@@ -37,3 +37,14 @@ describe('Dropout', () => {
     expect(() => new Dropout(1)).toThrow(/\[0, 1\)/);
   });
 });
+
+describe('dropoutMask', () => {
+  it('is the stream of Rng.nextUint32 thresholded at p·2³²', async () => {
+    const { dropoutMask } = await import('../src/nn/dropout.js');
+    const m = dropoutMask([3, 7], 0.4, 99).dataSync();
+    const r = new Rng(99);
+    const expected = Array.from({ length: 21 }, () => (r.nextUint32() >= Math.floor(0.4 * 2 ** 32) ? 1 / 0.6 : 0));
+    expect(Array.from(m)).toEqual(expected.map((v) => Math.fround(v)));
+    expect(expected.some((v) => v === 0) && expected.some((v) => v !== 0)).toBe(true);
+  });
+});
