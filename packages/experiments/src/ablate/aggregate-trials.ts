@@ -1,0 +1,62 @@
+import { tInterval } from '../stats/t-interval.js';
+import { wilsonInterval } from '../stats/wilson-interval.js';
+import type { TrialResult, TrialSpec } from './trial.js';
+
+/** One row of the ablation table. */
+export interface AblationCell {
+  cell: number;
+  params: Record<string, unknown>;
+  seeds: number[];
+  /** Success rate per seed, in seed order. */
+  rates: number[];
+  /** Mean over seeds with its t-interval (spread between training seeds). */
+  mean: number;
+  tLower: number;
+  tUpper: number;
+  /** All episodes pooled, with the Wilson interval (spread between episodes). */
+  successes: number;
+  episodes: number;
+  wilsonLower: number;
+  wilsonUpper: number;
+  /** Mean of the final training losses, when reported. */
+  finalLoss?: number;
+}
+
+/**
+ * Groups trial results by grid cell. The output depends only on the trials and the results
+ * keyed by trial id, never on completion order, so local and queued runs give the same table.
+ */
+export function aggregateTrials(trials: readonly TrialSpec[], results: ReadonlyMap<string, TrialResult>, confidence = 0.95): AblationCell[] {
+  const byCell = new Map<number, TrialSpec[]>();
+  for (const t of trials) byCell.set(t.cell, [...(byCell.get(t.cell) ?? []), t]);
+  return [...byCell.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([cell, cellTrials]) => {
+      const sorted = [...cellTrials].sort((a, b) => a.seed - b.seed);
+      const rs = sorted.map((t) => {
+        const r = results.get(t.id);
+        if (r === undefined) throw new Error(`no result for trial ${t.id}`);
+        return r;
+      });
+      const rates = rs.map((r) => r.successes / r.episodes);
+      const t = tInterval(rates, confidence);
+      const successes = rs.reduce((s, r) => s + r.successes, 0);
+      const episodes = rs.reduce((s, r) => s + r.episodes, 0);
+      const w = wilsonInterval(successes, episodes, confidence);
+      const losses = rs.map((r) => r.finalLoss).filter((l): l is number => typeof l === 'number');
+      return {
+        cell,
+        params: sorted[0]!.params,
+        seeds: sorted.map((s) => s.seed),
+        rates,
+        mean: t.estimate,
+        tLower: t.lower,
+        tUpper: t.upper,
+        successes,
+        episodes,
+        wilsonLower: w.lower,
+        wilsonUpper: w.upper,
+        ...(losses.length > 0 ? { finalLoss: losses.reduce((a, b) => a + b, 0) / losses.length } : {}),
+      };
+    });
+}

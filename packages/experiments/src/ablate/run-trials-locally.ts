@@ -1,0 +1,16 @@
+import { checkTrialResult, type TrialResult, type TrialRunner, type TrialSpec } from './trial.js';
+
+/** Runs trials one after another in this process; results keyed by trial id. */
+export async function runTrialsLocally(
+  trials: readonly TrialSpec[],
+  runner: TrialRunner,
+  log: (line: string) => void = () => {},
+): Promise<Map<string, TrialResult>> {
+  const results = new Map<string, TrialResult>();
+  for (const [i, trial] of trials.entries()) {
+    log(`[${i + 1}/${trials.length}] ${trial.id}`);
+    const result = await runner.run(trial.config, { trialId: trial.id, log });
+    results.set(trial.id, checkTrialResult(result, trial.id));
+  }
+  return results;
+}
