@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkExecutor } from '../src/inference/chunk-executor.js';
 import { policyChunkSource } from '../src/inference/policy-chunk-source.js';
+import { describeLeRobotConfig } from '../src/policy/lerobot-config.js';
 import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime.js';
 import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
 import { Trainer, type TrainingProgress } from '../src/training/trainer.js';
@@ -42,6 +43,11 @@ describe('Trainer with a real ActPolicy (CVAE, KL, fusion encoder, dropout)', ()
       expect(p.kl).toBeGreaterThan(0);
       expect(p.loss).toBeCloseTo(p.l1 + 10 * p.kl, 4);
     }
+    // config.json is LeRobot's ACTConfig, and reads back as the same policy.
+    const configPath = join(dir, 'split', 'checkpoints', '000006', 'pretrained_model', 'config.json');
+    const described = describeLeRobotConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+    expect(described.config).toEqual(a.config);
+    expect(described.spec.stateDim).toBe(2);
     for (const t of [straight, first, resumed]) t.dispose();
     for (const p of [a, b, c]) p.dispose();
   });

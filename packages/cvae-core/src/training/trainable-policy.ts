@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
+import type { ObservationSpec } from '../contracts/observation.js';
 import type { Module } from '../nn/module.js';
 import type { ChunkLoss } from '../policy/chunk-policy.js';
 import type { Rng } from '../random/rng.js';
@@ -10,6 +11,10 @@ import type { Rng } from '../random/rng.js';
  */
 export interface TrainablePolicy extends Module {
   computeLoss(batch: ObservationBatch, action: tf.Tensor3D, isPad: tf.Tensor2D, rng: Rng): ChunkLoss;
-  /** Written to `pretrained_model/config.json` when present (LeRobot `ACTConfig` fields). */
+  /**
+   * With `spec`, a `PolicyConfig` is written to `pretrained_model/config.json` as LeRobot's
+   * `ACTConfig` (`toLeRobotConfig`); any other value is written as it is.
+   */
   readonly config?: unknown;
+  readonly spec?: ObservationSpec;
 }

@@ -5,6 +5,8 @@ import { collate, disposeCollated } from './collate.js';
 import { Normalizer, type NormalizerOptions } from './normalizer.js';
 import type { TrainablePolicy } from './trainable-policy.js';
 import type { AdamWParamGroup } from '../optim/adamw.js';
+import { toLeRobotConfig } from '../policy/lerobot-config.js';
+import { PolicyConfigSchema } from '../policy/policy-config.js';
 import { clipGradNorm } from '../optim/clip-grad-norm.js';
 import { actParamGroups } from '../optim/param-groups.js';
 import { adamWTrainerOptimizer, type TrainerOptimizer } from './trainer-optimizer.js';
@@ -225,7 +227,7 @@ export class Trainer {
         {
           step: this.stepCount,
           model,
-          config: this.policy.config ?? {},
+          config: pretrainedConfig(this.policy),
           normalizer: normalizer.toJSON(),
           optimizer: optimizerState,
           optimizerParamGroups: this.optimizer.paramGroupsJson(),
@@ -261,4 +263,11 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** LeRobot's `ACTConfig` for an ACT policy (config + spec), else the policy's own config. */
+function pretrainedConfig(policy: TrainablePolicy): unknown {
+  const parsed = PolicyConfigSchema.safeParse(policy.config);
+  if (parsed.success && policy.spec) return toLeRobotConfig(parsed.data, policy.spec);
+  return policy.config ?? {};
 }
