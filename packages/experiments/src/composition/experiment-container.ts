@@ -1,0 +1,87 @@
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ActPolicy,
+  parsePolicyConfig,
+  registerRuntime,
+  Rng,
+  TOKENS,
+  type ObservationSpec,
+  type PolicyConfig,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
+import type { ExperimentConfig } from '../config/experiment-schema.js';
+import type { KindRegistry } from './kind-registry.js';
+
+/** The ACT policy sizes of an experiment config, as cvae-core's `PolicyConfig`. */
+export function policyConfigOf(config: ExperimentConfig): PolicyConfig {
+  return parsePolicyConfig(
+    {
+      dimModel: config.policy.dimModel,
+      nHeads: config.policy.nHeads,
+      dimFeedforward: config.policy.dimFeedforward,
+      nEncoderLayers: config.policy.nEncoderLayers,
+      nDecoderLayers: config.policy.nDecoderLayers,
+      nVaeEncoderLayers: config.cvae.nVaeEncoderLayers,
+      latentDim: config.cvae.latentDim,
+      chunkSize: config.policy.chunkSize,
+      dropout: config.policy.dropout,
+      preNorm: config.policy.preNorm,
+      feedforwardActivation: config.policy.activation,
+      useVae: config.cvae.useVae,
+      klWeight: config.cvae.klWeight,
+      lossType: config.train.loss,
+    },
+    `${config.name}: policy`,
+  );
+}
+
+export interface ExperimentContainer {
+  container: DependencyContainer;
+  runtime?: TensorRuntime;
+  /** Resolves the policy (built once per container). */
+  policy(): ActPolicy;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The composition root: one child container per experiment holding its config, observation
+ * spec, weight-init Rng and (optionally) the tensor runtime, then every encoder (config order)
+ * and the decoder registered by the register function their `kind` names. Nothing is
+ * registered in the parent.
+ */
+export async function buildExperimentContainer(
+  config: ExperimentConfig,
+  options: { registry: KindRegistry; spec: ObservationSpec; parent?: DependencyContainer; withRuntime?: boolean },
+): Promise<ExperimentContainer> {
+  const c = (options.parent ?? rootContainer).createChildContainer();
+  c.register('ExperimentConfig', { useValue: config });
+  c.register(TOKENS.PolicyConfig, { useValue: policyConfigOf(config) });
+  c.register(TOKENS.ObservationSpec, { useValue: options.spec });
+  c.register(TOKENS.InitRng, { useValue: new Rng(config.train.seed) });
+  let runtime: TensorRuntime | undefined;
+  if (options.withRuntime ?? false) {
+    runtime = await registerRuntime(c, { backend: config.runtime.backend, seed: config.train.seed });
+  }
+  for (const [index, entry] of config.encoders.entries()) {
+    const { kind, ...rest } = entry;
+    await options.registry.require('encoder', kind).register(c, rest, { config, index });
+  }
+  const { kind: decoderKind, ...decoderOptions } = config.decoder;
+  await options.registry.require('decoder', decoderKind).register(c, decoderOptions, { config, index: 0 });
+  c.register(ActPolicy, { useClass: ActPolicy });
+  let policy: ActPolicy | undefined;
+  return {
+    container: c,
+    ...(runtime === undefined ? {} : { runtime }),
+    policy(): ActPolicy {
+      if (policy === undefined) tf.tidy(() => void (policy = c.resolve(ActPolicy)));
+      return policy as ActPolicy;
+    },
+    async dispose(): Promise<void> {
+      policy?.dispose();
+      await c.dispose();
+      runtime?.dispose();
+    },
+  };
+}
