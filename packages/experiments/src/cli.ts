@@ -2,6 +2,8 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerVersionCommand } from './commands/version.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerBenchCommand } from './commands/bench.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .description('Train, evaluate and run ACT-style modality-fusion policies')
     .showHelpAfterError();
   registerVersionCommand(program);
+  registerPredictCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import * as tf from '@tensorflow/tfjs-core';
 import { ActPolicy, Rng, TOKENS, type ObservationSpec, type PolicyConfig } from '@actfusion/cvae-core';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
@@ -28,5 +29,10 @@ export function buildActPolicy(parts: ActPolicyParts): { policy: ActPolicy; cont
   if (Object.keys(parts.spec.cameras).length > 0) registerVisionResNet(c, parts.vision ?? {});
   registerTransformerDecoder(c);
   c.register(ActPolicy, { useClass: ActPolicy });
-  return { policy: c.resolve(ActPolicy), container: c };
+  // Weights are variables; tidy frees any temporary an initialiser forgets (not the variables).
+  let policy: ActPolicy | undefined;
+  tf.tidy(() => {
+    policy = c.resolve(ActPolicy);
+  });
+  return { policy: policy!, container: c };
 }

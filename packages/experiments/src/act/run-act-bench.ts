@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, createRuntime, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
+import { buildActPolicy } from './build-act-policy.js';
+
+export interface ActBenchResult {
+  readonly impl: string;
+  readonly preset: string;
+  readonly backend: string;
+  readonly params: number;
+  /** Median ms of forward + backward + AdamW at the preset's batch. */
+  readonly train_step_ms: number;
+  /** Median ms of one chunk prediction at batch 1, z = 0. */
+  readonly infer_ms: number;
+  /** tfjs's peak bytes of live tensors during one training step (tf.profile), in MB. */
+  readonly peak_tensor_mb: number;
+  /** Largest resident set size seen during the run, in MB. */
+  readonly peak_rss_mb: number;
+  readonly steps: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * The same work as the PyTorch peer's benchmark (`act_torch.py`): one warm-up step, then `steps`
+ * timed training steps (batch from the preset, random state/images/actions, the last fifth of the
+ * chunk padded, L1 + klWeight * KL, AdamW lr from the preset, weight decay 1e-4), then `steps`
+ * timed batch-1 predictions. Times are medians.
+ */
+export async function runActBench(
+  presetName: string,
+  preset: BenchPreset,
+  options: { backend?: BackendRequest; steps?: number } = {},
+): Promise<ActBenchResult> {
+  const steps = options.steps ?? 5;
+  const runtime = await createRuntime({ backend: options.backend ?? 'auto', seed: 0 });
+  let peakRss = process.memoryUsage().rss;
+  const sampleRss = (): void => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  try {
+    const { config, spec, width } = benchPolicyParts(preset);
+    const { policy } = buildActPolicy({ config, spec, vision: { width }, seed: 0 });
+    const rng = new Rng(1);
+    const B = preset.batch;
+    const k = preset.chunk;
+    const uniformImage = (b: number): tf.Tensor4D => tf.randomUniform([b, preset.height, preset.width, 3], 0, 1, 'float32', rng.opSeed());
+    const images: Record<string, tf.Tensor4D> = {};
+    for (const cam of Object.keys(spec.cameras)) images[cam] = uniformImage(B);
+    const batch: ObservationBatch = { qpos: tf.randomNormal([B, preset.state_dim], 0, 1, 'float32', rng.opSeed()), images };
+    const action = tf.randomNormal([B, k, preset.action_dim], 0, 1, 'float32', rng.opSeed()) as tf.Tensor3D;
+    const padFrom = k - Math.floor(k / 5);
+    const isPad = tf.tensor2d(Array.from({ length: B * k }, (_, i) => (i % k >= padFrom ? 1 : 0)), [B, k]);
+    const params = policy.trainableParameters();
+    const optimizer = new AdamW([{ name: 'all', params, lr: preset.lr }], { weightDecay: 1e-4 });
+    const trainStep = (): void => {
+      const { value, grads } = tf.variableGrads(
+        () => policy.computeLoss(batch, action, isPad, rng).loss,
+        params.map(([, v]) => v),
+      );
+      const byName = new Map(params.filter(([, v]) => grads[v.name]).map(([n, v]) => [n, grads[v.name]!]));
+      optimizer.step(byName);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    policy.train();
+    const profile = await tf.profile(() => trainStep());
+    sampleRss();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t = performance.now();
+      trainStep();
+      times.push(performance.now() - t);
+      sampleRss();
+    }
+    policy.eval();
+    const one: ObservationBatch = {
+      qpos: tf.slice(batch.qpos, [0, 0], [1, preset.state_dim]),
+      images: Object.fromEntries(Object.entries(images).map(([c, t]) => [c, tf.slice(t, [0, 0, 0, 0], [1, -1, -1, -1])])),
+    };
+    const infer = (): void => {
+      const out = policy.predictChunk(one);
+      out.dataSync();
+      out.dispose();
+    };
+    infer();
+    const inf: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t = performance.now();
+      infer();
+      inf.push(performance.now() - t);
+      sampleRss();
+    }
+    const result: ActBenchResult = {
+      impl: `actfusion-tfjs-${tf.version_core}`,
+      preset: presetName,
+      backend: runtime.backend,
+      params: policy.parameterCount(),
+      train_step_ms: Math.round(median(times) * 10) / 10,
+      infer_ms: Math.round(median(inf) * 10) / 10,
+      peak_tensor_mb: Math.round(profile.peakBytes / 1e5) / 10,
+      peak_rss_mb: Math.round(peakRss / 1e5) / 10,
+      steps,
+    };
+    optimizer.dispose();
+    policy.dispose();
+    return result;
+  } finally {
+    runtime.dispose();
+  }
+}
