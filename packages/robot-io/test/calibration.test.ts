@@ -48,7 +48,7 @@ describe.each<[ProtocolName, string]>([
       { id: 1, model, position: 1234 },
       { id: 2, model, position: 3000 },
     ]);
-    const bus = new MotorsBus(await ServoBus.open(pty.a, protocol), {
+    const bus = new MotorsBus(await ServoBus.open(pty.a, protocol, { timeoutMs: 250 }), {
       a: { id: 1, model, normMode: 'DEGREES' },
       b: { id: 2, model, normMode: 'RANGE_0_100' },
     });

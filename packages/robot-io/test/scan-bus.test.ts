@@ -11,7 +11,7 @@ describe('scanBus over a socat pty pair', () => {
     const pty = await openPtyPair();
     const emulator = await ServoEmulator.open(pty.b, protocol, servos);
     try {
-      const found = await scanBus(pty.a, protocol, 1_000_000, { windowMs: 80 });
+      const found = await scanBus(pty.a, protocol, 1_000_000, { windowMs: 200, timeoutMs: 250 });
       expect(found.map((f) => [f.id, f.modelNumber, f.model])).toEqual(servos.map((s, i) => [s.id, numbers[i], s.model]));
     } finally {
       await emulator.close();

@@ -30,7 +30,8 @@ describe('ServoArm SO-101 (Feetech STS3215) over a socat pty pair', () => {
         return { id: i + 1, model: 'sts3215', position: Math.round((c.rangeMin + c.rangeMax) / 2) + c.homingOffset + 100 };
       }),
     );
-    arm = new ServoArm(soArm({ port: pty.a, calibration: soCalibration }));
+    // Generous packet timeout: CI machines are shared and loaded (short timeouts are tested in servo-bus.test.ts).
+    arm = new ServoArm({ ...soArm({ port: pty.a, calibration: soCalibration }), bus: { retries: 2, timeoutMs: 150 } });
   });
 
   afterEach(async () => {
@@ -137,8 +138,9 @@ describe('Koch (Dynamixel) leader-follower teleoperation over two pty pairs', ()
       SO_JOINTS.map((_, i) => ({ id: i + 1, model: i < 2 ? 'xl430-w250' : 'xl330-m288', position: 2000 })),
     );
     emulators = [leaderEmu, followerEmu];
-    const leader = new ServoArm(kochArm({ port: ptys[0]!.a, calibration: kochCalibration, role: 'leader' }));
-    const follower = new ServoArm(kochArm({ port: ptys[1]!.a, calibration: kochCalibration }));
+    const bus = { retries: 1, timeoutMs: 250 }; // generous: shared CI machine
+    const leader = new ServoArm({ ...kochArm({ port: ptys[0]!.a, calibration: kochCalibration, role: 'leader' }), bus });
+    const follower = new ServoArm({ ...kochArm({ port: ptys[1]!.a, calibration: kochCalibration }), bus });
     arms = [leader, follower];
     await leader.connect();
     await follower.connect();

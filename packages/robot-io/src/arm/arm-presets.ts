@@ -58,3 +58,38 @@ export function kochArm(options: ArmPresetOptions): ServoArmConfig {
     ...(options.controlHz ? { controlHz: options.controlHz } : {}),
   };
 }
+
+export const ALOHA_JOINTS = ['waist', 'shoulder', 'elbow', 'forearm_roll', 'wrist_angle', 'wrist_rotate', 'gripper'] as const;
+
+/**
+ * ALOHA-style arm (Interbotix ViperX 300 S follower / WidowX 250 s leader) on Dynamixel X:
+ * 7 joints plus shadow motors on shoulder and elbow (ids 3 and 5, Secondary_ID). Models as
+ * LeRobot's old AlohaRobotConfig: follower XM540-W270 x 7 + XM430-W350 (wrist_rotate, gripper);
+ * leader XM430-W350 x 7 + XL430-W250 (wrist_rotate) + XC430-W150 (gripper). Body in degrees
+ * (LeRobot's ALOHA convention), extended position mode; follower gripper current-based position.
+ */
+export function alohaArm(options: ArmPresetOptions): ServoArmConfig {
+  const role = options.role ?? 'follower';
+  const ids = { waist: 1, shoulder: 2, elbow: 4, forearm_roll: 6, wrist_angle: 7, wrist_rotate: 8, gripper: 9 } as const;
+  const big = role === 'follower' ? 'xm540-w270' : 'xm430-w350';
+  const modelOf = (name: (typeof ALOHA_JOINTS)[number]): string => {
+    if (name === 'wrist_rotate') return role === 'follower' ? 'xm430-w350' : 'xl430-w250';
+    if (name === 'gripper') return role === 'follower' ? 'xm430-w350' : 'xc430-w150';
+    return big;
+  };
+  const motors: Record<string, Motor> = Object.fromEntries(
+    ALOHA_JOINTS.map((name) => [name, { id: ids[name], model: modelOf(name), normMode: name === 'gripper' ? 'RANGE_0_100' : (options.useDegrees ?? true) ? 'DEGREES' : 'RANGE_M100_100' }]),
+  );
+  const operatingModes: Record<string, number> = Object.fromEntries(ALOHA_JOINTS.map((name) => [name, name === 'gripper' ? (role === 'follower' ? 5 : 4) : 4]));
+  return {
+    name: options.name ?? `aloha_${role}`,
+    port: options.port,
+    protocol: 'dynamixel',
+    motors,
+    calibration: options.calibration,
+    role,
+    operatingModes,
+    shadows: { shoulder_shadow: { id: 3, model: big, of: 'shoulder' }, elbow_shadow: { id: 5, model: big, of: 'elbow' } },
+    ...(options.controlHz ? { controlHz: options.controlHz } : {}),
+  };
+}

@@ -1,6 +1,7 @@
 import type { Action, ImageFrame, Observation } from '@actfusion/cvae-core';
 import type { ArmCalibration } from '../bus/calibration.js';
 import { modelByNumber } from '../bus/control-tables.js';
+import { latencyTimerWarning } from '../bus/latency-timer.js';
 import { MotorsBus, type Motor } from '../bus/motors-bus.js';
 import { normalize } from '../bus/normalization.js';
 import { servoModel } from '../bus/control-tables.js';
@@ -35,6 +36,11 @@ export interface ServoArmConfig {
   readonly controlHz?: number;
   readonly bus?: ServoBusOptions;
   readonly cameras?: readonly FrameSource[];
+  /**
+   * Shadow motors (ALOHA's doubled shoulder and elbow): on connect each gets Secondary_ID = the
+   * id of the motor it doubles, so it takes every command sent to that motor and never replies.
+   */
+  readonly shadows?: Readonly<Record<string, { readonly id: number; readonly model: string; readonly of: string }>>;
   /** Write the calibration to the servos' EEPROM on connect (default true). */
   readonly writeCalibration?: boolean;
 }
@@ -47,6 +53,8 @@ export interface ServoArmConfig {
  */
 export class ServoArm implements Robot {
   readonly spec: RobotSpec;
+  /** Problems found on connect that do not stop the arm (e.g. a 16 ms USB latency timer). */
+  readonly warnings: string[] = [];
   private motorsBus: MotorsBus | undefined;
 
   constructor(readonly config: ServoArmConfig) {
@@ -78,6 +86,8 @@ export class ServoArm implements Robot {
     if (this.motorsBus) return;
     const { config } = this;
     const bus = await ServoBus.open(config.port, config.protocol, config.bus);
+    const latency = await latencyTimerWarning(config.port).catch(() => undefined);
+    if (latency) this.warnings.push(latency);
     try {
       const motors = new MotorsBus(bus, config.motors, config.calibration);
       for (const [name, motor] of Object.entries(config.motors)) {
@@ -90,6 +100,7 @@ export class ServoArm implements Robot {
         }
       }
       await motors.disableTorque();
+      await this.setupShadows(bus);
       await motors.configure();
       if (config.writeCalibration ?? true) await motors.writeCalibration(config.calibration);
       for (const [name, mode] of Object.entries(config.operatingModes ?? {})) await motors.writeRegister('Operating_Mode', name, mode);
@@ -99,6 +110,19 @@ export class ServoArm implements Robot {
     } catch (err) {
       await bus.close();
       throw err;
+    }
+  }
+
+  private async setupShadows(bus: ServoBus): Promise<void> {
+    for (const [name, shadow] of Object.entries(this.config.shadows ?? {})) {
+      const primary = this.config.motors[shadow.of];
+      if (!primary) throw new RangeError(`${this.config.name}: shadow "${name}" doubles unknown motor "${shadow.of}"`);
+      const own = new MotorsBus(bus, { [name]: { id: shadow.id, model: shadow.model, normMode: 'DEGREES' } });
+      await bus.ping(shadow.id);
+      await own.writeRegister('Torque_Enable', name, 0);
+      await own.writeRegister('Secondary_ID', name, primary.id);
+      const mode = this.config.operatingModes?.[shadow.of];
+      if (mode !== undefined) await own.writeRegister('Operating_Mode', name, mode);
     }
   }
 

@@ -101,7 +101,10 @@ export class ServoEmulator {
     this.set(servo, 'Min_Position_Limit', 0);
     this.set(servo, 'Max_Position_Limit', model.resolution - 1);
     this.set(servo, 'Operating_Mode', model.protocol === 'dynamixel' ? 3 : 0);
-    if (model.protocol === 'dynamixel') this.set(servo, 'Baud_Rate', 3);
+    if (model.protocol === 'dynamixel') {
+      this.set(servo, 'Baud_Rate', 3);
+      this.set(servo, 'Secondary_ID', 255); // 255 = no secondary id (factory value)
+    }
   }
 
   /** Read a register as the servo holds it (signed registers decoded). */
@@ -173,10 +176,11 @@ export class ServoEmulator {
         return;
       }
       case INSTRUCTION.WRITE: {
-        const servo = this.servos.get(frame.id);
-        const error = servo ? this.writeMemory(servo, addr(0), p.subarray(w)) : 0;
-        if (servo && frame.id !== BROADCAST_ID) this.reply(frame.id, error, []);
-        if (frame.id === BROADCAST_ID) for (const s of this.servos.values()) this.writeMemory(s, addr(0), p.subarray(w));
+        // Servos whose Secondary_ID matches (ALOHA's shadow motors) apply the write silently.
+        for (const s of this.addressed(frame.id)) {
+          const error = this.writeMemory(s, addr(0), p.subarray(w));
+          if (s.id === frame.id) this.reply(frame.id, error, []);
+        }
         return;
       }
       case INSTRUCTION.SYNC_READ: {
@@ -192,14 +196,22 @@ export class ServoEmulator {
         const address = addr(0);
         const length = addr(w);
         for (let o = 2 * w; o + 1 + length <= p.length; o += 1 + length) {
-          const servo = this.servos.get(p[o]!);
-          if (servo) this.writeMemory(servo, address, p.subarray(o + 1, o + 1 + length));
+          for (const s of this.addressed(p[o]!)) this.writeMemory(s, address, p.subarray(o + 1, o + 1 + length));
         }
         return;
       }
       default:
         if (this.protocol.name === 'dynamixel' && this.servos.has(frame.id)) this.reply(frame.id, DXL_ERR_INSTRUCTION, []);
     }
+  }
+
+  /** Servos a write to `id` reaches: that id, servos with it as Secondary_ID, or all on broadcast. */
+  private addressed(id: number): Servo[] {
+    return [...this.servos.values()].filter((s) => {
+      if (id === BROADCAST_ID || s.id === id) return true;
+      const sec = s.model.table.Secondary_ID;
+      return sec !== undefined && s.memory[sec[0]] === id;
+    });
   }
 
   private readMemory(servo: Servo, address: number, length: number): Uint8Array {
