@@ -33,6 +33,7 @@ export type { MotorNormMode, NormOptions, NormRange } from './bus/normalization.
 export { calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from './bus/calibration.js';
 export type { ArmCalibration, MotorCalibration } from './bus/calibration.js';
 export { scanBus, scanOpenBus } from './bus/scan-bus.js';
+export { latencyTimerWarning, usbLatencyTimer } from './bus/latency-timer.js';
 export type { ScannedServo } from './bus/scan-bus.js';
 export { ServoEmulator } from './bus/servo-emulator.js';
 export type { EmulatedServoOptions, ReceivedInstruction } from './bus/servo-emulator.js';
@@ -40,7 +41,7 @@ export { openPtyPair } from './bus/pty-pair.js';
 export type { PtyPair } from './bus/pty-pair.js';
 export { ServoArm } from './arm/servo-arm.js';
 export type { FrameSource, ServoArmConfig } from './arm/servo-arm.js';
-export { SO_JOINTS, kochArm, soArm } from './arm/arm-presets.js';
+export { ALOHA_JOINTS, SO_JOINTS, alohaArm, kochArm, soArm } from './arm/arm-presets.js';
 export type { ArmPresetOptions } from './arm/arm-presets.js';
 export { Teleoperation } from './arm/teleoperation.js';
 export type { TeleoperationOptions } from './arm/teleoperation.js';
