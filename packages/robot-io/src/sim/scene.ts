@@ -95,7 +95,7 @@ function armXml(side: ArmSide): string {
   <geom name="${p}base" type="cylinder" size="0.06 0.036" pos="0 0 0.036" rgba="${dark}"/>
   <body name="${p}waist" pos="${v3(0, 0, WAIST_Z)}" gravcomp="1">
     <joint name="${p}waist" axis="0 0 1" range="${ARM_JOINT_LIMITS[0]!.join(' ')}"/>
-    <geom name="${p}waist" type="cylinder" size="0.045 0.025" rgba="${link}"/>
+    <geom name="${p}waist" type="cylinder" size="0.045 0.022" pos="0 0 0.024" rgba="${link}"/>
     <body name="${p}shoulder" pos="${v3(0, 0, SHOULDER_Z)}" gravcomp="1">
       <joint name="${p}shoulder" axis="0 1 0" range="${ARM_JOINT_LIMITS[1]!.join(' ')}"/>
       <geom name="${p}upper_arm" type="capsule" fromto="${v3(0, 0, 0)} ${v3(UPPER_ARM[0], 0, UPPER_ARM[1])}" size="0.028" rgba="${link}"/>

@@ -284,6 +284,19 @@ export class SimRobot implements Robot {
     return this.lastReward;
   }
 
+  /** Arms in action order (left then right; `lift-cube`: right only). */
+  get sides(): readonly ArmSide[] {
+    return this.arms.map((a) => a.side);
+  }
+
+  /** World position of an arm's tool centre point (between the fingertips). */
+  tcpPosition(side: ArmSide): [number, number, number] {
+    const s = this.mj.mj_name2id(this.model, this.mj.mjtObj.mjOBJ_SITE.value, `${side}_tcp`);
+    if (s < 0) throw new Error(`scene "${this.task.name}" has no ${side} arm`);
+    const xp = this.data.site_xpos as Float64Array;
+    return [xp[3 * s]!, xp[3 * s + 1]!, xp[3 * s + 2]!];
+  }
+
   /** World position of a task object (`box`, `peg`, `socket`). */
   objectPosition(body: string): [number, number, number] {
     const a = this.objectQposAdr.get(body);

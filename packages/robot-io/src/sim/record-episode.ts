@@ -1,0 +1,87 @@
+import type { Action, Observation } from '@actfusion/cvae-core';
+import type { CameraSpec } from '../robot.js';
+import type { SimTaskName } from './scene.js';
+import { ScriptedExpert } from './scripted-expert.js';
+import { SimRobot } from './sim-robot.js';
+
+/** One demonstration as a policy sees it: per tick the observation and the action taken after it. */
+export interface SimEpisode {
+  readonly task: SimTaskName;
+  readonly seed: number;
+  readonly observations: Observation[];
+  readonly actions: Action[];
+  /** Reward after each action. */
+  readonly rewards: number[];
+  readonly maxReward: number;
+  readonly success: boolean;
+}
+
+export interface RecordOptions {
+  readonly task: SimTaskName;
+  readonly seed: number;
+  /** Cameras of the replay (default: the task's default camera at 480x640). */
+  readonly cameras?: readonly CameraSpec[];
+  readonly tactile?: boolean;
+  /** Ticks (default: the task's episode length). */
+  readonly episodeLength?: number;
+}
+
+/** Runs the scripted expert without cameras and returns its joint-space actions and success. */
+export async function scriptedActions(task: SimTaskName, seed: number, episodeLength?: number): Promise<{ actions: Action[]; success: boolean; maxReward: number }> {
+  const robot = await SimRobot.create({ task, cameras: [], tactile: false, seed });
+  const expert = new ScriptedExpert(robot);
+  try {
+    expert.reset();
+    const n = episodeLength ?? robot.task.episodeLength;
+    const actions: Action[] = [];
+    for (let t = 0; t < n; t++) {
+      const a = expert.action();
+      actions.push(a);
+      robot.step(a);
+    }
+    return { actions, success: robot.success, maxReward: robot.episodeReward };
+  } finally {
+    expert.delete();
+    robot.close();
+  }
+}
+
+/**
+ * Records one scripted demonstration as ACT does: roll out the expert, keep its joint trajectory,
+ * then replay that trajectory in a fresh joint-controlled robot from the same seed and record only
+ * what the robot observes (qpos, qvel, camera images, tactile) and the actions.
+ */
+export async function recordScriptedEpisode(options: RecordOptions): Promise<SimEpisode> {
+  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength);
+  return replayActions(options, actions);
+}
+
+/** Replays joint-space actions from `reset(seed)`, recording the observation before each action. */
+export async function replayActions(options: RecordOptions, actions: readonly Action[]): Promise<SimEpisode> {
+  const robot = await SimRobot.create({
+    task: options.task,
+    seed: options.seed,
+    ...(options.cameras ? { cameras: options.cameras } : {}),
+    ...(options.tactile !== undefined ? { tactile: options.tactile } : {}),
+  });
+  try {
+    const observations: Observation[] = [];
+    const rewards: number[] = [];
+    for (const a of actions) {
+      observations.push(robot.observeNow());
+      robot.step(a);
+      rewards.push(robot.reward());
+    }
+    return {
+      task: options.task,
+      seed: options.seed,
+      observations,
+      actions: actions.map((a) => Float32Array.from(a)),
+      rewards,
+      maxReward: robot.episodeReward,
+      success: robot.success,
+    };
+  } finally {
+    robot.close();
+  }
+}
