@@ -51,6 +51,7 @@ describe('ServoArm SO-101 (Feetech STS3215) over a socat pty pair', () => {
     expect(emulator.registerValue(2, 'Return_Delay_Time')).toBe(0);
     const obs = await arm.observe();
     expect(obs.qpos).toHaveLength(6);
+    expect(obs.timestamp! >= 0 && obs.timestamp! < 60).toBe(true); // seconds since connect
     expect(obs.qpos[0]).toBeCloseTo(deg(2050 + 100, 760, 3340), 4);
     expect(obs.qpos[5]).toBeCloseTo(((2750 + 100 - 2030) / (3470 - 2030)) * 100, 4);
   });

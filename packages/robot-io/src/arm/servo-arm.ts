@@ -56,6 +56,8 @@ export class ServoArm implements Robot {
   /** Problems found on connect that do not stop the arm (e.g. a 16 ms USB latency timer). */
   readonly warnings: string[] = [];
   private motorsBus: MotorsBus | undefined;
+  /** `Observation.timestamp` counts seconds from connect. */
+  private connectedAt = 0;
 
   constructor(readonly config: ServoArmConfig) {
     const names = Object.keys(config.motors);
@@ -107,6 +109,7 @@ export class ServoArm implements Robot {
       if ((config.role ?? 'follower') === 'follower') await motors.enableTorque();
       for (const cam of config.cameras ?? []) await cam.start();
       this.motorsBus = motors;
+      this.connectedAt = performance.now();
     } catch (err) {
       await bus.close();
       throw err;
@@ -132,7 +135,7 @@ export class ServoArm implements Robot {
     const qpos = Float32Array.from(bus.names, (n) => positions[n]!);
     const images: Record<string, ImageFrame> = {};
     for (const cam of this.config.cameras ?? []) images[cam.name] = await cam.latestFrame();
-    return { qpos, images, timestamp: performance.now() / 1000 };
+    return { qpos, images, timestamp: (performance.now() - this.connectedAt) / 1000 };
   }
 
   /** Send target positions (normalised units, joint order). Raw ticks are clamped to the calibrated range. */

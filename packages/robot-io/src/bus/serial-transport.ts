@@ -25,8 +25,17 @@ export class SerialTransport implements ByteTransport {
     await new Promise<void>((resolve, reject) =>
       port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`, { cause: err })) : resolve())),
     );
-    return new SerialTransport(path, port);
+    const transport = new SerialTransport(path, port);
+    // Without a listener an 'error' event (adapter unplugged) would crash the process; keep it
+    // instead: the bus then times out and the control loop's fault handling takes over.
+    port.on('error', (err: Error) => {
+      transport.lastError = err;
+    });
+    return transport;
   }
+
+  /** The last asynchronous port error (e.g. the adapter was unplugged), if any. */
+  lastError: Error | undefined;
 
   write(bytes: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) =>
