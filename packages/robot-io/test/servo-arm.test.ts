@@ -162,5 +162,19 @@ describe('Koch (Dynamixel) leader-follower teleoperation over two pty pairs', ()
     expect(steps.map((s) => Math.round(s))).toEqual([0, 15, 30, 40, 40, 40]);
     for (let id = 1; id <= 6; id++) expect(Math.abs(followerEmu.position(id) - 2400)).toBeLessThanOrEqual(1);
     await expect(leader.act(Float32Array.of(0, 0, 0, 0, 0, 0))).rejects.toThrow(/leader arm does not take actions/);
+
+    // The leader's bus goes quiet mid-session: the loop stops on the fault and the follower goes limp.
+    let ticks = 0;
+    const second = new Teleoperation(leader, new SafeRobot(follower, { maxRelativeTarget: 15 }), {
+      onStep: () => {
+        if (++ticks === 3) leaderEmu.silent = true;
+      },
+    });
+    const faulted = await second.run({ ticks: 50 });
+    expect(faulted.stoppedBy).toBe('fault');
+    expect(faulted.ticks).toBe(4);
+    expect(String(faulted.fault)).toMatch(/no status packet from id 1, 2, 3, 4, 5, 6/);
+    await new Promise((r) => setTimeout(r, 20));
+    for (let id = 1; id <= 6; id++) expect(followerEmu.registerValue(id, 'Torque_Enable')).toBe(0);
   });
 });
