@@ -145,7 +145,9 @@ export class ChunkExecutor {
     // with d = 0 the chunk requested now is also due now.
     await this.mergeDueChunk(t, d);
     if (t === this.nextRequestAt) {
-      const promise = this.query(observation);
+      // Start inference after this step has returned its action: an in-process policy computes
+      // synchronously, and would otherwise delay this tick by the whole inference time.
+      const promise = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.query(observation));
       const pending: PendingChunk = { requestedAt: t, promise, settled: false };
       // Mark settlement; the rejection itself is rethrown when the chunk is awaited.
       promise.then(
