@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerVersionCommand } from './commands/version.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerAblateCommand } from './commands/ablate.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerVersionCommand(program);
   registerPredictCommand(program);
   registerBenchCommand(program);
+  registerAblateCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -9,7 +9,7 @@ export interface AblationCell {
   seeds: number[];
   /** Success rate per seed, in seed order. */
   rates: number[];
-  /** Mean over seeds with its t-interval (spread between training seeds). */
+  /** Mean over seeds with its t-interval (spread between training seeds), clipped to [0, 1]. */
   mean: number;
   tLower: number;
   tUpper: number;
@@ -50,8 +50,8 @@ export function aggregateTrials(trials: readonly TrialSpec[], results: ReadonlyM
         seeds: sorted.map((s) => s.seed),
         rates,
         mean: t.estimate,
-        tLower: t.lower,
-        tUpper: t.upper,
+        tLower: Math.max(0, t.lower),
+        tUpper: Math.min(1, t.upper),
         successes,
         episodes,
         wilsonLower: w.lower,

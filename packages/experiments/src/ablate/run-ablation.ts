@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { KindRegistry } from '../composition/kind-registry.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadDocument } from '../config/load-config.js';
+import { validateExperiment } from '../config/validate-experiment.js';
+import { writeResolvedConfig } from '../config/write-resolved-config.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { expandTrials } from './ablation-grid.js';
+import { writeAblationReport } from './ablation-report.js';
+import { aggregateTrials, type AblationCell } from './aggregate-trials.js';
+import { runTrialsLocally } from './run-trials-locally.js';
+import { runTrialsOnQueue } from './trial-queue.js';
+import type { TrialRunnerRef, TrialRunnerRegistry } from './trial-runners.js';
+import { join } from 'node:path';
+
+export interface AblationOptions {
+  config: string;
+  set?: readonly string[];
+  /** `key=v1,v2,...` (values read as YAML); replaces or adds grid keys of the config's `ablation`. */
+  grid?: readonly string[];
+  seeds?: readonly number[];
+  registry: KindRegistry;
+  runner: TrialRunnerRef;
+  runners: TrialRunnerRegistry;
+  /** `redis://HOST:PORT`: run trials on BullMQ workers instead of in this process. */
+  queue?: string;
+  queueName?: string;
+  out?: string;
+  dryRun?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Parses `--grid key=v1,v2`. */
+export function parseGridOption(text: string): [string, unknown[]] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new ConfigError('--grid', [{ path: '', message: `expected key.path=v1,v2,..., got "${text}"` }]);
+  const values = text
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+    .map((v) => parseYaml(v) as unknown);
+  if (values.length === 0) throw new ConfigError('--grid', [{ path: text.slice(0, eq), message: 'expected at least one value' }]);
+  return [text.slice(0, eq), values];
+}
+
+/**
+ * `actfusion ablate`: grid x seeds, every trial config validated before the first trial runs,
+ * trials run here or on a queue, then the table (Markdown, CSV, JSON) and plots in `out`.
+ */
+export async function runAblation(options: AblationOptions): Promise<{ cells: AblationCell[]; markdown: string; dir: string; trials: number }> {
+  const log = options.log ?? (() => {});
+  const { document, origins } = await loadDocument(options.config, { ...(options.set ? { set: options.set } : {}) });
+  const file = resolve(options.config);
+  const base = validateExperiment(document, { file, registry: options.registry, origins });
+  const grid: Record<string, unknown[]> = { ...(base.ablation?.grid ?? {}) };
+  for (const g of options.grid ?? []) {
+    const [key, values] = parseGridOption(g);
+    grid[key] = values;
+  }
+  if (Object.keys(grid).length === 0) {
+    throw new ConfigError(file, [{ path: 'ablation.grid', message: 'expected at least one key to vary (in the config or with --grid key=v1,v2)' }]);
+  }
+  const seeds = options.seeds ?? base.ablation?.seeds ?? [0, 1, 2];
+  const dir = options.out ?? base.outputDir;
+  const trials = expandTrials(document, { grid, seeds }, { file, registry: options.registry, origins, outputDir: dir });
+  // the runner must exist before anything runs
+  options.runners.create(options.runner);
+  log(`${trials.length} trials: ${Object.keys(grid).join(' x ')} x ${seeds.length} seeds, runner ${options.runner.name}${options.queue ? `, queue ${options.queue}` : ', local'}`);
+  await writeResolvedConfig({ ...base, ablation: { grid, seeds: [...seeds] }, outputDir: dir }, dir);
+  await writeFileAtomic(join(dir, 'trials.json'), `${JSON.stringify(trials.map((t) => ({ id: t.id, params: t.params, seed: t.seed })), null, 2)}\n`);
+  if (options.dryRun ?? false) return { cells: [], markdown: '', dir, trials: trials.length };
+  const results =
+    options.queue === undefined
+      ? await runTrialsLocally(trials, options.runners.create(options.runner), log)
+      : await runTrialsOnQueue(trials, { url: options.queue, runner: options.runner, log, ...(options.queueName ? { queueName: options.queueName } : {}) });
+  const cells = aggregateTrials(trials, results);
+  const { markdown } = await writeAblationReport(cells, dir, base.name);
+  return { cells, markdown, dir, trials: trials.length };
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { cliTrialRunners } from '../ablate/cli-trial-runners.js';
+import { DEFAULT_QUEUE_NAME, startTrialWorker } from '../ablate/trial-queue.js';
+
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got "${v}"`);
+  return n;
+};
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run ablation trials from a Redis queue until stopped (SIGINT/SIGTERM); start any number, on any machine')
+    .requiredOption('--queue <redis-url>', 'Redis to take trials from, e.g. redis://10.0.0.5:6379')
+    .option('--queue-name <name>', 'BullMQ queue name (the same as `ablate --queue-name`)', DEFAULT_QUEUE_NAME)
+    .option('--concurrency <n>', 'trials run at once in this process', int('--concurrency'), 1)
+    .option('--lock-duration <ms>', 'a trial whose worker stops renewing its lock for this long is handed to another worker', int('--lock-duration'), 30_000)
+    .option('--stalled-interval <ms>', 'how often this worker looks for trials abandoned by dead workers', int('--stalled-interval'), 15_000)
+    .option('--max-stalled <n>', 'times a trial may be abandoned before it counts as failed', int('--max-stalled'), 2)
+    .action(async (opts: { queue: string; queueName: string; concurrency: number; lockDuration: number; stalledInterval: number; maxStalled: number }) => {
+      const log = (line: string): void => console.error(`[worker ${process.pid}] ${line}`);
+      const worker = startTrialWorker({
+        url: opts.queue,
+        queueName: opts.queueName,
+        runners: cliTrialRunners(),
+        concurrency: opts.concurrency,
+        lockDurationMs: opts.lockDuration,
+        stalledIntervalMs: opts.stalledInterval,
+        maxStalledCount: opts.maxStalled,
+        log,
+      });
+      await worker.waitUntilReady();
+      log(`ready on ${opts.queue} (${opts.queueName})`);
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: string): void => {
+          log(`${signal}: finishing the current trial, then stopping`);
+          void worker.close().then(() => resolveStop());
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAblation } from '../src/ablate/run-ablation.js';
+import { baseTrialRunners } from '../src/ablate/trial-runners.js';
+import { testRegistry } from './support/test-registry.js';
+
+const pkgRoot = fileURLToPath(new URL('..', import.meta.url));
+const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+interface Proc {
+  child: ChildProcess;
+  output: string[];
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+function start(cmd: string, args: string[]): Proc {
+  const child = spawn(cmd, args, { cwd: pkgRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer): void => {
+    output.push(d.toString());
+    for (const w of waiters) w();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return {
+    child,
+    output,
+    waitFor(re, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const m = output.join('').match(re);
+          if (m) resolve(m);
+          return m !== null;
+        };
+        if (check()) return;
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${output.join('')}`)), timeoutMs);
+        waiters.push(() => {
+          if (check()) clearTimeout(timer);
+        });
+      });
+    },
+  };
+}
+
+describe('ablate over Redis with BullMQ workers', () => {
+  let redis: Proc;
+  let url: string;
+  const workers: Proc[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = start('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
+    await redis.waitFor(/Ready to accept connections/);
+    url = `redis://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => new Promise((r) => (w.child.exitCode !== null || w.child.signalCode !== null ? r(null) : w.child.once('exit', r)))));
+    redis?.child.kill('SIGTERM');
+  });
+
+  it('gives the same table as a local run, and a trial whose worker is SIGKILLed is retried by the other', async () => {
+    const queueName = `test-${process.pid}`;
+    const common = {
+      config: 'ablations/chunk-size',
+      set: ['eval.episodes=8', 'eval.seeds=[1, 2]'],
+      seeds: [0, 1],
+      registry: testRegistry(),
+      runners: baseTrialRunners(),
+    };
+    const local = await runAblation({ ...common, runner: { name: 'synthetic' }, out: await mkdtemp(join(tmpdir(), 'af-local-')) });
+
+    for (const name of ['a', 'b']) {
+      const w = start(process.execPath, [runCli, 'worker', '--queue', url, '--queue-name', queueName, '--lock-duration', '2000', '--stalled-interval', '1000']);
+      workers.push(w);
+      await w.waitFor(/ready on/);
+      void name;
+    }
+    const [a, b] = workers as [Proc, Proc];
+    const producerLog: string[] = [];
+    const queued = runAblation({
+      ...common,
+      runner: { name: 'synthetic', options: { delayMs: 60 } },
+      queue: url,
+      queueName,
+      out: await mkdtemp(join(tmpdir(), 'af-queue-')),
+      log: (l) => producerLog.push(l),
+    });
+    // kill worker a in the middle of its first trial (16 episodes x 60 ms each)
+    const started = await a.waitFor(/start (\S+) \(job/);
+    const killedTrial = started[1] as string;
+    a.child.kill('SIGKILL');
+    const remote = await queued;
+
+    expect(remote.markdown).toBe(local.markdown);
+    expect(remote.cells).toEqual(local.cells);
+    expect(b.output.join('')).toMatch(/detected stalled job/);
+    const retried = producerLog.find((l) => l.includes(`${killedTrial} done`));
+    expect(retried).toMatch(/stalled 1\)/);
+    expect(b.output.join('')).toContain(`done ${killedTrial}`);
+  });
+});
