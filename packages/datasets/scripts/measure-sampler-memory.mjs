@@ -34,6 +34,7 @@ const { values: o } = parseArgs({
     'cache-mb': { type: 'string', default: '256' },
     dir: { type: 'string', default: '/tmp/actfusion-sampler-memory' },
     format: { type: 'string', default: 'aloha' },
+    'decode-window': { type: 'string', default: '8' },
     'sample-only': { type: 'boolean', default: false },
   },
 });
@@ -125,7 +126,7 @@ let peakPolled = rssBefore;
 const timer = setInterval(() => (peakPolled = Math.max(peakPolled, process.memoryUsage().rss)), 20);
 let peakChildren = 0;
 const childTimer = setInterval(() => (peakChildren = Math.max(peakChildren, childrenRss())), 50);
-const ds = lerobot ? await lib.LeRobotDataset.open(dir, { videoCacheBytes: 32 * 1048576 }) : await lib.AlohaDataset.open(dir);
+const ds = lerobot ? await lib.LeRobotDataset.open(dir, { videoCacheBytes: 32 * 1048576, decodeWindow: n('decode-window') }) : await lib.AlohaDataset.open(dir);
 const sampler = new lib.ChunkSampler(ds, { chunkSize: 100, sampling: 'episode', cacheBytes: n('cache-mb') * 1048576 });
 const rssOpen = process.memoryUsage().rss;
 const ts = performance.now();
@@ -156,6 +157,6 @@ console.log(JSON.stringify({
   rssAfterOpenMB: Number(mb(rssOpen)),
   peakRssPolledMB: Number(mb(peakPolled)),
   peakRssMaxrssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(0)),
-  ...(lerobot ? { videoCacheMB: 32, peakFfmpegChildrenRssMB: Number(mb(peakChildren)) } : {}),
+  ...(lerobot ? { videoCacheMB: 32, decodeWindow: n('decode-window'), peakFfmpegChildrenRssMB: Number(mb(peakChildren)) } : {}),
   node: process.version,
 }, null, 1));
