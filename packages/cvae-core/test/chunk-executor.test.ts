@@ -90,6 +90,28 @@ describe('temporal ensembling', () => {
     expect(got[1]).toBeCloseTo(0.50250002, 6);
   });
 
+  it("equals ACT's offline all_time_actions average over a longer random run (m = 0.01 and m = -0.1)", () => {
+    for (const m of [0.01, -0.1]) {
+      const k = 4;
+      const steps = 12;
+      let s = 7;
+      const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+      const chunks = Array.from({ length: steps }, () => Array.from({ length: k }, () => rand()));
+      const te = new TemporalEnsembler(m, k);
+      for (let t = 0; t < steps; t++) {
+        const online = te.update(chunk1d(chunks[t]!))[0]!;
+        // Offline (imitate_episodes.py): predictions for step t from queries t-k+1..t, oldest first.
+        let num = 0;
+        let den = 0;
+        for (let q = Math.max(0, t - k + 1), i = 0; q <= t; q++, i++) {
+          num += Math.exp(-m * i) * chunks[q]![t - q]!;
+          den += Math.exp(-m * i);
+        }
+        expect(online).toBeCloseTo(num / den, 5);
+      }
+    }
+  });
+
   it('averages every action dimension separately', () => {
     const te = new TemporalEnsembler(0, 2); // m = 0: uniform
     te.update([new Float32Array([1, 100]), new Float32Array([3, 300])]);
