@@ -106,6 +106,32 @@ describe('Trainer', () => {
     policy.dispose();
   });
 
+  it('a checkpoint that fails half-way leaves no directory behind and last unchanged', async () => {
+    const ds = dataset();
+    const policy = new TinyChunkPolicy(ds.spec, 5, 8, 1);
+    const out = join(dir, 'crash');
+    let fail = false;
+    const trainer = new Trainer(policy, ds, {
+      steps: 4,
+      batchSize: 2,
+      checkpointEvery: 2,
+      outputDir: out,
+      writePretrained: async (p, d) => {
+        await writeFile(join(d, 'model.safetensors'), 'partial');
+        if (fail) throw new Error('disk full');
+        await writeFile(join(d, 'config.json'), JSON.stringify(p.config));
+      },
+    });
+    await trainer.train(2);
+    fail = true;
+    await expect(trainer.train()).rejects.toThrow(/disk full/);
+    const root = join(out, 'checkpoints');
+    expect((await readdir(root)).sort()).toEqual(['000002', 'last']);
+    expect(await readlink(join(root, 'last'))).toBe('000002');
+    trainer.dispose();
+    policy.dispose();
+  });
+
   it('skips trainable parameters the loss does not reach (PyTorch: grad is None)', async () => {
     const ds = dataset();
     class WithUnused extends TinyChunkPolicy {
