@@ -34,6 +34,8 @@ export { calibrationToJson, loadCalibration, parseCalibration, saveCalibration }
 export type { ArmCalibration, MotorCalibration } from './bus/calibration.js';
 export { scanBus, scanOpenBus } from './bus/scan-bus.js';
 export { latencyTimerWarning, usbLatencyTimer } from './bus/latency-timer.js';
+export { BAUD_CODES, setupMotor } from './bus/setup-motor.js';
+export type { SetupMotorOptions, SetupMotorResult } from './bus/setup-motor.js';
 export type { ScannedServo } from './bus/scan-bus.js';
 export { ServoEmulator } from './bus/servo-emulator.js';
 export type { EmulatedServoOptions, ReceivedInstruction } from './bus/servo-emulator.js';
@@ -47,3 +49,32 @@ export { Teleoperation } from './arm/teleoperation.js';
 export type { TeleoperationOptions } from './arm/teleoperation.js';
 export { Camera, ffmpegArgs } from './camera/camera.js';
 export type { CameraOptions, CameraStats, FfmpegInput } from './camera/camera.js';
+export { SimRobot, SIM_CONTROL_HZ, SIM_SUBSTEPS } from './sim/sim-robot.js';
+export type { SimRobotOptions } from './sim/sim-robot.js';
+export { INSERTION, LIFT_CUBE, SIM_TASKS, TRANSFER_CUBE, simTask } from './sim/sim-task.js';
+export type { ContactSet, LiftCubeTask, ObjectPose, SimTask } from './sim/sim-task.js';
+export {
+  ARM_JOINT_NAMES,
+  FINGER_CLOSED,
+  FINGER_OPEN,
+  START_ARM_POSE,
+  TAXEL_COLS,
+  TAXEL_ROWS,
+  buildSceneXml,
+  gripperNormalize,
+  gripperUnnormalize,
+  taskArms,
+} from './sim/scene.js';
+export type { ArmSide, SimTaskName } from './sim/scene.js';
+export { RayCamera } from './sim/ray-camera.js';
+export { renderTactileImage } from './sim/tactile-image.js';
+export { ArmIk, gripperFrame } from './sim/arm-ik.js';
+export type { GripperPose, Vec3 } from './sim/arm-ik.js';
+export { ScriptedExpert, buildPlans } from './sim/scripted-expert.js';
+export type { ArmPlan, Keyframe } from './sim/scripted-expert.js';
+export { recordScriptedEpisode, replayActions, scriptedActions } from './sim/record-episode.js';
+export type { RecordOptions, SimEpisode } from './sim/record-episode.js';
+export { encodePng, writePng } from './sim/png.js';
+export { SimRng } from './sim/sim-rng.js';
+export { loadMujocoModule } from './sim/mujoco-runtime.js';
+export type { MjData, MjModel, MujocoModule } from './sim/mujoco-runtime.js';

@@ -27,7 +27,7 @@ export interface ReceivedInstruction {
 }
 
 interface Servo {
-  readonly id: number;
+  id: number;
   readonly model: ServoModel;
   readonly memory: Uint8Array;
   position: number;
@@ -178,8 +178,9 @@ export class ServoEmulator {
       case INSTRUCTION.WRITE: {
         // Servos whose Secondary_ID matches (ALOHA's shadow motors) apply the write silently.
         for (const s of this.addressed(frame.id)) {
+          const addressedById = s.id === frame.id;
           const error = this.writeMemory(s, addr(0), p.subarray(w));
-          if (s.id === frame.id) this.reply(frame.id, error, []);
+          if (addressedById) this.reply(frame.id, error, []);
         }
         return;
       }
@@ -237,6 +238,13 @@ export class ServoEmulator {
       if (mode === 3 && (goal < min || goal > max)) return DXL_ERR_DATA_LIMIT;
     }
     servo.memory.set(data, address);
+    const [idAddr] = register(servo.model, 'ID');
+    if (address <= idAddr && idAddr < address + data.length && servo.memory[idAddr] !== servo.id) {
+      // A new ID takes effect at once (after the status of this write, sent with the old id).
+      this.servos.delete(servo.id);
+      servo.id = servo.memory[idAddr]!;
+      this.servos.set(servo.id, servo);
+    }
     if (touchesGoal) {
       const goal = this.registerValue(servo.id, 'Goal_Position');
       const history = this.goalHistory.get(servo.id) ?? [];
