@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { defineConfig, type UserConfig } from 'vitest/config';
+import { defineConfig, type TestUserConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
  * Shared vitest settings for every package. Tests import sibling packages through
@@ -7,7 +7,7 @@ import { defineConfig, type UserConfig } from 'vitest/config';
  * Each run also writes a JSON report under `.reports/` that `.ci/run` sums into
  * its closing `N passed, N failed` line.
  */
-export function packageTestConfig(packageName: string, extra: UserConfig['test'] = {}): UserConfig {
+export function packageTestConfig(packageName: string, extra: TestUserConfig = {}): ViteUserConfig {
   const report = resolve(import.meta.dirname, '.reports', `${packageName.replace(/[@/]/g, '_')}.json`);
   return defineConfig({
     resolve: { conditions: ['@actfusion/source'] },
