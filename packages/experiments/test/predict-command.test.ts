@@ -1,0 +1,80 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRuntime, parsePolicyConfig, readSafetensorsHeader, writeLeRobotCheckpoint, type TensorRuntime } from '@actfusion/cvae-core';
+import { buildActPolicy } from '../src/act/build-act-policy.js';
+import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
+import { buildProgram } from '../src/cli.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'parity');
+let runtime: TensorRuntime;
+let dir: string;
+beforeAll(async () => {
+  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
+  dir = await mkdtemp(join(tmpdir(), 'actfusion-predict-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  runtime.dispose();
+});
+
+async function runCli(args: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('actfusion predict', () => {
+  it('prints {"action": [B][k][A]} matching the PyTorch peer for a LeRobot checkpoint', async () => {
+    const ckpt = join(fixtures, 'six-dof');
+    const out = await runCli(['predict', '--checkpoint', ckpt, '--input', join(ckpt, 'parity.json'), '--backend', 'cpu']);
+    const { action } = JSON.parse(out) as { action: number[][][] };
+    const expected = (JSON.parse(await readFile(join(ckpt, 'parity.json'), 'utf8')) as { action: number[][][] }).action;
+    expect([action.length, action[0]!.length, action[0]![0]!.length]).toEqual([2, 12, 6]);
+    const err = Math.max(...action.flat(2).map((v, i) => Math.abs(v - expected.flat(2)[i]!)));
+    expect(err).toBeLessThan(1e-4);
+  });
+
+  it('names the input file and field when the observation does not fit the checkpoint', async () => {
+    const ckpt = join(fixtures, 'six-dof');
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ 'observation.state': [[1, 2, 3]], images: {} }));
+    await expect(runCli(['predict', '--checkpoint', ckpt, '--input', bad, '--backend', 'cpu'])).rejects.toThrow(
+      /bad\.json: "observation\.state" must be a \[B\]\[6\] array/,
+    );
+  });
+});
+
+describe('our checkpoints in LeRobot layout', () => {
+  it('write -> load gives the same policy; names are model.-prefixed, config.json is ACTConfig', async () => {
+    const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 4 });
+    const spec = { stateDim: 3, actionDim: 3, cameras: { top: [32, 64] as const } };
+    const { policy } = buildActPolicy({ config, spec, vision: { width: 4, normalize: 'none' }, seed: 9 });
+    const ckpt = join(dir, 'ours');
+    await writeLeRobotCheckpoint(ckpt, policy, { backbone: 'resnet18', width: 4 });
+    const header = await readSafetensorsHeader(join(ckpt, 'model.safetensors'));
+    expect(header.tensors.every((t) => t.name.startsWith('model.'))).toBe(true);
+    expect(header.tensors.map((t) => t.name)).toContain('model.backbone.layer2.0.downsample.0.weight');
+    const json = JSON.parse(await readFile(join(ckpt, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(json).toMatchObject({ type: 'act', dim_model: 16, chunk_size: 4, n_vae_encoder_layers: 1, backbone_width: 4, vision_backbone: 'resnet18' });
+    const { policy: loaded } = await loadLeRobotPolicy(ckpt);
+    const batch = {
+      qpos: tf.randomNormal([2, 3], 0, 1, 'float32', 1) as tf.Tensor2D,
+      images: { top: tf.randomNormal([2, 32, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D },
+    };
+    expect([...loaded.predictChunk(batch).dataSync()]).toEqual([...policy.predictChunk(batch).dataSync()]);
+    policy.dispose();
+    loaded.dispose();
+  });
+});
