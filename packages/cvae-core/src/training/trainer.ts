@@ -185,6 +185,9 @@ export class Trainer {
         tf.dispose([...byName.values()]);
       }
       this.stepCount++;
+      // A step ends on a clean stream boundary: drop any cached Box-Muller spare (Rng.getState does
+      // the same), so a run that writes checkpoints draws exactly what a run that does not draws.
+      for (const rng of [this.dataRng, this.modelRng]) rng.setState(rng.getState());
       losses.push(lossV[0]!);
       let checkpoint: string | undefined;
       if (every && (this.stepCount % every === 0 || this.stepCount === this.options.steps)) {
