@@ -106,7 +106,13 @@ export class ServoBus {
         const frame = await this.nextFrame(deadline);
         if (!frame) break;
         if (isEcho(frame, packet)) continue;
-        const status = this.protocol.toStatus(frame);
+        let status: StatusPacket;
+        try {
+          status = this.protocol.toStatus(frame);
+        } catch {
+          this.stats.strayPackets++; // not a status packet (another host's instruction)
+          continue;
+        }
         found.set(status.id, this.pingResult(status));
       }
       return [...found.values()].sort((a, b) => a.id - b.id);
