@@ -25,3 +25,4 @@ export {
   type RecordingSink,
   type RecordOptions,
 } from './episode-recorder.js';
+export { exportAlohaEpisodes, type ExportAlohaOptions } from './export-aloha.js';

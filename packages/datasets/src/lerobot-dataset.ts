@@ -16,7 +16,7 @@ export interface LeRobotDatasetOptions {
   readonly videoKeys?: readonly string[];
   /** Byte budget of the decoded-frame cache (default 128 MiB). */
   readonly videoCacheBytes?: number;
-  /** Frames decoded per ffmpeg call, starting at the requested one (default 8). */
+  /** Frames decoded per ffmpeg call, starting at the requested one (default 1: best for random sampling; use 16-64 to read episodes in order). */
   readonly decodeWindow?: number;
   /** At most this many ffmpeg decoders run at once (default 2), which bounds their memory too. */
   readonly maxConcurrentDecodes?: number;
@@ -272,7 +272,7 @@ export class LeRobotDataset implements EpisodeCollection {
     if (!Number.isInteger(t) || t < 0 || t >= episode.length) throw new RangeError(`episode ${episode.index}: frame ${t} outside [0, ${episode.length})`);
     const key = `${episode.index}/${camera}/${t}`;
     return this.cache.getOrLoad(key, async () => {
-      const window = Math.min(this.options.decodeWindow ?? 8, episode.length - t);
+      const window = Math.min(this.options.decodeWindow ?? 1, episode.length - t);
       const frames = await this.limited(() => decodeVideoFrames(ref.file, `stream ${ref.key} (episode ${episode.index}, frame ${t})`, {
         startSeconds: ref.fromTimestamp + episode.timestamps[t]!,
         count: window,

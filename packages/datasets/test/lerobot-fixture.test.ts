@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
-import { LeRobotDataset, LeRobotV3Writer } from '../src/index.js';
+import { AlohaDataset, LeRobotDataset, LeRobotV3Writer, exportAlohaEpisodes } from '../src/index.js';
 import { FIXTURES, meanAbsDiff, tempDir } from './helpers.js';
 
 /** frame(globalT) of test/fixtures/make-lerobot-v3-parquet-wasm.mjs */
@@ -37,6 +37,26 @@ describe('LeRobot v3.0 dataset written by parquet-wasm (independent writer, ZSTD
       }
     } finally {
       await ds.close();
+    }
+  });
+
+  it('exports to ACT HDF5 episodes with the same tables and frames', async () => {
+    const src = await LeRobotDataset.open(join(FIXTURES, 'lerobot-v3-parquet-wasm'), { decodeWindow: 4 });
+    const dir = tempDir();
+    const paths = await exportAlohaEpisodes(src, dir);
+    expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(['episode_0.hdf5', 'episode_1.hdf5']);
+    const out = await AlohaDataset.open(dir);
+    try {
+      expect(out.fps).toBe(10);
+      expect(out.cameras).toEqual({ cam_high: [64, 64] });
+      expect(Array.from(out.episodes[1]!.action)).toEqual(Array.from(src.episodes[1]!.action));
+      expect(out.episodes[1]!.instruction).toBe('stack the blocks');
+      const a = await out.episodes[1]!.readImage('cam_high', 2);
+      const b = await src.episodes[1]!.readImage('cam_high', 2);
+      expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    } finally {
+      await out.close();
+      await src.close();
     }
   });
 
