@@ -71,6 +71,8 @@ describe('Trainer', () => {
       'training_step.json',
     ]);
     expect(JSON.parse(await readFile(join(root, '000004', 'training_state', 'training_step.json'), 'utf8'))).toEqual({ step: 4 });
+    // Not an ACT policy: its own config is written as it is.
+    expect(JSON.parse(await readFile(join(root, '000004', 'pretrained_model', 'config.json'), 'utf8'))).toEqual({ type: 'tiny-chunk-policy' });
     const groups = JSON.parse(await readFile(join(root, '000004', 'training_state', 'optimizer_param_groups.json'), 'utf8'));
     expect(groups.map((g: { name: string; lr: number; weight_decay: number }) => [g.name, g.lr, g.weight_decay])).toEqual([
       ['default', 1e-5, 1e-4],

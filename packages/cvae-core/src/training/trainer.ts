@@ -270,7 +270,8 @@ export class Trainer {
 
 /** LeRobot's `ACTConfig` for an ACT policy (config + spec), else the policy's own config. */
 function pretrainedConfig(policy: TrainablePolicy): unknown {
-  const parsed = PolicyConfigSchema.safeParse(policy.config);
+  // strict: an object with fields PolicyConfig does not know is some other policy's config.
+  const parsed = PolicyConfigSchema.strict().safeParse(policy.config);
   if (parsed.success && policy.spec) return toLeRobotConfig(parsed.data, policy.spec);
   return policy.config ?? {};
 }
