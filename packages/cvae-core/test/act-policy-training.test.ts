@@ -5,8 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkExecutor } from '../src/inference/chunk-executor.js';
 import { policyChunkSource } from '../src/inference/policy-chunk-source.js';
+import { readLeRobotCheckpoint } from '../src/policy/lerobot-checkpoint.js';
 import { describeLeRobotConfig } from '../src/policy/lerobot-config.js';
 import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime.js';
+import { collateObservations, disposeCollated } from '../src/training/collate.js';
 import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
 import { Trainer, type TrainingProgress } from '../src/training/trainer.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
@@ -51,6 +53,17 @@ describe('Trainer with a real ActPolicy (CVAE, KL, fusion encoder, dropout)', ()
     const described = describeLeRobotConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
     expect(described.config).toEqual(a.config);
     expect(described.spec.stateDim).toBe(2);
+    // pretrained_model/ is a LeRobot ACT checkpoint: it loads into a fresh policy that predicts the same chunk.
+    const ckpt = await readLeRobotCheckpoint(join(dir, 'split', 'checkpoints', '000006', 'pretrained_model'));
+    const d = smallActPolicy(ds.spec, cfg, 5);
+    d.loadStateDict(ckpt.tensors);
+    tf.dispose([...ckpt.tensors.values(), ...ckpt.normalization.values()]);
+    const batch = collateObservations([ds.sampleAt(1, 2).observation], ds.spec, await resumed.getNormalizer());
+    const [pa, pd] = [a.predictChunk(batch), d.predictChunk(batch)];
+    expect([...pd.dataSync()]).toEqual([...pa.dataSync()]);
+    tf.dispose([pa, pd]);
+    disposeCollated(batch);
+    d.dispose();
     for (const t of [straight, first, resumed]) t.dispose();
     for (const p of [a, b, c]) p.dispose();
   });

@@ -5,8 +5,9 @@ import { collate, disposeCollated } from './collate.js';
 import { Normalizer, type NormalizerOptions } from './normalizer.js';
 import type { TrainablePolicy } from './trainable-policy.js';
 import type { AdamWParamGroup } from '../optim/adamw.js';
-import { toLeRobotConfig } from '../policy/lerobot-config.js';
-import { PolicyConfigSchema } from '../policy/policy-config.js';
+import { writeLeRobotCheckpoint } from '../policy/lerobot-checkpoint.js';
+import { PolicyConfigSchema, type PolicyConfig } from '../policy/policy-config.js';
+import type { ObservationSpec } from '../contracts/observation.js';
 import { clipGradNorm } from '../optim/clip-grad-norm.js';
 import { actParamGroups } from '../optim/param-groups.js';
 import { adamWTrainerOptimizer, type TrainerOptimizer } from './trainer-optimizer.js';
@@ -64,7 +65,11 @@ export interface TrainerOptions {
   readonly onProgress?: (p: TrainingProgress) => void;
   /** Replace the default AdamW (e.g. with cvae-core's optim blocks). */
   readonly createOptimizer?: (groups: AdamWParamGroup[], options: TrainerOptions) => TrainerOptimizer;
-  /** Write `pretrained_model/` yourself (the policy's LeRobot-layout writer). */
+  /**
+   * Write `pretrained_model/` yourself. Default: an ACT policy (a `PolicyConfig` and a spec) goes
+   * through `writeLeRobotCheckpoint` (LeRobot `model.safetensors` + `ACTConfig` `config.json`);
+   * any other policy gets `model.safetensors` of its `model.`-prefixed state dict and its own config.
+   */
   readonly writePretrained?: (policy: TrainablePolicy, dir: string, normalizer: Normalizer) => Promise<void>;
 }
 
@@ -221,7 +226,9 @@ export class Trainer {
     if (!outputDir) throw new Error(`Trainer.saveCheckpoint: option 'outputDir' is not set`);
     const normalizer = await this.getNormalizer();
     const model = new Map<string, tf.Tensor>([...this.policy.stateDict()].map(([n, v]) => [`model.${n}`, v]));
-    const writer = this.options.writePretrained;
+    const act = actPolicyOf(this.policy);
+    const writer =
+      this.options.writePretrained ?? (act ? (_policy: TrainablePolicy, dir: string) => writeLeRobotCheckpoint(dir, act) : undefined);
     const optimizerState = this.optimizer.stateTensors();
     try {
       return await writeTrainingCheckpoint(
@@ -230,7 +237,7 @@ export class Trainer {
         {
           step: this.stepCount,
           model,
-          config: pretrainedConfig(this.policy),
+          config: this.policy.config ?? {},
           normalizer: normalizer.toJSON(),
           optimizer: optimizerState,
           optimizerParamGroups: this.optimizer.paramGroupsJson(),
@@ -268,10 +275,9 @@ export class Trainer {
   }
 }
 
-/** LeRobot's `ACTConfig` for an ACT policy (config + spec), else the policy's own config. */
-function pretrainedConfig(policy: TrainablePolicy): unknown {
+/** The policy as an ACT policy (a strict `PolicyConfig` plus a spec), or null. */
+function actPolicyOf(policy: TrainablePolicy): (TrainablePolicy & { config: PolicyConfig; spec: ObservationSpec }) | null {
   // strict: an object with fields PolicyConfig does not know is some other policy's config.
   const parsed = PolicyConfigSchema.strict().safeParse(policy.config);
-  if (parsed.success && policy.spec) return toLeRobotConfig(parsed.data, policy.spec);
-  return policy.config ?? {};
+  return parsed.success && policy.spec ? (policy as TrainablePolicy & { config: PolicyConfig; spec: ObservationSpec }) : null;
 }
