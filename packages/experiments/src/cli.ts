@@ -6,6 +6,10 @@ import { registerPredictCommand } from './commands/predict.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerAblateCommand } from './commands/ablate.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerRecordCommand } from './commands/record.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerDemoCommand } from './commands/demo.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -20,6 +24,10 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerAblateCommand(program);
   registerWorkerCommand(program);
+  registerRecordCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

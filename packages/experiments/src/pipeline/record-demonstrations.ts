@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { ImageFrame } from '@actfusion/cvae-core';
+import { LeRobotV3Writer, writeAlohaEpisode, type EpisodeData } from '@actfusion/datasets';
+import { recordScriptedEpisode, simTask, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
+
+export type DatasetFormat = 'aloha-hdf5' | 'lerobot';
+
+export interface RecordDemonstrationsOptions {
+  task: string;
+  /** Successful episodes to keep (ACT trains on successful scripted demonstrations). */
+  episodes: number;
+  out: string;
+  format: DatasetFormat;
+  cameras: readonly CameraSpec[];
+  episodeLength?: number;
+  /** Seeds tried are firstSeed, firstSeed+1, ...; failed expert rollouts are skipped. */
+  firstSeed?: number;
+  /** Keep only episodes where the expert succeeded (default true, as ACT's sim datasets). */
+  onlySuccessful?: boolean;
+  /** Give up after this many attempts (default 2 x episodes + 5). */
+  maxAttempts?: number;
+  log?: (line: string) => void;
+}
+
+export interface RecordSummary {
+  dir: string;
+  kept: number;
+  attempted: number;
+  seeds: number[];
+  rewards: number[];
+}
+
+function toEpisodeData(ep: SimEpisode): EpisodeData {
+  const T = ep.actions.length;
+  const stateDim = ep.observations[0]!.qpos.length;
+  const actionDim = ep.actions[0]!.length;
+  const qpos = new Float32Array(T * stateDim);
+  const qvel = new Float32Array(T * stateDim);
+  const action = new Float32Array(T * actionDim);
+  const images: Record<string, ImageFrame[]> = {};
+  ep.observations.forEach((o, t) => {
+    qpos.set(o.qpos, t * stateDim);
+    if (o.qvel) qvel.set(o.qvel, t * stateDim);
+    action.set(ep.actions[t]!, t * actionDim);
+    for (const [cam, frame] of Object.entries(o.images)) (images[cam] ??= []).push(frame);
+  });
+  return { qpos, qvel, action, stateDim, actionDim, length: T, images };
+}
+
+/**
+ * Records scripted demonstrations in the simulator (ACT's record_sim_episodes: expert rollout,
+ * joint-space replay with cameras) and writes them as ALOHA HDF5 (`episode_<i>.hdf5`) or a
+ * LeRobot v3.0 dataset. Everything is written into `<out>.partial` and renamed to `out` at the
+ * end, so a dataset folder is either complete or absent.
+ */
+export async function recordDemonstrations(options: RecordDemonstrationsOptions): Promise<RecordSummary> {
+  const task = simTask(options.task);
+  const out = resolve(options.out);
+  if (existsSync(out)) throw new Error(`record: ${out} already exists; choose another --out or remove it`);
+  const partial = `${out}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(dirname(out), { recursive: true });
+  const log = options.log ?? (() => {});
+  const maxAttempts = options.maxAttempts ?? 2 * options.episodes + 5;
+  const cameras: Record<string, readonly [number, number]> = Object.fromEntries(options.cameras.map((c) => [c.name, [c.height, c.width] as const]));
+  const summary: RecordSummary = { dir: out, kept: 0, attempted: 0, seeds: [], rewards: [] };
+  let lerobot: LeRobotV3Writer | undefined;
+  try {
+    await mkdir(partial, { recursive: true });
+    for (let seed = options.firstSeed ?? 0; summary.kept < options.episodes; seed++) {
+      if (summary.attempted >= maxAttempts) {
+        throw new Error(`record: only ${summary.kept} of ${options.episodes} scripted episodes of ${task.name} succeeded in ${summary.attempted} attempts`);
+      }
+      summary.attempted++;
+      const ep = await recordScriptedEpisode({
+        task: task.name as SimTaskName,
+        seed,
+        cameras: options.cameras,
+        tactile: false,
+        ...(options.episodeLength ? { episodeLength: options.episodeLength } : {}),
+      });
+      if (!ep.success && (options.onlySuccessful ?? true)) {
+        log(`seed ${seed}: expert reached reward ${ep.maxReward}/${task.maxReward}, skipped`);
+        continue;
+      }
+      const data = toEpisodeData(ep);
+      if (options.format === 'aloha-hdf5') {
+        await writeAlohaEpisode(join(partial, `episode_${summary.kept}.hdf5`), data, { sim: true, attributes: { task: task.name, seed } });
+      } else {
+        lerobot ??= await LeRobotV3Writer.open(partial, { fps: 50, robotType: 'actfusion-sim', stateDim: data.stateDim, actionDim: data.actionDim, cameras });
+        await lerobot.writeEpisode(data, task.name);
+      }
+      summary.kept++;
+      summary.seeds.push(seed);
+      summary.rewards.push(ep.maxReward);
+      log(`episode ${summary.kept}/${options.episodes} (seed ${seed}, ${data.length} steps)`);
+    }
+    await rename(partial, out);
+    return summary;
+  } catch (err) {
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  }
+}

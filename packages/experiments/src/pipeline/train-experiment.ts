@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { lastCheckpoint, Trainer, type TrainingProgress } from '@actfusion/cvae-core';
+import { trainingCurvesSpec, type MetricPoint } from '../charts/training-curves.js';
+import { writeChart } from '../charts/render-chart.js';
+import { buildExperimentContainer } from '../composition/experiment-container.js';
+import type { KindRegistry } from '../composition/kind-registry.js';
+import type { ExperimentConfig } from '../config/experiment-schema.js';
+import { writeResolvedConfig } from '../config/write-resolved-config.js';
+import { MetricsLog } from './metrics-log.js';
+import { openChunkDataset } from './open-dataset.js';
+
+export interface TrainExperimentOptions {
+  registry: KindRegistry;
+  /** Continue from `<outputDir>/checkpoints/last` (weights, optimiser, RNG streams, step). */
+  resume?: boolean;
+  /** Called after every step (progress bar); `logFreq` steps also go to metrics.jsonl. */
+  onProgress?: (p: TrainingProgress) => void;
+  log?: (line: string) => void;
+}
+
+export interface TrainSummary {
+  outputDir: string;
+  steps: number;
+  finalLoss: number;
+  checkpoint: string;
+  metricsPath: string;
+  curve: MetricPoint[];
+  seconds: number;
+  backend: string;
+}
+
+/**
+ * `actfusion train`: dataset -> chunk sampler -> policy built by the composition root ->
+ * cvae-core Trainer. Writes the resolved config, metrics.jsonl (every `logFreq` steps),
+ * checkpoints (every `saveFreq` steps and at the end) and training-curve plots into outputDir.
+ */
+export async function trainExperiment(config: ExperimentConfig, options: TrainExperimentOptions): Promise<TrainSummary> {
+  const log = options.log ?? (() => {});
+  const dataset = await openChunkDataset(config);
+  const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true });
+  const started = performance.now();
+  try {
+    await writeResolvedConfig(config);
+    const policy = exp.policy();
+    log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames`);
+    const metrics = new MetricsLog(join(config.outputDir, 'metrics.jsonl'));
+    const curve: MetricPoint[] = [];
+    let pendingWrite: Promise<void> = Promise.resolve();
+    const trainer = new Trainer(policy, dataset, {
+      steps: config.train.steps,
+      batchSize: config.train.batchSize,
+      lr: config.train.lr,
+      backboneLr: config.train.lrBackbone,
+      weightDecay: config.train.weightDecay,
+      gradClipNorm: config.train.gradClipNorm === 0 ? null : config.train.gradClipNorm,
+      seed: config.train.seed,
+      checkpointEvery: config.train.saveFreq,
+      outputDir: config.outputDir,
+      onProgress: (p) => {
+        options.onProgress?.(p);
+        if (p.step % config.train.logFreq === 0 || p.step === p.totalSteps) {
+          const point = { step: p.step, loss: p.loss, l1: p.l1, kl: p.kl };
+          curve.push(point);
+          pendingWrite = pendingWrite.then(() =>
+            metrics.write({ ...point, lr: p.lr, backboneLr: p.backboneLr, gradNorm: p.gradNorm, stepsPerSecond: p.stepsPerSecond, ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}) }),
+          );
+        }
+      },
+    });
+    try {
+      if (options.resume) {
+        const last = await lastCheckpoint(config.outputDir);
+        if (last === null) throw new Error(`--resume: no checkpoint under ${join(config.outputDir, 'checkpoints')}`);
+        await trainer.resume(last);
+        log(`resumed from ${last} at step ${trainer.step}`);
+      }
+      const result = await trainer.train();
+      await pendingWrite;
+      const checkpoint = result.checkpoints.at(-1) ?? (await trainer.saveCheckpoint());
+      if (curve.length > 0) await writeChart(trainingCurvesSpec(curve, { title: `${config.name}: training` }), join(config.outputDir, 'plots', 'training-curves'));
+      return {
+        outputDir: config.outputDir,
+        steps: result.step,
+        finalLoss: result.losses.at(-1) ?? Number.NaN,
+        checkpoint,
+        metricsPath: metrics.path,
+        curve,
+        seconds: (performance.now() - started) / 1000,
+        backend: exp.runtime?.backend ?? 'unknown',
+      };
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    await exp.dispose();
+  }
+}
