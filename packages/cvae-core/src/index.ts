@@ -99,6 +99,18 @@ export {
 export { Conv2d, type Conv2dOptions, type Pair } from './nn/conv2d.js';
 export { FrozenBatchNorm2d } from './nn/frozen-batch-norm2d.js';
 export { MaxPool2d } from './nn/max-pool2d.js';
+export {
+  BasicBlock,
+  Downsample,
+  RESNET_BLOCKS,
+  ResNet,
+  resnetFeatureSize,
+  type FilmTerms,
+  type ResNetDepth,
+  type ResNetFilm,
+} from './nn/resnet.js';
+export { ResNetFilmGenerator } from './nn/resnet-film.js';
+export { loadTorchvisionResNet } from './io/load-torchvision-resnet.js';
 export { AdamW, type AdamWConfig, type AdamWParamGroup, type AdamWStateKeys } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip-grad-norm.js';
 export { actParamGroups } from './optim/param-groups.js';

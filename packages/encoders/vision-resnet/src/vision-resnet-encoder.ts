@@ -4,6 +4,9 @@ import {
   ACTSinusoidalPositionEmbedding2d,
   Conv2d,
   Module,
+  ResNet,
+  ResNetFilmGenerator,
+  resnetFeatureSize,
   Rng,
   TOKENS,
   type EncodeContext,
@@ -14,7 +17,6 @@ import {
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
-import { ResNet } from './resnet.js';
 import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';
 
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -34,6 +36,8 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
   readonly cameras: readonly string[];
   readonly backbone: ResNet;
   readonly encoder_img_feat_input_proj: Conv2d;
+  /** MT-ACT FiLM generator (`backbone_film.layerN`), when the `film` option is on. */
+  readonly backbone_film: ResNetFilmGenerator | null;
   readonly normalize: 'imagenet' | 'none';
   private readonly sine: ACTSinusoidalPositionEmbedding2d;
 
@@ -57,6 +61,13 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
       'encoder_img_feat_input_proj',
       new Conv2d(this.backbone.outChannels, config.dimModel, 1, { rng }),
     );
+    const film = options.film ?? false;
+    this.backbone_film = film
+      ? this.registerModule(
+          'backbone_film',
+          new ResNetFilmGenerator(this.backbone, config.dimModel, film === true ? undefined : film.stages),
+        )
+      : null;
     this.sine = new ACTSinusoidalPositionEmbedding2d(config.dimModel / 2);
   }
 
@@ -64,13 +75,17 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
   tokenCount(spec: ObservationSpec): number {
     return this.cameras.reduce((n, c) => {
       const [h, w] = spec.cameras[c]!;
-      return n + featureSize(h) * featureSize(w);
+      return n + resnetFeatureSize(h) * resnetFeatureSize(w);
     }, 0);
   }
 
-  encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {
+  encode(batch: ObservationBatch, ctx: EncodeContext): TokenSet {
     const D = this.config.dimModel;
+    if (this.backbone_film && !ctx.conditioning) {
+      throw new Error('VisionResNetEncoder: film is on but the encode context has no conditioning (register a Conditioner such as the language encoder)');
+    }
     return tf.tidy(() => {
+      const film = this.backbone_film && ctx.conditioning ? this.backbone_film.forward(ctx.conditioning) : undefined;
       const tokens: tf.Tensor3D[] = [];
       const positions: tf.Tensor2D[] = [];
       for (const cam of this.cameras) {
@@ -81,7 +96,7 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
           throw new Error(`VisionResNetEncoder: batch.images.${cam} has shape [${img.shape}], expected [B, ${eh}, ${ew}, 3] (NHWC)`);
         }
         const x = this.normalize === 'imagenet' ? tf.div(tf.sub(img, IMAGENET_MEAN), IMAGENET_STD) as tf.Tensor4D : img;
-        const f = this.encoder_img_feat_input_proj.forward(this.backbone.forward(x)); // [B, h, w, D]
+        const f = this.encoder_img_feat_input_proj.forward(this.backbone.forward(x, film)); // [B, h, w, D]
         const [b, h, w] = f.shape;
         tokens.push(tf.reshape(f, [b, h * w, D]));
         positions.push(tf.reshape(this.sine.table(h, w), [h * w, D]));
@@ -94,11 +109,4 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
     this.sine.dispose();
     super.dispose();
   }
-}
-
-function featureSize(n: number): number {
-  // conv1 (7, stride 2, pad 3), maxpool (3, 2, 1), then three stride-2 3x3 convs (pad 1).
-  let s = n;
-  for (let i = 0; i < 5; i++) s = Math.floor((s - 1) / 2) + 1;
-  return s;
 }

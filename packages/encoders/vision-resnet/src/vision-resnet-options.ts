@@ -15,4 +15,11 @@ export interface VisionResNetOptions {
   readonly normalize?: 'imagenet' | 'none';
   /** Cameras to encode, in token order; default every camera of the observation spec, in its order. */
   readonly cameras?: readonly string[];
+  /**
+   * MT-ACT FiLM: `true` (stages 2, 3, 4) or `{ stages }`. The backbone's blocks are modulated by
+   * the `conditioning` vector a Conditioner (the language encoder) puts in the encode context,
+   * through `backbone_film.layerN` Linears (dimModel -> blocks*2*planes), zero-initialised so a
+   * fresh FiLM is the identity. Off by default; without it nothing changes.
+   */
+  readonly film?: boolean | { readonly stages?: readonly number[] };
 }
