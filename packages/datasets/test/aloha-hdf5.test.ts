@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AlohaDataset, AlohaHdf5Episode, AlohaEpisodeWriter, writeAlohaEpisode } from '../src/index.js';
+import { Rng } from '@actfusion/cvae-core';
+import { AlohaDataset, AlohaHdf5Episode, AlohaEpisodeWriter, ChunkSampler, writeAlohaEpisode } from '../src/index.js';
 import { FIXTURES, PYTHON_H5PY, fixtureLowdim, fixturePixel, meanAbsDiff, runPython, syntheticFrame, tempDir } from './helpers.js';
 
 const dir = tempDir();
@@ -24,6 +25,24 @@ describe('ALOHA HDF5 written by h5py (ACT layout)', () => {
       const frame = await ep.readImage('top', 7);
       expect(frame.height).toBe(24);
       expect(Array.from(frame.data)).toEqual(Array.from(fixturePixel(7, 0)));
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it('feeds the chunk sampler: ACT chunks with zero padding and isPad from the h5py files', async () => {
+    const ds = await AlohaDataset.open(join(FIXTURES, 'aloha/sim'));
+    try {
+      const sampler = new ChunkSampler(ds, { chunkSize: 5, actionOffset: 'act' });
+      expect(sampler.frameCount).toBe(21);
+      const s = await sampler.sample(1, 6);
+      expect(Array.from(s.isPad)).toEqual([0, 0, 0, 1, 1]);
+      const a = fixtureLowdim(9, 7);
+      expect(Array.from(s.action.subarray(0, 14))).toEqual(Array.from(a.subarray(6 * 14, 7 * 14)));
+      expect(Array.from(s.action.subarray(3 * 14))).toEqual(new Array(28).fill(0));
+      expect(Array.from(s.observation.images['top']!.data)).toEqual(Array.from(fixturePixel(6, 0)));
+      const batch = await sampler.sampleBatch(4, new Rng(9));
+      expect(batch.every((b) => b.action.length === 70 && b.observation.qpos.length === 14)).toBe(true);
     } finally {
       await ds.close();
     }
