@@ -114,6 +114,9 @@ export function disposeCollated(c: CollatedBatch | ObservationBatch): void {
   }
 }
 
+/** v / 255 for every byte value (the same float32 as dividing each time, without the division). */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
 function stackImages(frames: readonly ImageFrame[], h: number, w: number, field: string): tf.Tensor4D {
   const size = h * w * 3;
   const out = new Float32Array(frames.length * size);
@@ -124,7 +127,8 @@ function stackImages(frames: readonly ImageFrame[], h: number, w: number, field:
       );
     }
     const base = i * size;
-    for (let j = 0; j < size; j++) out[base + j] = f.data[j]! / 255;
+    const data = f.data;
+    for (let j = 0; j < size; j++) out[base + j] = BYTE_TO_UNIT[data[j]!]!;
   });
   return tf.tensor4d(out, [frames.length, h, w, 3]);
 }
