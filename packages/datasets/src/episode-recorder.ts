@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Action, ImageFrame, Observation } from '@actfusion/cvae-core';
 import type { Robot } from '@actfusion/robot-io';
 import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
-import { LeRobotV3Writer, type LeRobotEpisodeWriter } from './lerobot-v3-writer.js';
+import type { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
+import { LeRobotV3Writer } from './lerobot-v3-writer.js';
 import type { VideoCodec } from './video-codec.js';
 
 /** What is stored with every recorded episode. */

@@ -4,7 +4,7 @@ import type { FeatureStats, ImageFrame } from '@actfusion/cvae-core';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
-import { imageShape, readJson, readLeRobotInfo, type LeRobotInfo } from './lerobot-info.js';
+import { imageShape, parseFeatureStats, readJson, readJsonLines, readLeRobotInfo, type LeRobotInfo } from './lerobot-info.js';
 import { formatPathTemplate, insideDataset } from './lerobot-paths.js';
 import { readParquetRows, type ParquetRow } from './parquet-table.js';
 import { decodeVideoFrames } from './video-codec.js';
@@ -299,31 +299,9 @@ export class LeRobotDataset implements EpisodeCollection {
 
   /** Normalisation statistics of state and action from meta/stats.json, when stored. */
   storedStats(): { qpos: FeatureStats; action: FeatureStats } | undefined {
+    if (!this.statsJson) return undefined;
     const file = join(this.root, 'meta/stats.json');
-    const s = this.statsJson;
-    if (!s) return undefined;
-    const feature = (key: string): FeatureStats => {
-      const f = s[key] as Record<string, unknown> | undefined;
-      const arr = (name: string, required: boolean): Float32Array | undefined => {
-        const v = f?.[name];
-        if (v === undefined && !required) return undefined;
-        if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new DatasetFormatError(file, `${key}.${name}`, 'expected a list of numbers');
-        return Float32Array.from(v);
-      };
-      const count = Array.isArray(f?.['count']) ? Number((f['count'] as unknown[])[0]) : undefined;
-      const q01 = arr('q01', false);
-      const q99 = arr('q99', false);
-      return {
-        mean: arr('mean', true)!,
-        std: arr('std', true)!,
-        min: arr('min', true)!,
-        max: arr('max', true)!,
-        ...(q01 ? { q01 } : {}),
-        ...(q99 ? { q99 } : {}),
-        ...(count !== undefined ? { count } : {}),
-      };
-    };
-    return { qpos: feature(this.stateKey), action: feature(this.actionKey) };
+    return { qpos: parseFeatureStats(file, this.statsJson, this.stateKey), action: parseFeatureStats(file, this.statsJson, this.actionKey) };
   }
 
   async close(): Promise<void> {
@@ -343,24 +321,4 @@ function isNumberList(v: unknown, n: number): v is number[] {
 function describeValue(v: unknown): string {
   if (Array.isArray(v)) return `a list of ${v.length}`;
   return v === null ? 'null' : typeof v;
-}
-
-async function readJsonLines(file: string): Promise<Record<string, unknown>[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new DatasetFormatError(file, '(file)', `cannot read: ${String(err)}`, { cause: err });
-  }
-  return text
-    .split('\n')
-    .map((l, i) => [l.trim(), i] as const)
-    .filter(([l]) => l.length > 0)
-    .map(([l, i]) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        throw new DatasetFormatError(file, `line ${i + 1}`, 'not valid JSON');
-      }
-    });
 }

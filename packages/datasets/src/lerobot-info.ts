@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { FeatureStats } from '@actfusion/cvae-core';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 
 export interface LeRobotFeature {
@@ -97,4 +98,48 @@ export function imageShape(file: string, key: string, feature: LeRobotFeature): 
     throw new DatasetFormatError(file, `features.${key}.info`, `video.height/width ${ih}x${iw} disagree with shape ${h}x${w}`);
   }
   return [h, w];
+}
+
+/** One feature's entry of stats.json as FeatureStats (mean, std, min, max required; q01, q99, count optional). */
+export function parseFeatureStats(file: string, stats: Record<string, unknown>, key: string): FeatureStats {
+  const f = stats[key] as Record<string, unknown> | undefined;
+  const arr = (name: string, required: boolean): Float32Array | undefined => {
+    const v = f?.[name];
+    if (v === undefined && !required) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new DatasetFormatError(file, `${key}.${name}`, 'expected a list of numbers');
+    return Float32Array.from(v);
+  };
+  const count = Array.isArray(f?.['count']) ? Number((f['count'] as unknown[])[0]) : undefined;
+  const q01 = arr('q01', false);
+  const q99 = arr('q99', false);
+  return {
+    mean: arr('mean', true)!,
+    std: arr('std', true)!,
+    min: arr('min', true)!,
+    max: arr('max', true)!,
+    ...(q01 ? { q01 } : {}),
+    ...(q99 ? { q99 } : {}),
+    ...(count !== undefined ? { count } : {}),
+  };
+}
+
+/** Read a JSON Lines file (LeRobot v2 meta/*.jsonl). */
+export async function readJsonLines(file: string): Promise<Record<string, unknown>[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DatasetFormatError(file, '(file)', `cannot read: ${String(err)}`, { cause: err });
+  }
+  return text
+    .split('\n')
+    .map((l, i) => [l.trim(), i] as const)
+    .filter(([l]) => l.length > 0)
+    .map(([l, i]) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        throw new DatasetFormatError(file, `line ${i + 1}`, 'not valid JSON');
+      }
+    });
 }
