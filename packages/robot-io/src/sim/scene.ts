@@ -54,6 +54,10 @@ const FINGER_X0 = 0.045; // finger root along the gripper axis
 const FINGER_LEN = 0.07;
 const FINGER_HALF_THICK = 0.005; // along the closing axis
 const FINGER_HALF_WIDTH = 0.008; // across (gripper z)
+/** Taxel pads: one small sphere per taxel whose tip is the finger's inner contact surface (1 contact per pad). */
+const PAD_RADIUS = 0.0019;
+/** The taxel grid covers the distal 4 cm of each finger (a fingertip pad). */
+const PAD_LEN = 0.04;
 /** Tool centre point: between the fingertips, 1.5 cm back from the tips. */
 export const TCP_OFFSET = FINGER_X0 + FINGER_LEN - 0.015;
 
@@ -64,23 +68,27 @@ function fingerXml(side: ArmSide, finger: 'a' | 'b', colour: string): string {
   const s = finger === 'a' ? 1 : -1; // finger a moves along +y of the gripper, b along -y
   const name = `${side}_finger_${finger}`;
   const cx = FINGER_X0 + FINGER_LEN / 2;
-  const sites: string[] = [];
-  // Taxels: a rows x cols grid of disjoint boxes straddling the inner face (rows along the finger, cols across).
-  const rowLen = FINGER_LEN / TAXEL_ROWS;
+  const pads: string[] = [];
+  // Taxels: the inner face is a rows x cols grid of small sphere pads (rows along the finger from the tip,
+  // cols across), each inside its own disjoint touch-sensor site on the finger's body (a touch sensor
+  // only counts contacts of geoms on its site's body). One pad per taxel gives a contact patch rather
+  // than the 4 corner points of one box-box contact, at one contact per touching pad.
+  const rowLen = PAD_LEN / TAXEL_ROWS;
   const colLen = (2 * FINGER_HALF_WIDTH) / TAXEL_COLS;
   for (let r = 0; r < TAXEL_ROWS; r++) {
     for (let c = 0; c < TAXEL_COLS; c++) {
       const x = FINGER_X0 + FINGER_LEN - (r + 0.5) * rowLen; // row 0 at the fingertip
       const z = -FINGER_HALF_WIDTH + (c + 0.5) * colLen;
-      sites.push(
-        `<site name="${name}_taxel_${r}_${c}" type="box" pos="${v3(x, 0, z)}" size="${v3(rowLen / 2 - 1e-4, 0.002, colLen / 2 - 1e-4)}" rgba="0 0 0 0" group="4"/>`,
+      pads.push(
+        `<geom name="${name}_pad_${r}_${c}" type="sphere" pos="${v3(x, s * PAD_RADIUS, z)}" size="${f(PAD_RADIUS)}" rgba="0.3 0.32 0.38 1" mass="0.0005" friction="2 0.02 0.001" condim="4" priority="1"/>`,
+        `<site name="${name}_taxel_${r}_${c}" type="box" pos="${v3(x, 0, z)}" size="${v3(rowLen / 2 - 1e-5, 0.0025, colLen / 2 - 1e-5)}" rgba="0 0 0 0" group="4"/>`,
       );
     }
   }
   return `<body name="${name}" pos="0 0 0">
   <joint name="${name}" type="slide" axis="0 ${s} 0" range="${f(FINGER_CLOSED)} ${f(FINGER_OPEN)}" damping="2" armature="0.01"/>
-  <geom name="${name}" type="box" pos="${v3(cx, s * FINGER_HALF_THICK, 0)}" size="${v3(FINGER_LEN / 2, FINGER_HALF_THICK, FINGER_HALF_WIDTH)}" rgba="${colour}" mass="0.02" friction="2 0.05 0.001" condim="4" priority="1"/>
-  <body name="${name}_pad" pos="0 0 0">${sites.join('')}</body>
+  <geom name="${name}" type="box" pos="${v3(cx, s * (PAD_RADIUS + FINGER_HALF_THICK), 0)}" size="${v3(FINGER_LEN / 2, FINGER_HALF_THICK, FINGER_HALF_WIDTH)}" rgba="${colour}" mass="0.02" friction="2 0.05 0.001" condim="4" priority="1"/>
+  ${pads.join('\n  ')}
 </body>`;
 }
 

@@ -108,7 +108,10 @@ export class SimRobot implements Robot {
       const jnt = (m.body_jntadr as Int32Array)[b]!;
       this.objectQposAdr.set(body, qposAdr[jnt]!);
     }
-    this.geomNames = Array.from({ length: m.ngeom }, (_, g) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_GEOM.value, g) ?? '');
+    // Taxel pad geoms (`<finger>_pad_<r>_<c>`) count as their finger for the reward stages.
+    this.geomNames = Array.from({ length: m.ngeom }, (_, g) =>
+      (mj.mj_id2name(m, mj.mjtObj.mjOBJ_GEOM.value, g) ?? '').replace(/^(\w+_finger_[ab])_pad_\d+_\d+$/, '$1'),
+    );
     const sensorAdr = m.sensor_adr as Int32Array;
     const wantTactile = options.tactile ?? true;
     const tactileSpecs: TactileSpec[] = [];
@@ -317,13 +320,19 @@ export class SimRobot implements Robot {
     const d = this.data;
     const pairs = new Set<string>();
     const n = d.ncon;
-    for (let i = 0; i < n; i++) {
-      const c = d.contact.get(i);
-      if (!c) continue;
-      const a = this.geomNames[c.geom1] ?? '';
-      const b = this.geomNames[c.geom2] ?? '';
-      c.delete();
-      pairs.add(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+    // `d.contact` returns a new wasm-side copy of the contact vector on every access: take it once, free it.
+    const vec = d.contact;
+    try {
+      for (let i = 0; i < n; i++) {
+        const c = vec.get(i);
+        if (!c) continue;
+        const a = this.geomNames[c.geom1] ?? '';
+        const b = this.geomNames[c.geom2] ?? '';
+        c.delete();
+        pairs.add(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+      }
+    } finally {
+      vec.delete();
     }
     const contacts: ContactSet = {
       touching: (a, b) => pairs.has(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`),
