@@ -33,6 +33,25 @@ async function maxAbsError(dir: string, duplicateCamera = false): Promise<{ err:
 
 const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
+// act-small (~75 MB of weights) is exported once per exporter into a temp dir, shared by both backends.
+const exports = new Map<string, string>();
+function actSmallExport(exporter: string): string {
+  let dir = exports.get(exporter);
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), 'act-small-parity-'));
+    execFileSync('/usr/bin/python3', [
+      join(repoRoot, 'tools', 'bench', exporter),
+      join(repoRoot, 'packages', 'experiments', 'presets', 'bench', 'act-small.json'),
+      '--export', dir, '--seed', '3',
+    ]);
+    exports.set(exporter, dir);
+  }
+  return dir;
+}
+afterAll(() => {
+  for (const dir of exports.values()) rmSync(dir, { recursive: true, force: true });
+});
+
 describe.each(['cpu', 'wasm'] as const)('LeRobot checkpoints from the PyTorch peer predict the same chunk (%s)', (backend) => {
   let runtime: TensorRuntime;
   beforeAll(async () => {
@@ -64,25 +83,16 @@ describe.each(['cpu', 'wasm'] as const)('LeRobot checkpoints from the PyTorch pe
 
   for (const exporter of ['act_torch.py', 'export_parity.py']) {
     it.skipIf(!torch)(`act-small exported now by ${exporter} (skipped without python3-torch)`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'act-small-parity-'));
-      try {
-        execFileSync('/usr/bin/python3', [
-          join(repoRoot, 'tools', 'bench', exporter),
-          join(repoRoot, 'packages', 'experiments', 'presets', 'bench', 'act-small.json'),
-          '--export', dir, '--seed', '3',
-        ]);
-        const { err, scale, shape } = await maxAbsError(dir);
-        console.log(`${backend} act-small (${exporter}) parity: max abs error ${err}, max |action| ${scale}`);
-        expect(shape).toEqual([2, 50, 14]);
-        // With trained-scale weights act-small's layer4 features reach ~360, and the wasm backend's
-        // convolutions sum in another order than OpenBLAS: measured against a float64 PyTorch run,
-        // PyTorch fp32 is 2.6e-5 off, tfjs cpu 2.1e-5, tfjs wasm 1.2e-4 (1.0e-4 from PyTorch fp32,
-        // relative 5e-5). That one case gets 2e-4; every other case holds 1e-4.
-        const tolerance = backend === 'wasm' && exporter === 'export_parity.py' ? 2e-4 : 1e-4;
-        expect(err).toBeLessThan(tolerance);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const dir = actSmallExport(exporter);
+      const { err, scale, shape } = await maxAbsError(dir);
+      console.log(`${backend} act-small (${exporter}) parity: max abs error ${err}, max |action| ${scale}`);
+      expect(shape).toEqual([2, 50, 14]);
+      // With trained-scale weights act-small's layer4 features reach ~360, and the wasm backend's
+      // convolutions sum in another order than OpenBLAS: measured against a float64 PyTorch run,
+      // PyTorch fp32 is 2.6e-5 off, tfjs cpu 2.1e-5, tfjs wasm 1.2e-4 (1.0e-4 from PyTorch fp32,
+      // relative 5e-5). That one case gets 2e-4; every other case holds 1e-4.
+      const tolerance = backend === 'wasm' && exporter === 'export_parity.py' ? 2e-4 : 1e-4;
+      expect(err).toBeLessThan(tolerance);
     });
   }
 });
