@@ -1,0 +1,125 @@
+import 'reflect-metadata';
+import * as tf from '@tensorflow/tfjs-core';
+import { container } from 'tsyringe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRuntime,
+  isConditioner,
+  parsePolicyConfig,
+  Rng,
+  TOKENS,
+  type ModalityEncoder,
+  type ObservationSpec,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
+import { LanguageEncoder } from '../src/language-encoder.js';
+import { LanguageTokenEncoder } from '../src/language-token-encoder.js';
+import { registerLanguageEncoder } from '../src/register-language-encoder.js';
+import type { LanguageEncoderOptions } from '../src/language-encoder-options.js';
+import { languageBatch } from './helpers.js';
+
+const D = 16;
+const E = 384;
+const spec: ObservationSpec = { stateDim: 3, actionDim: 3, cameras: {}, languageDim: E };
+
+let runtime: TensorRuntime;
+beforeAll(async () => {
+  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
+});
+afterAll(() => runtime.dispose());
+
+function build(options: LanguageEncoderOptions = {}, s: ObservationSpec = spec): ModalityEncoder {
+  const c = container.createChildContainer();
+  c.register(TOKENS.ObservationSpec, { useValue: s });
+  c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: D, nHeads: 2 }) });
+  c.register(TOKENS.InitRng, { useValue: new Rng(3) });
+  registerLanguageEncoder(c, options);
+  const all = c.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder);
+  expect(all).toHaveLength(1);
+  expect(c.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder)[0]).toBe(all[0]); // container-scoped
+  return all[0]!;
+}
+
+describe('LanguageEncoder (MT-ACT)', () => {
+  it('registers through a child container only, as a Conditioner by default and a token-only encoder with film: false', () => {
+    const e = build();
+    expect(e).toBeInstanceOf(LanguageEncoder);
+    expect(isConditioner(e)).toBe(true);
+    expect(container.isRegistered(TOKENS.ModalityEncoder, true)).toBe(false);
+    const t = build({ film: false });
+    expect(t).toBeInstanceOf(LanguageTokenEncoder);
+    expect(isConditioner(t)).toBe(false);
+    e.dispose();
+    t.dispose();
+  });
+
+  it('is one token with a learned position; proj_text_emb = Linear(384 -> D) at the top level', () => {
+    const e = build();
+    expect(e.tokenCount(spec)).toBe(1);
+    expect(e.learnedPositions).toBe(true);
+    expect(e.parameterPrefix).toBe('');
+    expect(e.inputs).toEqual(['language']);
+    expect(e.namedParameters().map(([n, v]) => [n, v.shape])).toEqual([
+      ['proj_text_emb.weight', [D, E]],
+      ['proj_text_emb.bias', [D]],
+    ]);
+    e.dispose();
+  });
+
+  it('token = condition(batch) = W e + b for each sample; positions are zeros', () => {
+    const e = build() as LanguageEncoder;
+    const language = languageBatch(E, [1, 2, 3]);
+    const batch = { qpos: tf.zeros([3, 3]) as tf.Tensor2D, images: {}, language };
+    const before = tf.memory().numTensors;
+    const ts = e.encode(batch, { training: false });
+    const cond = e.condition(batch);
+    expect(ts.tokens.shape).toEqual([3, 1, D]);
+    expect(ts.positions.shape).toEqual([1, D]);
+    expect([...ts.positions.dataSync()]).toEqual(new Array(D).fill(0));
+    expect(cond.shape).toEqual([3, D]);
+    expect([...ts.tokens.dataSync()]).toEqual([...cond.dataSync()]);
+    // By hand: row 1 = W e_1 + b.
+    const W = e.proj_text_emb.weight.arraySync() as number[][];
+    const b = e.proj_text_emb.bias!.arraySync() as number[];
+    const e1 = (language.arraySync() as number[][])[1]!;
+    const row1 = (cond.arraySync() as number[][])[1]!;
+    W.forEach((w, j) => expect(row1[j]).toBeCloseTo(w.reduce((s, x, i) => s + x * e1[i]!, b[j]!), 5));
+    tf.dispose([ts.tokens, ts.positions, cond]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([batch.qpos, language]);
+    e.dispose();
+  });
+
+  it('gradients reach proj_text_emb through the token and through the conditioning vector', () => {
+    const e = build() as LanguageEncoder;
+    const language = languageBatch(E, [4, 5]);
+    const batch = { qpos: tf.zeros([2, 3]) as tf.Tensor2D, images: {}, language };
+    const vars = e.namedParameters().map(([, v]) => v);
+    for (const f of [
+      () => tf.sum(tf.square(e.encode(batch, { training: true }).tokens)) as tf.Scalar,
+      () => tf.sum(tf.square(e.condition(batch))) as tf.Scalar,
+    ]) {
+      const { value, grads } = tf.variableGrads(() => tf.tidy(f), vars);
+      for (const v of vars) expect(tf.max(tf.abs(grads[v.name]!)).dataSync()[0]).toBeGreaterThan(0);
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    tf.dispose([batch.qpos, language]);
+    e.dispose();
+  });
+
+  it('names the missing or misshapen language input and a bad embeddingDim', () => {
+    const e = build();
+    const qpos = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => e.encode({ qpos, images: {} }, { training: false })).toThrow(/batch\.language is missing; expected \[B, 384\]/);
+    const wrong = tf.zeros([2, 100]) as tf.Tensor2D;
+    expect(() => e.encode({ qpos, images: {}, language: wrong }, { training: false })).toThrow(/batch\.language has shape \[2,100\], expected \[2, 384\]/);
+    const wrongB = tf.zeros([3, E]) as tf.Tensor2D;
+    expect(() => e.encode({ qpos, images: {}, language: wrongB }, { training: false })).toThrow(/expected \[2, 384\]/);
+    expect(() => build({ embeddingDim: 512 })).toThrow(/embeddingDim 512 differs from the observation spec's languageDim 384/);
+    const small = build({ embeddingDim: 8 }, { ...spec, languageDim: undefined });
+    expect(small.namedParameters()[0]![1].shape).toEqual([D, 8]);
+    tf.dispose([qpos, wrong, wrongB]);
+    e.dispose();
+    small.dispose();
+  });
+});
