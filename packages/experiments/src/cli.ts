@@ -10,6 +10,7 @@ import { registerRecordCommand } from './commands/record.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerRobotCommand } from './commands/robot.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerDemoCommand(program);
+  registerRobotCommand(program);
   return program;
 }
 

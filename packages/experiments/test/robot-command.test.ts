@@ -1,0 +1,60 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openPtyPair, ServoEmulator, SO_JOINTS, type PtyPair } from '@actfusion/robot-io';
+import { buildProgram } from '../src/cli.js';
+
+async function run(args: string[]): Promise<string> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+  return lines.join('\n');
+}
+
+describe('actfusion robot over a socat pty pair with emulated servos', () => {
+  let pty: PtyPair | undefined;
+  let emulator: ServoEmulator | undefined;
+  afterEach(async () => {
+    await emulator?.close();
+    await pty?.close();
+  });
+
+  it('scan lists ids and models; ping answers one id', async () => {
+    pty = await openPtyPair();
+    emulator = await ServoEmulator.open(pty.b, 'feetech', [{ id: 1, model: 'sts3215' }, { id: 6, model: 'sts3215' }]);
+    const out = await run(['robot', 'scan', '--port', pty.a, '--protocol', 'feetech', '--window-ms', '200']);
+    expect(out).toBe('id 1\tmodel sts3215 (777)\nid 6\tmodel sts3215 (777)');
+    expect(await run(['robot', 'ping', '--port', pty.a, '--protocol', 'feetech', '--id', '6'])).toMatch(/^id 6 answered/);
+  });
+
+  it('calibrate writes homing offsets and the recorded ranges (SO-101, Feetech)', async () => {
+    pty = await openPtyPair();
+    emulator = await ServoEmulator.open(pty.b, 'feetech', SO_JOINTS.map((_, i) => ({ id: i + 1, model: 'sts3215', position: 2100 })));
+    const emu = emulator;
+    const out = join(await mkdtemp(join(tmpdir(), 'af-cal-')), 'so101.json');
+    const sweep = setInterval(() => {
+      for (let id = 1; id <= 6; id++) emu.setPosition(id, 1800 + Math.round(Math.random() * 600));
+    }, 30);
+    try {
+      await run(['robot', 'calibrate', '--port', pty.a, '--arm', 'so101', '--out', out, '--middle-seconds', '0', '--range-seconds', '1']);
+    } finally {
+      clearInterval(sweep);
+    }
+    const cal = JSON.parse(await readFile(out, 'utf8')) as Record<string, Record<string, number>>;
+    expect(Object.keys(cal)).toEqual([...SO_JOINTS]);
+    for (const c of Object.values(cal)) {
+      expect(c.range_min ?? c.rangeMin).toBeLessThan(c.range_max ?? c.rangeMax);
+    }
+  });
+
+  it('names an unknown arm', async () => {
+    await expect(run(['robot', 'calibrate', '--port', '/dev/null', '--arm', 'ur5', '--out', '/tmp/x.json'])).rejects.toThrow(/unknown arm "ur5"; known arms: so101, koch, aloha/);
+  });
+});
