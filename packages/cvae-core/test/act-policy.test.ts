@@ -47,6 +47,15 @@ describe('ActPolicy', () => {
     p.dispose();
   });
 
+  it('preNorm adds the final LayerNorm of both encoders (encoder.norm, vae_encoder.norm), post-norm has none', () => {
+    const pre = smallActPolicy(spec, { chunkSize: k, preNorm: true }, 1);
+    const post = smallActPolicy(spec, { chunkSize: k }, 1);
+    expect([...pre.stateDict().keys()]).toEqual(expect.arrayContaining(['encoder.norm.weight', 'vae_encoder.norm.bias']));
+    expect([...post.stateDict().keys()].filter((n) => /^(vae_)?encoder\.norm/.test(n))).toEqual([]);
+    pre.dispose();
+    post.dispose();
+  });
+
   it('useVae: false drops the style encoder (the CVAE ablation) and its KL', () => {
     const p = smallActPolicy(spec, { chunkSize: k, useVae: false }, 1);
     expect([...p.stateDict().keys()].some((n) => n.startsWith('vae_encoder'))).toBe(false);
