@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRuntime, parsePolicyConfig, readSafetensorsHeader, writeLeRobotCheckpoint, type TensorRuntime } from '@actfusion/cvae-core';
+import {
+  createRuntime,
+  Normalizer,
+  parsePolicyConfig,
+  readSafetensorsHeader,
+  writeLeRobotCheckpoint,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { buildProgram } from '../src/cli.js';
@@ -76,5 +83,35 @@ describe('our checkpoints in LeRobot layout', () => {
     expect([...loaded.predictChunk(batch).dataSync()]).toEqual([...policy.predictChunk(batch).dataSync()]);
     policy.dispose();
     loaded.dispose();
+  });
+});
+
+describe('actfusion predict with a normalizer.json (a Trainer checkpoint)', () => {
+  it('normalises the raw state, takes [0, 1] images through ImageNet normalisation, unnormalises the chunk', async () => {
+    const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 3 });
+    const spec = { stateDim: 2, actionDim: 2, cameras: { top: [32, 32] as const } };
+    const { policy } = buildActPolicy({ config, spec, vision: { width: 4 }, seed: 4 }); // ImageNet inside, as trained
+    const ckpt = join(dir, 'trained');
+    await writeLeRobotCheckpoint(ckpt, policy, { width: 4 });
+    const f = (xs: number[]): Float32Array => Float32Array.from(xs);
+    const normalizer = Normalizer.fromStats({
+      qpos: { mean: f([1, -2]), std: f([2, 0.5]), min: f([0, 0]), max: f([1, 1]) },
+      action: { mean: f([10, 20]), std: f([3, 4]), min: f([0, 0]), max: f([1, 1]) },
+    });
+    await writeFile(join(ckpt, 'normalizer.json'), JSON.stringify(normalizer.toJSON()));
+    const state = [[3, -1.5]];
+    const image = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const input = join(dir, 'raw.json');
+    await writeFile(
+      input,
+      JSON.stringify({ 'observation.state': state, images: { 'observation.images.top': tf.transpose(image, [0, 3, 1, 2]).arraySync() } }),
+    );
+    const out = await runCli(['predict', '--checkpoint', ckpt, '--input', input, '--backend', 'cpu']);
+    const got = (JSON.parse(out) as { action: number[][][] }).action.flat(2);
+    // By hand: normalised state ((3-1)/2, (-1.5+2)/0.5) = (1, 1); chunk * std + mean.
+    const net = policy.predictChunk({ qpos: tf.tensor2d([[1, 1]]), images: { top: image } }).dataSync();
+    const want = [...net].map((v, i) => v * [3, 4][i % 2]! + [10, 20][i % 2]!);
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 4));
+    policy.dispose();
   });
 });

@@ -11,11 +11,15 @@ export interface LoadedLeRobotPolicy {
 
 /**
  * Load a LeRobot ACT checkpoint directory (`config.json` + `model.safetensors`) into an ActPolicy
- * built through DI. Images are taken as already normalised (LeRobot normalises them in its
- * preprocessor), so the vision encoder runs with `normalize: 'none'`. Strict: every tensor of the
+ * built through DI. By default images are taken as already normalised (LeRobot normalises them in
+ * its preprocessor), so the vision encoder runs with `normalize: 'none'`; `imageNormalization:
+ * 'imagenet'` makes it take [0, 1] images and apply ImageNet's mean/std itself (how actfusion trains). Strict: every tensor of the
  * file must land in the policy and every tensor of the policy must come from the file.
  */
-export async function loadLeRobotPolicy(dir: string): Promise<LoadedLeRobotPolicy> {
+export async function loadLeRobotPolicy(
+  dir: string,
+  options: { imageNormalization?: 'none' | 'imagenet' } = {},
+): Promise<LoadedLeRobotPolicy> {
   const ckpt = await readLeRobotCheckpoint(dir);
   const { description } = ckpt;
   const depth = ({ resnet18: 18, resnet34: 34 } as Record<string, ResNetDepth>)[description.visionBackbone];
@@ -24,7 +28,7 @@ export async function loadLeRobotPolicy(dir: string): Promise<LoadedLeRobotPolic
     const { policy } = buildActPolicy({
       config: description.config,
       spec: description.spec,
-      vision: { depth, width: ckpt.backboneWidth ?? 64, normalize: 'none' },
+      vision: { depth, width: ckpt.backboneWidth ?? 64, normalize: options.imageNormalization ?? 'none' },
     });
     try {
       policy.loadStateDict(ckpt.tensors, { source: `${dir}/model.safetensors` });

@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, createRuntime, type BackendRequest } from '@actfusion/cvae-core';
+import { BACKEND_NAMES, createRuntime, Normalizer, type BackendRequest, type NormalizerJson } from '@actfusion/cvae-core';
 import { loadLeRobotPolicy } from '../act/load-lerobot-policy.js';
 import { readParityInput } from '../act/parity-input.js';
 
@@ -9,7 +11,10 @@ import { readParityInput } from '../act/parity-input.js';
  * (ours or LeRobot's), run it on the observations of `obs.json` (the `parity.json` layout of the
  * PyTorch peer: `observation.state` [B, S], `images` {feature: [B, 3, H, W]}), print
  * `{"action": [B][k][A]}`. Without normalisation statistics in the checkpoint, inputs go to the
- * network as given and the chunk comes out as the network gives it.
+ * network as given and the chunk comes out as the network gives it. With actfusion's
+ * `normalizer.json` beside the weights (what the Trainer writes into `pretrained_model/`), the
+ * input holds raw observations: the state is normalised with it, images are taken in [0, 1] and
+ * normalised with ImageNet's statistics, and the chunk is unnormalised to robot units.
  */
 export function registerPredictCommand(program: Command): void {
   program
@@ -21,19 +26,46 @@ export function registerPredictCommand(program: Command): void {
     .action(async (opts: { checkpoint: string; input: string; backend: string }) => {
       const runtime = await createRuntime({ backend: opts.backend as BackendRequest, seed: 0 });
       try {
-        const { policy, description, hasNormalization } = await loadLeRobotPolicy(opts.checkpoint);
-        if (hasNormalization) {
-          throw new Error(
-            `${opts.checkpoint}/model.safetensors: carries legacy normalisation buffers, which predict does not apply yet`,
-          );
+        const normalizer = await readNormalizer(opts.checkpoint);
+        const { policy, description, hasNormalization } = await loadLeRobotPolicy(opts.checkpoint, {
+          imageNormalization: normalizer ? 'imagenet' : 'none',
+        });
+        try {
+          if (hasNormalization) {
+            throw new Error(
+              `${opts.checkpoint}/model.safetensors: carries LeRobot's legacy normalisation buffers (normalize_inputs.*), which predict does not apply; convert them to a normalizer.json`,
+            );
+          }
+          const { batch } = await readParityInput(opts.input, description);
+          let qpos = batch.qpos;
+          if (normalizer) {
+            const raw = qpos.dataSync() as Float32Array;
+            qpos = tf.tensor2d(normalizer.normalizeQpos(raw), qpos.shape);
+          }
+          let chunk = policy.predictChunk({ ...batch, qpos });
+          if (normalizer) {
+            const un = normalizer.unnormalizeActionTensor(chunk);
+            chunk.dispose();
+            chunk = un;
+          }
+          process.stdout.write(`${JSON.stringify({ action: await chunk.array() })}\n`);
+          tf.dispose([chunk, qpos, batch.qpos, ...Object.values(batch.images)]);
+        } finally {
+          policy.dispose();
         }
-        const { batch } = await readParityInput(opts.input, description);
-        const chunk = policy.predictChunk(batch);
-        process.stdout.write(`${JSON.stringify({ action: await chunk.array() })}\n`);
-        tf.dispose([chunk, batch.qpos, ...Object.values(batch.images)]);
-        policy.dispose();
       } finally {
         runtime.dispose();
       }
     });
+}
+
+async function readNormalizer(dir: string): Promise<Normalizer | null> {
+  const path = join(dir, 'normalizer.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  return Normalizer.fromJSON(JSON.parse(text) as NormalizerJson, path);
 }
