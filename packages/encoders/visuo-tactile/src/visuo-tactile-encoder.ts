@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { inject, injectable } from 'tsyringe';
+import {
+  ACTSinusoidalPositionEmbedding2d,
+  Conv2d,
+  Embedding,
+  Module,
+  ModuleList,
+  ResNet,
+  resnetFeatureSize,
+  Rng,
+  TOKENS,
+  type EncodeContext,
+  type ModalityEncoder,
+  type ObservationBatch,
+  type ObservationKey,
+  type ObservationSpec,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+import { TaxelMlp } from './taxel-mlp.js';
+import { VISUO_TACTILE_OPTIONS, type VisuoTactileOptions } from './visuo-tactile-options.js';
+
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
+
+/**
+ * The FreeTacMan / TactileACT fusion pattern: each tactile image goes through its OWN ResNet
+ * (`tactile_backbones.i`, separate weights from the RGB `backbone`; one per sensor or one shared),
+ * its own 1x1 projection `encoder_tactile_feat_input_proj` to dimModel, 2-D sine positions, and
+ * its flattened (h w) feature cells become tokens appended to the fusion sequence (sensor-major).
+ * Sensors without images (taxel grids) become one token each through a `TaxelMlp`
+ * (`tactile_taxel_mlps.j`) with a learned position (`tactile_taxel_pos_embed`). Tokens: image
+ * sensors in order, then taxel sensors in order. Names are at the model's top level.
+ */
+@injectable()
+export class VisuoTactileEncoder extends Module implements ModalityEncoder {
+  readonly name = 'tactile';
+  readonly parameterPrefix = '';
+  readonly inputs: readonly ObservationKey[];
+  readonly sensors: readonly string[];
+  readonly taxels: readonly string[];
+  readonly tactile_backbones: ModuleList<ResNet> | null;
+  readonly encoder_tactile_feat_input_proj: Conv2d | null;
+  readonly tactile_taxel_mlps: ModuleList<TaxelMlp> | null;
+  readonly tactile_taxel_pos_embed: Embedding | null;
+  readonly normalize: 'imagenet' | 'none';
+  readonly sharedBackbone: boolean;
+  readonly taxelChannels: number;
+  private readonly sine: ACTSinusoidalPositionEmbedding2d;
+
+  constructor(
+    @inject(TOKENS.ObservationSpec) readonly spec: ObservationSpec,
+    @inject(TOKENS.PolicyConfig) readonly config: PolicyConfig,
+    @inject(VISUO_TACTILE_OPTIONS) options: VisuoTactileOptions,
+    @inject(TOKENS.InitRng) rng: Rng,
+  ) {
+    super();
+    const known = Object.keys(spec.tactile ?? {});
+    this.taxels = options.taxels ?? [];
+    this.sensors = options.sensors ?? known.filter((s) => !this.taxels.includes(s));
+    if (this.sensors.length + this.taxels.length === 0) {
+      throw new Error(`VisuoTactileEncoder: no tactile sensor to encode (the observation spec's tactile has ${known.join(', ') || 'none'})`);
+    }
+    for (const s of [...this.sensors, ...this.taxels]) {
+      if (!spec.tactile?.[s]) throw new Error(`VisuoTactileEncoder: tactile sensor '${s}' is not in the observation spec (has ${known.join(', ') || 'none'})`);
+    }
+    const both = this.sensors.filter((s) => this.taxels.includes(s));
+    if (both.length > 0) throw new Error(`VisuoTactileEncoder: sensor '${both[0]}' is listed both in sensors (image) and taxels`);
+    if (new Set([...this.sensors, ...this.taxels]).size !== this.sensors.length + this.taxels.length) {
+      throw new Error(`VisuoTactileEncoder: a sensor is listed twice in [${[...this.sensors, ...this.taxels].join(', ')}]`);
+    }
+    if (config.dimModel % 2 !== 0) throw new Error(`VisuoTactileEncoder: dimModel must be even for 2-D sine positions, got ${config.dimModel}`);
+    this.inputs = [...this.sensors, ...this.taxels].map((s) => `tactile.${s}` as const);
+    this.normalize = options.normalize ?? 'imagenet';
+    this.sharedBackbone = options.sharedBackbone ?? false;
+    this.taxelChannels = options.taxelChannels ?? 1;
+    if (!(Number.isInteger(this.taxelChannels) && this.taxelChannels > 0)) {
+      throw new Error(`VisuoTactileEncoder: taxelChannels must be a positive integer, got ${this.taxelChannels}`);
+    }
+    const D = config.dimModel;
+    if (this.sensors.length > 0) {
+      const n = this.sharedBackbone ? 1 : this.sensors.length;
+      const backbones = Array.from({ length: n }, () => new ResNet(options.depth ?? 18, options.width ?? 64, rng));
+      this.tactile_backbones = this.registerModule('tactile_backbones', new ModuleList(backbones));
+      this.encoder_tactile_feat_input_proj = this.registerModule(
+        'encoder_tactile_feat_input_proj',
+        new Conv2d(backbones[0]!.outChannels, D, 1, { rng }),
+      );
+    } else {
+      this.tactile_backbones = null;
+      this.encoder_tactile_feat_input_proj = null;
+    }
+    if (this.taxels.length > 0) {
+      const hidden = options.taxelHidden ?? 128;
+      this.tactile_taxel_mlps = this.registerModule(
+        'tactile_taxel_mlps',
+        new ModuleList(
+          this.taxels.map((s) => {
+            const [rows, cols] = spec.tactile![s]!;
+            return new TaxelMlp(rows, cols, this.taxelChannels, hidden, D, rng);
+          }),
+        ),
+      );
+      this.tactile_taxel_pos_embed = this.registerModule('tactile_taxel_pos_embed', new Embedding(this.taxels.length, D, { rng }));
+    } else {
+      this.tactile_taxel_mlps = null;
+      this.tactile_taxel_pos_embed = null;
+    }
+    this.sine = new ACTSinusoidalPositionEmbedding2d(D / 2);
+  }
+
+  /** Image sensors: ceil(H/32) x ceil(W/32) tokens each; taxel sensors: one token each. */
+  tokenCount(spec: ObservationSpec): number {
+    const image = this.sensors.reduce((n, s) => {
+      const [h, w] = spec.tactile![s]!;
+      return n + resnetFeatureSize(h) * resnetFeatureSize(w);
+    }, 0);
+    return image + this.taxels.length;
+  }
+
+  encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {
+    const D = this.config.dimModel;
+    const B = batch.qpos.shape[0];
+    return tf.tidy(() => {
+      const tokens: tf.Tensor3D[] = [];
+      const positions: tf.Tensor2D[] = [];
+      this.sensors.forEach((s, i) => {
+        const img = this.input(batch, s, 3, 'an image');
+        const x = this.normalize === 'imagenet' ? (tf.div(tf.sub(img, IMAGENET_MEAN), IMAGENET_STD) as tf.Tensor4D) : img;
+        const backbone = this.tactile_backbones!.at(this.sharedBackbone ? 0 : i);
+        const f = this.encoder_tactile_feat_input_proj!.forward(backbone.forward(x)); // [B, h, w, D]
+        const [, h, w] = f.shape;
+        tokens.push(tf.reshape(f, [B, h * w, D]));
+        positions.push(tf.reshape(this.sine.table(h, w), [h * w, D]));
+      });
+      this.taxels.forEach((s, j) => {
+        const grid = this.input(batch, s, this.taxelChannels, 'a taxel grid');
+        tokens.push(tf.expandDims(this.tactile_taxel_mlps!.at(j).forward(grid), 1) as tf.Tensor3D);
+        positions.push(tf.slice(this.tactile_taxel_pos_embed!.weight, [j, 0], [1, D]) as tf.Tensor2D);
+      });
+      return { tokens: tf.concat(tokens, 1), positions: tf.concat(positions, 0) };
+    });
+  }
+
+  override dispose(): void {
+    this.sine.dispose();
+    super.dispose();
+  }
+
+  private input(batch: ObservationBatch, sensor: string, channels: number, what: string): tf.Tensor4D {
+    const t = batch.tactile?.[sensor];
+    if (!t) throw new Error(`VisuoTactileEncoder: batch.tactile has no sensor '${sensor}' (has ${Object.keys(batch.tactile ?? {}).join(', ') || 'none'})`);
+    const [h, w] = this.spec.tactile![sensor]!;
+    const B = batch.qpos.shape[0];
+    if (t.rank !== 4 || t.shape[0] !== B || t.shape[1] !== h || t.shape[2] !== w || t.shape[3] !== channels) {
+      throw new Error(`VisuoTactileEncoder: batch.tactile.${sensor} has shape [${t.shape}], expected [${B}, ${h}, ${w}, ${channels}] (${what}, NHWC)`);
+    }
+    return t;
+  }
+}
