@@ -8,15 +8,17 @@ export interface ActBenchResult {
   readonly preset: string;
   readonly backend: string;
   readonly params: number;
-  /** Median ms of forward + backward + AdamW at the preset's batch. */
-  readonly train_step_ms: number;
+  /** Median ms of forward + backward + AdamW at the preset's batch; null when the step failed. */
+  readonly train_step_ms: number | null;
   /** Median ms of one chunk prediction at batch 1, z = 0. */
   readonly infer_ms: number;
   /** tfjs's peak bytes of live tensors during one training step (tf.profile), in MB. */
-  readonly peak_tensor_mb: number;
+  readonly peak_tensor_mb: number | null;
   /** Largest resident set size seen during the run, in MB. */
   readonly peak_rss_mb: number;
   readonly steps: number;
+  /** Why the training step failed (e.g. the wasm heap is too small for act-paper's batch). */
+  readonly train_error?: string;
 }
 
 function median(xs: number[]): number {
@@ -67,16 +69,6 @@ export async function runActBench(
       value.dataSync();
       tf.dispose([value, ...Object.values(grads)]);
     };
-    policy.train();
-    const profile = await tf.profile(() => trainStep());
-    sampleRss();
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t = performance.now();
-      trainStep();
-      times.push(performance.now() - t);
-      sampleRss();
-    }
     policy.eval();
     const one: ObservationBatch = {
       qpos: tf.slice(batch.qpos, [0, 0], [1, preset.state_dim]),
@@ -95,21 +87,47 @@ export async function runActBench(
       inf.push(performance.now() - t);
       sampleRss();
     }
+    // Training last: a step too large for the backend's memory (act-paper on wasm) aborts the
+    // backend, and inference has been measured by then.
+    policy.train();
+    let profile: { peakBytes: number } | null = null;
+    const times: number[] = [];
+    let trainError: string | undefined;
+    try {
+      profile = await tf.profile(() => trainStep());
+      sampleRss();
+      for (let i = 0; i < steps; i++) {
+        const t = performance.now();
+        trainStep();
+        times.push(performance.now() - t);
+        sampleRss();
+      }
+    } catch (err) {
+      trainError = err instanceof Error ? err.message : String(err);
+    }
     const result: ActBenchResult = {
       impl: `actfusion-tfjs-${tf.version_core}`,
       preset: presetName,
       backend: runtime.backend,
       params: policy.parameterCount(),
-      train_step_ms: Math.round(median(times) * 10) / 10,
+      train_step_ms: times.length > 0 ? Math.round(median(times) * 10) / 10 : null,
       infer_ms: Math.round(median(inf) * 10) / 10,
-      peak_tensor_mb: Math.round(profile.peakBytes / 1e5) / 10,
+      peak_tensor_mb: profile ? Math.round(profile.peakBytes / 1e5) / 10 : null,
       peak_rss_mb: Math.round(peakRss / 1e5) / 10,
       steps,
+      ...(trainError !== undefined ? { train_error: trainError } : {}),
     };
-    optimizer.dispose();
-    policy.dispose();
+    if (trainError === undefined) {
+      optimizer.dispose();
+      policy.dispose();
+    }
     return result;
   } finally {
-    runtime.dispose();
+    try {
+      runtime.dispose();
+    } catch (err) {
+      // After a wasm abort the backend cannot free its heap; the process exits soon anyway.
+      process.stderr.write(`bench: runtime.dispose failed after a failed step: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
   }
 }

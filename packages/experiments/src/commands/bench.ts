@@ -45,7 +45,7 @@ export function registerBenchCommand(program: Command): void {
         JSON.stringify({
           ratio: 'actfusion / pytorch',
           params_equal: peer.params === ours.params,
-          train_step: Math.round((ours.train_step_ms / peer.train_step_ms) * 100) / 100,
+          train_step: ours.train_step_ms === null ? null : Math.round((ours.train_step_ms / peer.train_step_ms) * 100) / 100,
           infer: Math.round((ours.infer_ms / peer.infer_ms) * 100) / 100,
         }),
       );
