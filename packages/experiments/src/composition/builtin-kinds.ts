@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
+import { registerLanguageEncoder } from '@actfusion/encoder-language';
 import { registerVisionResNet } from '@actfusion/encoder-vision-resnet';
+import { registerVisuoTactileEncoder } from '@actfusion/encoder-visuo-tactile';
 import { KindRegistry } from './kind-registry.js';
 
 /** Options of `kind: vision-resnet` (the rest of `VisionResNetOptions`, in config words). */
@@ -12,12 +14,36 @@ const visionResNetOptions = z.strictObject({
   width: z.number().int().positive().optional(),
   normalize: z.enum(['imagenet', 'none']).default('imagenet'),
   cameras: z.array(z.string().min(1)).min(1).optional(),
+  /** MT-ACT FiLM from the language encoder's conditioning: true = stages 2-4, or { stages }. */
+  film: z.union([z.boolean(), z.strictObject({ stages: z.array(z.number().int().min(1).max(4)).min(1) })]).default(false),
+});
+
+/** Options of `kind: language` (MT-ACT). */
+const languageOptions = z.strictObject({
+  /** true: the instruction also conditions the other encoders (FiLM); false: a token only. */
+  film: z.boolean().default(true),
+  /** Width of the precomputed sentence embedding (all-MiniLM-L6-v2: 384). */
+  embeddingDim: z.number().int().positive().optional(),
+});
+
+/** Options of `kind: visuo-tactile` (FreeTacMan / TactileACT). */
+const visuoTactileOptions = z.strictObject({
+  /** Tactile sensors read as images, in token order (default: every tactile sensor not in `taxels`). */
+  sensors: z.array(z.string().min(1)).min(1).optional(),
+  /** Tactile sensors read as raw taxel grids, one MLP token each. */
+  taxels: z.array(z.string().min(1)).min(1).optional(),
+  backbone: z.enum(['resnet18', 'resnet34', 'resnet-tiny']).default('resnet18'),
+  width: z.number().int().positive().optional(),
+  /** One ResNet for all tactile images instead of one per sensor. */
+  sharedBackbone: z.boolean().default(false),
+  normalize: z.enum(['imagenet', 'none']).default('imagenet'),
+  taxelChannels: z.number().int().positive().optional(),
+  taxelHidden: z.number().int().positive().optional(),
 });
 
 /**
  * The capabilities this build of actfusion ships: every `kind` a config may name, mapped to
- * its package's `register…(container, options)` function. Language and visuo-tactile encoders
- * join when their packages export a register function.
+ * its package's `register…(container, options)` function.
  */
 export function builtinKinds(): KindRegistry {
   return new KindRegistry()
@@ -41,6 +67,36 @@ export function builtinKinds(): KindRegistry {
           width,
           normalize: o.normalize,
           ...(o.cameras === undefined ? {} : { cameras: o.cameras }),
+          film: o.film,
+        });
+      },
+    })
+    .add({
+      section: 'encoder',
+      kind: 'language',
+      description: 'MT-ACT instruction: sentence-embedding token + FiLM conditioning (@actfusion/encoder-language)',
+      optionsSchema: languageOptions,
+      register: (c, options) => {
+        const o = languageOptions.parse(options);
+        registerLanguageEncoder(c, { film: o.film, ...(o.embeddingDim === undefined ? {} : { embeddingDim: o.embeddingDim }) });
+      },
+    })
+    .add({
+      section: 'encoder',
+      kind: 'visuo-tactile',
+      description: 'tactile images through their own ResNet, taxel grids through an MLP (@actfusion/encoder-visuo-tactile)',
+      optionsSchema: visuoTactileOptions,
+      register: (c, options) => {
+        const o = visuoTactileOptions.parse(options);
+        registerVisuoTactileEncoder(c, {
+          depth: o.backbone === 'resnet34' ? 34 : 18,
+          width: o.width ?? (o.backbone === 'resnet-tiny' ? 8 : 64),
+          sharedBackbone: o.sharedBackbone,
+          normalize: o.normalize,
+          ...(o.sensors === undefined ? {} : { sensors: o.sensors }),
+          ...(o.taxels === undefined ? {} : { taxels: o.taxels }),
+          ...(o.taxelChannels === undefined ? {} : { taxelChannels: o.taxelChannels }),
+          ...(o.taxelHidden === undefined ? {} : { taxelHidden: o.taxelHidden }),
         });
       },
     })

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { isConditioner, Rng, TOKENS, type ModalityEncoder, type ObservationSpec } from '@actfusion/cvae-core';
+import { builtinKinds } from '../src/composition/builtin-kinds.js';
+import { buildExperimentContainer } from '../src/composition/experiment-container.js';
+import { loadConfig } from '../src/config/load-config.js';
+
+const registry = builtinKinds();
+const small = ['policy.dimModel=16', 'policy.nHeads=2', 'policy.dimFeedforward=32', 'policy.chunkSize=3', 'policy.nEncoderLayers=1', 'cvae.nVaeEncoderLayers=1'];
+
+/** Build the preset with small sizes, check its encoders, compute one training loss. */
+async function lossOf(preset: string, set: string[], spec: ObservationSpec, batch: Record<string, unknown>): Promise<{ encoders: ModalityEncoder[]; names: string[][]; loss: number }> {
+  await tf.setBackend('cpu');
+  const config = await loadConfig(preset, { registry, set: [...small, ...set] });
+  const before = tf.memory().numTensors;
+  const exp = await buildExperimentContainer(config, { registry, spec });
+  const encoders = exp.container.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder);
+  const names = encoders.map((e) => e.namedParameters().map(([n]) => n));
+  const policy = exp.policy();
+  const B = 2;
+  const loss = tf.tidy(() => {
+    const full = { qpos: tf.randomNormal([B, spec.stateDim], 0, 1, 'float32', 1), ...batch } as never;
+    const r = policy.computeLoss(full, tf.randomNormal([B, 3, spec.actionDim], 0, 1, 'float32', 2), tf.zeros([B, 3]), new Rng(3));
+    return r.loss.dataSync()[0]!;
+  });
+  await exp.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+  return { encoders, names, loss };
+}
+
+describe('extension presets build through the kind registry', () => {
+  it('mt-act: language (Conditioner) + joints + FiLM ResNet; the policy computes a loss', async () => {
+    const spec: ObservationSpec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] }, languageDim: 384 };
+    const images = { top: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
+    const language = tf.randomNormal([2, 384], 0, 0.05, 'float32', 5);
+    const { encoders, names, loss } = await lossOf('mt-act', ['encoders.2.backbone=resnet-tiny'], spec, { images, language });
+    expect(encoders.map((e) => e.constructor.name)).toEqual(['LanguageEncoder', 'JointsEncoder', 'VisionResNetEncoder']);
+    expect(isConditioner(encoders[0]!)).toBe(true);
+    expect(names[2]).toContain('backbone_film.layer3.weight');
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    tf.dispose([images.top, language]);
+  });
+
+  it('visuo-tactile-act: joints + RGB ResNet + a ResNet per tactile sensor; the policy computes a loss', async () => {
+    const spec: ObservationSpec = {
+      stateDim: 4,
+      actionDim: 4,
+      cameras: { top: [64, 64] },
+      tactile: { left_finger: [16, 16], right_finger: [16, 16] },
+    };
+    const images = { top: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
+    const tactile = {
+      left_finger: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 6),
+      right_finger: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 7),
+    };
+    const { encoders, names, loss } = await lossOf('visuo-tactile-act', ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'], spec, { images, tactile });
+    expect(encoders.map((e) => e.constructor.name)).toEqual(['JointsEncoder', 'VisionResNetEncoder', 'VisuoTactileEncoder']);
+    expect(encoders[2]!.tokenCount(spec)).toBe(2);
+    expect(names[2]).toContain('tactile_backbones.1.conv1.weight');
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    tf.dispose([images.top, tactile.left_finger, tactile.right_finger]);
+  });
+
+  it('bad extension options fail at load time naming the field', async () => {
+    await expect(loadConfig('mt-act', { registry, set: ['encoders.0.film=maybe'] })).rejects.toThrow(/encoders\.0\.film/);
+    await expect(loadConfig('visuo-tactile-act', { registry, set: ['encoders.2.sharedBackbones=true'] })).rejects.toThrow(/encoders\.2/);
+  });
+});
