@@ -104,6 +104,9 @@ export async function runActBench(
       }
     } catch (err) {
       trainError = err instanceof Error ? err.message : String(err);
+      if (runtime.backend === 'wasm') {
+        trainError = `the wasm backend failed during a training step (${trainError}); a 32-bit wasm heap holds at most 4 GB, and the activations of this batch likely exceed it (act-small at batch 8 peaks near 1 GB of tensors; act-paper has 25x its pixels) — use --backend tensorflow (@tensorflow/tfjs-node) for this preset`;
+      }
     }
     const result: ActBenchResult = {
       impl: `actfusion-tfjs-${tf.version_core}`,
