@@ -1,19 +1,21 @@
 // Scripted-expert success over N random episodes per task (seeds 0..N-1), run on the built package.
 // Usage: npx tsc -b packages/robot-io/tsconfig.lib.json && node packages/robot-io/bench/sim-experts.mjs [episodes=100] [task...]
+// SIM_EXPERT_NOISE=0.01 adds ACT's inject_noise (uniform +/- metres on every xyz target).
 import { ScriptedExpert, SimRobot } from '@actfusion/robot-io';
 
 const episodes = Number(process.argv[2] ?? 100);
 const tasks = process.argv.length > 3 ? process.argv.slice(3) : ['transfer-cube', 'insertion', 'lift-cube'];
 for (const task of tasks) {
   const robot = await SimRobot.create({ task, cameras: [], tactile: false });
-  const expert = new ScriptedExpert(robot);
+  const noise = Number(process.env.SIM_EXPERT_NOISE ?? 0);
+  const expert = new ScriptedExpert(robot, { noise });
   const stageCounts = new Array(robot.maxReward + 1).fill(0);
   const failures = [];
   let ticks = 0;
   const t0 = performance.now();
   for (let seed = 0; seed < episodes; seed++) {
     robot.reset(seed);
-    expert.reset();
+    expert.reset(seed); // noise sequence seeded per episode
     for (let t = 0; t < robot.task.episodeLength; t++) robot.step(expert.action());
     ticks += robot.task.episodeLength;
     stageCounts[robot.episodeReward]++;
@@ -22,7 +24,7 @@ for (const task of tasks) {
   const s = (performance.now() - t0) / 1000;
   const ok = episodes - failures.length;
   console.log(
-    `${task}: success ${ok}/${episodes} (${((100 * ok) / episodes).toFixed(1)}%), episodes by max reward ${JSON.stringify(stageCounts)}, ` +
+    `${task}${noise > 0 ? ` (noise ${noise} m)` : ''}: success ${ok}/${episodes} (${((100 * ok) / episodes).toFixed(1)}%), episodes by max reward ${JSON.stringify(stageCounts)}, ` +
       `${(s / episodes).toFixed(2)} s/episode, ${(ticks / s).toFixed(0)} ticks/s with expert IK and no camera` +
       (failures.length ? `, failed seed:reward ${failures.join(' ')}` : ''),
   );

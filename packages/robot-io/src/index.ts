@@ -71,7 +71,7 @@ export { renderTactileImage } from './sim/tactile-image.js';
 export { ArmIk, gripperFrame } from './sim/arm-ik.js';
 export type { GripperPose, Vec3 } from './sim/arm-ik.js';
 export { ScriptedExpert, buildPlans } from './sim/scripted-expert.js';
-export type { ArmPlan, Keyframe } from './sim/scripted-expert.js';
+export type { ArmPlan, Keyframe, ScriptedExpertOptions } from './sim/scripted-expert.js';
 export { recordScriptedEpisode, replayActions, scriptedActions } from './sim/record-episode.js';
 export type { RecordOptions, SimEpisode } from './sim/record-episode.js';
 export { encodePng, writePng } from './sim/png.js';

@@ -33,6 +33,22 @@ describe('scripted experts (real MuJoCo wasm)', () => {
     });
   }
 
+  it('ACT-style xyz noise changes the actions, is seeded, and transfer-cube still succeeds', async () => {
+    const clean = await scriptedActions('transfer-cube', 11);
+    const noisy = await scriptedActions('transfer-cube', 11, undefined, 0.01);
+    const again = await scriptedActions('transfer-cube', 11, undefined, 0.01);
+    expect(noisy.success).toBe(true);
+    expect(noisy.actions.map((a) => Array.from(a))).toEqual(again.actions.map((a) => Array.from(a)));
+    const diff = Math.max(...noisy.actions[50]!.map((v, i) => Math.abs(v - clean.actions[50]![i]!)));
+    expect(diff).toBeGreaterThan(1e-3);
+    const robot = await SimRobot.create({ task: 'lift-cube', cameras: [] });
+    try {
+      expect(() => new ScriptedExpert(robot, { noise: -1 })).toThrow(/noise must be >= 0/);
+    } finally {
+      robot.close();
+    }
+  });
+
   it('a do-nothing policy gets no reward (the stages are not free)', async () => {
     const robot = await SimRobot.create({ task: 'transfer-cube', cameras: [], tactile: false });
     try {

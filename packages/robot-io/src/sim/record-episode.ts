@@ -24,12 +24,19 @@ export interface RecordOptions {
   readonly tactile?: boolean;
   /** Ticks (default: the task's episode length). */
   readonly episodeLength?: number;
+  /** Expert xyz noise in metres (ACT's inject_noise uses 0.01); default 0. */
+  readonly noise?: number;
 }
 
 /** Runs the scripted expert without cameras and returns its joint-space actions and success. */
-export async function scriptedActions(task: SimTaskName, seed: number, episodeLength?: number): Promise<{ actions: Action[]; success: boolean; maxReward: number }> {
+export async function scriptedActions(
+  task: SimTaskName,
+  seed: number,
+  episodeLength?: number,
+  noise = 0,
+): Promise<{ actions: Action[]; success: boolean; maxReward: number }> {
   const robot = await SimRobot.create({ task, cameras: [], tactile: false, seed });
-  const expert = new ScriptedExpert(robot);
+  const expert = new ScriptedExpert(robot, { noise, noiseSeed: seed });
   try {
     expert.reset();
     const n = episodeLength ?? robot.task.episodeLength;
@@ -52,7 +59,7 @@ export async function scriptedActions(task: SimTaskName, seed: number, episodeLe
  * what the robot observes (qpos, qvel, camera images, tactile) and the actions.
  */
 export async function recordScriptedEpisode(options: RecordOptions): Promise<SimEpisode> {
-  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength);
+  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength, options.noise ?? 0);
   return replayActions(options, actions);
 }
 

@@ -1,6 +1,14 @@
 import { ArmIk, type GripperPose, type Vec3 } from './arm-ik.js';
 import { START_ARM_POSE, START_GRIPPER, type ArmSide } from './scene.js';
 import type { SimRobot } from './sim-robot.js';
+import { SimRng } from './sim-rng.js';
+
+export interface ScriptedExpertOptions {
+  /** ACT's `inject_noise`: uniform noise of +/- this many metres on every tick's xyz target (ACT: 0.01). Default 0. */
+  readonly noise?: number;
+  /** Seed of the noise (default 0). */
+  readonly noiseSeed?: number;
+}
 
 /** A gripper target at tick `t`. `pos` may depend on the live state; `track` re-evaluates it every tick. */
 export interface Keyframe {
@@ -119,12 +127,22 @@ interface ArmRunner {
  */
 export class ScriptedExpert {
   private runners: ArmRunner[] = [];
+  private readonly noise: number;
+  private rng: SimRng;
 
-  constructor(private readonly robot: SimRobot) {}
+  constructor(
+    private readonly robot: SimRobot,
+    private readonly options: ScriptedExpertOptions = {},
+  ) {
+    this.noise = options.noise ?? 0;
+    if (!(this.noise >= 0)) throw new Error(`ScriptedExpert: noise must be >= 0 metres, got ${options.noise}`);
+    this.rng = new SimRng(options.noiseSeed ?? 0);
+  }
 
-  /** Builds the plans from the current (just reset) state. */
-  reset(): void {
+  /** Builds the plans from the current (just reset) state; `noiseSeed` restarts the noise sequence. */
+  reset(noiseSeed = this.options.noiseSeed ?? 0): void {
     this.delete();
+    this.rng = new SimRng(noiseSeed);
     const r = this.robot;
     const iks = r.sides.map((side) => new ArmIk(r.mj, r.model, side));
     const start: Record<string, GripperPose> = {};
@@ -147,7 +165,11 @@ export class ScriptedExpert {
     const t = this.robot.ticks;
     const out = new Float32Array(7 * this.runners.length);
     this.runners.forEach((arm, i) => {
-      const target = this.target(arm, t);
+      let target = this.target(arm, t);
+      if (this.noise > 0) {
+        const n = (): number => this.rng.uniform(-this.noise, this.noise);
+        target = { ...target, pos: [target.pos[0] + n(), target.pos[1] + n(), target.pos[2] + n()] };
+      }
       const sol = arm.ik.solve(target, arm.q);
       arm.q = sol.q;
       out.set(sol.q, 7 * i);
