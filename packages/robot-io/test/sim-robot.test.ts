@@ -23,6 +23,12 @@ describe('SimRobot (real MuJoCo wasm)', () => {
       'right_finger_b:4x4',
     ]);
     expect(robot.maxReward).toBe(4);
+    expect(robot.observationSpec()).toEqual({
+      stateDim: 14,
+      actionDim: 14,
+      cameras: { top: [12, 16] },
+      tactile: { left_finger_a: [16, 16], left_finger_b: [16, 16], right_finger_a: [16, 16], right_finger_b: [16, 16] },
+    });
   });
 
   it('resets to the start pose with seeded cube poses inside ACT ranges', async () => {

@@ -1,4 +1,4 @@
-import type { Action, ImageFrame, Observation, TactileFrame } from '@actfusion/cvae-core';
+import type { Action, ImageFrame, Observation, ObservationSpec, TactileFrame } from '@actfusion/cvae-core';
 import { SimRng } from './sim-rng.js';
 import type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from '../robot.js';
 import { compileModel, loadMujocoModule, type MjData, type MjModel, type MujocoModule } from './mujoco-runtime.js';
@@ -167,6 +167,17 @@ export class SimRobot implements Robot {
   /** The MuJoCo data (for experts and renderers that read the simulated state). */
   get mjData(): MjData {
     return this.data;
+  }
+
+  /** The policy-side shapes of this robot's observations (LeRobot's input_features). */
+  observationSpec(): ObservationSpec {
+    const s = this.tactileScale;
+    return {
+      stateDim: this.actionDim,
+      actionDim: this.actionDim,
+      cameras: Object.fromEntries(this.spec.cameras.map((c) => [c.name, [c.height, c.width] as const])),
+      ...(this.spec.tactile ? { tactile: Object.fromEntries(this.spec.tactile.map((t) => [t.name, [t.rows * s, t.cols * s] as const])) } : {}),
+    };
   }
 
   async connect(): Promise<void> {
