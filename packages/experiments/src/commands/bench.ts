@@ -30,12 +30,12 @@ export function registerBenchCommand(program: Command): void {
       const { preset, path } = await readBenchPreset(opts.preset);
       const ours = await runActBench(preset.name ?? opts.preset, preset, { backend: opts.backend as BackendRequest, steps });
       console.log(JSON.stringify(ours));
-      if (!opts.peer) return;
+      if (!opts.peer) return finish(ours.train_error !== undefined);
       const python = '/usr/bin/python3';
       const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
       if (!hasTorch || !existsSync(PEER)) {
         console.error(`bench: PyTorch peer not run (${hasTorch ? `${PEER} missing` : 'no python3 with torch'})`);
-        return;
+        return finish(ours.train_error !== undefined);
       }
       const r = spawnSync(python, [PEER, path, '--steps', String(steps), '--threads', opts.threads], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`bench: the PyTorch peer failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
@@ -49,5 +49,11 @@ export function registerBenchCommand(program: Command): void {
           infer: Math.round((ours.infer_ms / peer.infer_ms) * 100) / 100,
         }),
       );
+      finish(ours.train_error !== undefined);
     });
+}
+
+/** After a failed (aborted) wasm training step, exit with status 1 before the module rethrows. */
+function finish(failed: boolean): void {
+  if (failed) process.exit(1);
 }
