@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
+import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
 import { isConditioner, Rng, TOKENS, type ModalityEncoder, type ObservationSpec } from '@actfusion/cvae-core';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { buildExperimentContainer } from '../src/composition/experiment-container.js';
@@ -60,6 +64,20 @@ describe('extension presets build through the kind registry', () => {
     expect(names[2]).toContain('tactile_backbones.1.conv1.weight');
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
     tf.dispose([images.top, tactile.left_finger, tactile.right_finger]);
+  });
+
+  it('mt-act with an embeddings file: the table is in the container and sets the embedding width', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mt-act-'));
+    const file = join(dir, 'tasks.json');
+    await writeFile(file, JSON.stringify({ dim: 8, embeddings: { 'pick up the cube': [1, 0, 0, 0, 0, 0, 0, 0], 'open the drawer': [0, 1, 0, 0, 0, 0, 0, 0] } }));
+    const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny', `encoders.0.embeddings=${file}`] });
+    const exp = await buildExperimentContainer(config, { registry, spec: { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } } });
+    const table = exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS);
+    expect(table.instructions()).toEqual(['pick up the cube', 'open the drawer']);
+    const shapes = new Map(exp.policy().namedParameters().map(([n, v]) => [n, v.shape]));
+    expect(shapes.get('proj_text_emb.weight')).toEqual([16, 8]);
+    await exp.dispose();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('bad extension options fail at load time naming the field', async () => {

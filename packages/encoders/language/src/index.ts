@@ -1,4 +1,4 @@
-export { LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';
+export { INSTRUCTION_EMBEDDINGS, LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';
 export { LanguageTokenEncoder, MINILM_EMBEDDING_DIM } from './language-token-encoder.js';
 export { LanguageEncoder } from './language-encoder.js';
 export { InstructionEmbeddings } from './instruction-embeddings.js';

@@ -1,5 +1,13 @@
+import type { InstructionEmbeddings } from './instruction-embeddings.js';
+
 /** DI token of the language encoder's options. */
 export const LANGUAGE_ENCODER_OPTIONS = Symbol.for('actfusion.LanguageEncoderOptions');
+
+/**
+ * DI token of the experiment's `InstructionEmbeddings` (registered when the options carry a table),
+ * so whoever builds batches can turn `Observation.instruction` into `ObservationBatch.language`.
+ */
+export const INSTRUCTION_EMBEDDINGS = Symbol.for('actfusion.InstructionEmbeddings');
 
 export interface LanguageEncoderOptions {
   /**
@@ -13,4 +21,9 @@ export interface LanguageEncoderOptions {
    * token, and no encoder receives conditioning from it.
    */
   readonly film?: boolean;
+  /**
+   * The instruction -> embedding table of the experiment. When given, it is registered under
+   * `INSTRUCTION_EMBEDDINGS` and its `dim` is the embedding width (it must agree with `embeddingDim`).
+   */
+  readonly embeddings?: InstructionEmbeddings;
 }

@@ -12,7 +12,9 @@ import {
   type ObservationSpec,
   type TensorRuntime,
 } from '@actfusion/cvae-core';
+import { InstructionEmbeddings } from '../src/instruction-embeddings.js';
 import { LanguageEncoder } from '../src/language-encoder.js';
+import { INSTRUCTION_EMBEDDINGS } from '../src/language-encoder-options.js';
 import { LanguageTokenEncoder } from '../src/language-token-encoder.js';
 import { registerLanguageEncoder } from '../src/register-language-encoder.js';
 import type { LanguageEncoderOptions } from '../src/language-encoder-options.js';
@@ -121,5 +123,26 @@ describe('LanguageEncoder (MT-ACT)', () => {
     tf.dispose([qpos, wrong, wrongB]);
     e.dispose();
     small.dispose();
+  });
+
+  it('registers an instruction table under INSTRUCTION_EMBEDDINGS; its dim sets the embedding width', () => {
+    const table = InstructionEmbeddings.fromRecord({ 'pick up the cube': [1, 0, 0, 0, 0, 0], 'open the drawer': [0, 1, 0, 0, 0, 0] }, { source: 'tasks.json' });
+    const c = container.createChildContainer();
+    c.register(TOKENS.ObservationSpec, { useValue: { ...spec, languageDim: undefined } });
+    c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: D, nHeads: 2 }) });
+    c.register(TOKENS.InitRng, { useValue: new Rng(3) });
+    registerLanguageEncoder(c, { embeddings: table });
+    expect(c.resolve(INSTRUCTION_EMBEDDINGS)).toBe(table);
+    const e = c.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder)[0]!;
+    expect(e.namedParameters()[0]![1].shape).toEqual([D, 6]);
+    const language = table.embed(['open the drawer']);
+    const qpos = tf.zeros([1, 3]) as tf.Tensor2D;
+    const ts = e.encode({ qpos, images: {}, language }, { training: false });
+    expect(ts.tokens.shape).toEqual([1, 1, D]);
+    tf.dispose([qpos, language, ts.tokens, ts.positions]);
+    expect(() => registerLanguageEncoder(container.createChildContainer(), { embeddings: table, embeddingDim: 384 })).toThrow(
+      'registerLanguageEncoder: embeddingDim 384 differs from the 6-d embeddings of tasks.json',
+    );
+    e.dispose();
   });
 });

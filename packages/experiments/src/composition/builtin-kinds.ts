@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
-import { registerLanguageEncoder } from '@actfusion/encoder-language';
+import { InstructionEmbeddings, registerLanguageEncoder } from '@actfusion/encoder-language';
 import { registerVisionResNet } from '@actfusion/encoder-vision-resnet';
 import { registerVisuoTactileEncoder } from '@actfusion/encoder-visuo-tactile';
 import { KindRegistry } from './kind-registry.js';
@@ -24,6 +24,8 @@ const languageOptions = z.strictObject({
   film: z.boolean().default(true),
   /** Width of the precomputed sentence embedding (all-MiniLM-L6-v2: 384). */
   embeddingDim: z.number().int().positive().optional(),
+  /** Instruction -> sentence embedding table (.json or .safetensors), registered as INSTRUCTION_EMBEDDINGS. */
+  embeddings: z.string().min(1).optional(),
 });
 
 /** Options of `kind: visuo-tactile` (FreeTacMan / TactileACT). */
@@ -76,9 +78,13 @@ export function builtinKinds(): KindRegistry {
       kind: 'language',
       description: 'MT-ACT instruction: sentence-embedding token + FiLM conditioning (@actfusion/encoder-language)',
       optionsSchema: languageOptions,
-      register: (c, options) => {
+      register: async (c, options) => {
         const o = languageOptions.parse(options);
-        registerLanguageEncoder(c, { film: o.film, ...(o.embeddingDim === undefined ? {} : { embeddingDim: o.embeddingDim }) });
+        registerLanguageEncoder(c, {
+          film: o.film,
+          ...(o.embeddingDim === undefined ? {} : { embeddingDim: o.embeddingDim }),
+          ...(o.embeddings === undefined ? {} : { embeddings: await InstructionEmbeddings.load(o.embeddings) }),
+        });
       },
     })
     .add({
