@@ -70,6 +70,11 @@ describe('loadConfig', () => {
     expect(err.message).toMatch(/execution\.nActionSteps: expected at most policy\.chunkSize \(100\)/);
   });
 
+  it('checks that encoder cameras exist on the robot', async () => {
+    const err = await configError(loadConfig('act-small', { registry, set: ['robot.cameras=[angle]'] }));
+    expect(err.message).toMatch(/encoders\[1\]\.cameras\[0\]: expected one of robot\.cameras \(angle\), got "top"/);
+  });
+
   it('says which file set a bad value', async () => {
     const err = await configError(loadConfig(join(fixtures, 'child.json'), { registry, set: ['train.steps=0'] }));
     expect(err.issues[0]?.source).toBe('--set train.steps=0');

@@ -81,6 +81,18 @@ function crossFieldIssues(config: ExperimentConfig): ConfigIssue[] {
       message: `expected executionHorizon + inferenceDelay <= policy.chunkSize (${k})`,
     });
   }
+  config.encoders.forEach((encoder, i) => {
+    const cameras = encoder.cameras;
+    if (!Array.isArray(cameras)) return;
+    cameras.forEach((camera, j) => {
+      if (!config.robot.cameras.includes(camera as string)) {
+        issues.push({
+          path: `encoders.${i}.cameras.${j}`,
+          message: `expected one of robot.cameras (${config.robot.cameras.join(', ') || 'none'}), got ${JSON.stringify(camera)}`,
+        });
+      }
+    });
+  });
   if (config.policy.dimModel % config.policy.nHeads !== 0) {
     issues.push({
       path: 'policy.nHeads',
