@@ -96,6 +96,10 @@ describe('SimRobot (real MuJoCo wasm)', () => {
     await expect(r.observe()).rejects.toThrow(/disconnected/);
   });
 
+  it('names an unknown camera (and frees what it compiled)', async () => {
+    await expect(SimRobot.create({ task: 'lift-cube', cameras: [{ name: 'cam_low', height: 4, width: 4 }] })).rejects.toThrow(/camera "cam_low" is not in the scene/);
+  });
+
   it('names an unknown task', async () => {
     await expect(SimRobot.create({ task: 'fold-towel' as never })).rejects.toThrow(/unknown sim task "fold-towel"/);
   });

@@ -20,6 +20,7 @@ function normalise(v: readonly number[]): [number, number, number] {
  * MJCF camera (`fovy`, pose from `cam_xpos` / `cam_xmat`, looking along -z with y up).
  */
 export class RayCamera {
+  readonly name: string;
   readonly height: number;
   readonly width: number;
   private readonly camId: number;
@@ -46,6 +47,7 @@ export class RayCamera {
     }
     this.camId = mj.mj_name2id(model, mj.mjtObj.mjOBJ_CAMERA.value, camera);
     if (this.camId < 0) throw new Error(`camera "${camera}" is not in the scene (MJCF <camera name="${camera}">)`);
+    this.name = camera;
     this.height = height;
     this.width = width;
     this.nray = height * width;

@@ -7,7 +7,6 @@ import {
   ARM_JOINT_LIMITS,
   ARM_JOINT_NAMES,
   FINGER_CLOSED,
-  FINGER_NAMES,
   FINGER_OPEN,
   START_ARM_POSE,
   START_GRIPPER,
@@ -16,11 +15,12 @@ import {
   buildSceneXml,
   gripperNormalize,
   gripperUnnormalize,
-  taskArms,
   type ArmSide,
   type SimTaskName,
 } from './scene.js';
-import { simTask, type ContactSet, type SimTask } from './sim-task.js';
+import { contactPairs } from './contact-pairs.js';
+import { sceneLayout, type ArmIndex, type TactileIndex } from './scene-layout.js';
+import { simTask, type SimTask } from './sim-task.js';
 import { renderTactileImage } from './tactile-image.js';
 
 export interface SimRobotOptions {
@@ -39,14 +39,6 @@ export interface SimRobotOptions {
 export const SIM_CONTROL_HZ = 50;
 export const SIM_SUBSTEPS = 10;
 
-interface ArmIndex {
-  readonly side: ArmSide;
-  readonly qposAdr: readonly number[];
-  readonly dofAdr: readonly number[];
-  readonly fingerQposAdr: readonly number[];
-  readonly fingerDofAdr: readonly number[];
-  readonly ctrl: readonly number[]; // 6 arm actuators then 2 finger actuators
-}
 
 /**
  * A simulated ALOHA-like robot on MuJoCo WebAssembly. State and action per arm: 6 joint angles
@@ -58,10 +50,11 @@ export class SimRobot implements Robot {
   readonly spec: RobotSpec;
   readonly task: SimTask;
   private readonly arms: readonly ArmIndex[];
-  private readonly cameras: RayCamera[];
-  private readonly tactileAdr: { readonly name: string; readonly adr: readonly number[] }[] = [];
-  private readonly geomNames: string[];
-  private readonly objectQposAdr = new Map<string, number>();
+  private readonly cameras: RayCamera[] = [];
+  private readonly tactileAdr: readonly TactileIndex[];
+  private readonly tactileSpecs: readonly TactileSpec[];
+  private readonly geomNames: readonly string[];
+  private readonly objectQposAdr: ReadonlyMap<string, number>;
   private readonly tactileScale: number;
   private data: MjData;
   private tick = 0;
@@ -82,53 +75,23 @@ export class SimRobot implements Robot {
     this.model = compileModel(mj, buildSceneXml(this.task.name), this.task.name);
     const m = this.model;
     this.data = new mj.MjData(m);
-    const id = (kind: 'jnt' | 'act' | 'sensor' | 'body', name: string): number => {
-      const obj = { jnt: mj.mjtObj.mjOBJ_JOINT, act: mj.mjtObj.mjOBJ_ACTUATOR, sensor: mj.mjtObj.mjOBJ_SENSOR, body: mj.mjtObj.mjOBJ_BODY }[kind];
-      const i = mj.mj_name2id(m, obj.value, name);
-      if (i < 0) throw new Error(`scene "${this.task.name}" has no ${kind} named "${name}"`);
-      return i;
-    };
-    const qposAdr = m.jnt_qposadr as Int32Array;
-    const dofAdr = m.jnt_dofadr as Int32Array;
-    this.arms = taskArms(this.task.name).map((side) => {
-      const joints = ARM_JOINT_NAMES.map((j) => id('jnt', `${side}_${j}`));
-      const fingers = FINGER_NAMES.map((n) => id('jnt', `${side}_finger_${n}`));
-      return {
-        side,
-        qposAdr: joints.map((j) => qposAdr[j]!),
-        dofAdr: joints.map((j) => dofAdr[j]!),
-        fingerQposAdr: fingers.map((j) => qposAdr[j]!),
-        fingerDofAdr: fingers.map((j) => dofAdr[j]!),
-        ctrl: [...ARM_JOINT_NAMES.map((j) => id('act', `${side}_${j}`)), ...FINGER_NAMES.map((n) => id('act', `${side}_finger_${n}`))],
-      };
-    });
-    for (const body of ['box', 'peg', 'socket']) {
-      const b = mj.mj_name2id(m, mj.mjtObj.mjOBJ_BODY.value, body);
-      if (b < 0) continue;
-      const jnt = (m.body_jntadr as Int32Array)[b]!;
-      this.objectQposAdr.set(body, qposAdr[jnt]!);
-    }
-    // Taxel pad geoms (`<finger>_pad_<r>_<c>`) count as their finger for the reward stages.
-    this.geomNames = Array.from({ length: m.ngeom }, (_, g) =>
-      (mj.mj_id2name(m, mj.mjtObj.mjOBJ_GEOM.value, g) ?? '').replace(/^(\w+_finger_[ab])_pad_\d+_\d+$/, '$1'),
-    );
-    const sensorAdr = m.sensor_adr as Int32Array;
-    const wantTactile = options.tactile ?? true;
-    const tactileSpecs: TactileSpec[] = [];
-    if (wantTactile) {
-      for (const arm of this.arms) {
-        for (const n of FINGER_NAMES) {
-          const name = `${arm.side}_finger_${n}`;
-          const adr: number[] = [];
-          for (let r = 0; r < TAXEL_ROWS; r++) for (let c = 0; c < TAXEL_COLS; c++) adr.push(sensorAdr[id('sensor', `${name}_taxel_${r}_${c}`)]!);
-          this.tactileAdr.push({ name, adr });
-          tactileSpecs.push({ name, rows: TAXEL_ROWS, cols: TAXEL_COLS });
-        }
+    try {
+      const layout = sceneLayout(mj, m, this.task.name, options.tactile ?? true);
+      this.arms = layout.arms;
+      this.objectQposAdr = layout.objectQposAdr;
+      this.geomNames = layout.geomNames;
+      this.tactileAdr = layout.tactile;
+      this.tactileSpecs = layout.tactileSpecs;
+      for (const c of options.cameras ?? this.task.defaultCameras.map((name) => ({ name, height: 480, width: 640 }))) {
+        this.cameras.push(new RayCamera(mj, m, c.name, c.height, c.width));
       }
+    } catch (err) {
+      for (const c of this.cameras) c.delete();
+      this.data.delete();
+      m.delete();
+      throw err;
     }
     this.tactileScale = options.tactileImageScale ?? 4;
-    const camSpecs = options.cameras ?? this.task.defaultCameras.map((name) => ({ name, height: 480, width: 640 }));
-    this.cameras = camSpecs.map((c) => new RayCamera(mj, m, c.name, c.height, c.width));
     const joints: JointSpec[] = this.arms.flatMap((arm) => [
       ...ARM_JOINT_NAMES.map((j, k) => ({ name: `${arm.side}_${j}`, limits: ARM_JOINT_LIMITS[k]!, kind: 'revolute' as const })),
       { name: `${arm.side}_gripper`, limits: [0, 1] as const, kind: 'gripper' as const },
@@ -136,8 +99,8 @@ export class SimRobot implements Robot {
     this.spec = {
       name: `sim-${this.task.name}`,
       joints,
-      cameras: camSpecs.map((c) => ({ name: c.name, height: c.height, width: c.width })),
-      ...(wantTactile ? { tactile: tactileSpecs } : {}),
+      cameras: this.cameras.map((c) => ({ name: c.name, height: c.height, width: c.width })),
+      ...(options.tactile ?? true ? { tactile: this.tactileSpecs } : {}),
       controlHz: SIM_CONTROL_HZ,
     };
     this.reset(options.seed ?? 0);
@@ -217,7 +180,7 @@ export class SimRobot implements Robot {
   observeNow(): Observation {
     this.assertOpen();
     const images: Record<string, ImageFrame> = {};
-    for (const cam of this.cameras) images[this.spec.cameras[this.cameras.indexOf(cam)]!.name] = cam.render(this.data);
+    for (const cam of this.cameras) images[cam.name] = cam.render(this.data);
     const tactile: Record<string, TactileFrame> = {};
     const sd = this.data.sensordata as Float64Array;
     for (const t of this.tactileAdr) {
@@ -328,28 +291,7 @@ export class SimRobot implements Robot {
   }
 
   private computeReward(): number {
-    const d = this.data;
-    const pairs = new Set<string>();
-    const n = d.ncon;
-    // `d.contact` returns a new wasm-side copy of the contact vector on every access: take it once, free it.
-    const vec = d.contact;
-    try {
-      for (let i = 0; i < n; i++) {
-        const c = vec.get(i);
-        if (!c) continue;
-        const a = this.geomNames[c.geom1] ?? '';
-        const b = this.geomNames[c.geom2] ?? '';
-        c.delete();
-        pairs.add(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
-      }
-    } finally {
-      vec.delete();
-    }
-    const contacts: ContactSet = {
-      touching: (a, b) => pairs.has(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`),
-      touchingAny: (a, bs) => bs.some((b) => pairs.has(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`)),
-    };
-    return this.task.reward(contacts, (body) => this.objectPosition(body));
+    return this.task.reward(contactPairs(this.data, this.geomNames), (body) => this.objectPosition(body));
   }
 
   async disconnect(): Promise<void> {
