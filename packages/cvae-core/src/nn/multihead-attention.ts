@@ -44,7 +44,9 @@ export class MultiheadAttention extends Module {
     this.inProjBias = this.registerParameter('in_proj_bias', tf.zeros([3 * embedDim]));
     this.outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { rng }));
     // PyTorch: out_proj keeps Linear's kaiming init for the weight, its bias is zeroed.
-    this.outProj.bias!.assign(tf.zeros([embedDim]));
+    const zeroBias = tf.zeros([embedDim]);
+    this.outProj.bias!.assign(zeroBias);
+    zeroBias.dispose();
     this.attnDropout = this.registerModule('attn_dropout', new Dropout(options.dropout ?? 0, rng.fork()));
   }
 
