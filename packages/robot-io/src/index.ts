@@ -22,6 +22,8 @@ export {
   servoModel,
 } from './bus/control-tables.js';
 export type { Register, ServoModel, SignEncoding } from './bus/control-tables.js';
+export { SCS_SERIES_CONTROL_TABLE, bytesToUint, modelFromNumberBytes, uintToBytes } from './bus/control-tables.js';
+export type { ByteOrder } from './bus/control-tables.js';
 export { SerialTransport } from './bus/serial-transport.js';
 export type { ByteTransport } from './bus/serial-transport.js';
 export { ServoBus } from './bus/servo-bus.js';

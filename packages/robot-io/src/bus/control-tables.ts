@@ -9,10 +9,18 @@ export type SignEncoding =
   /** Sign-magnitude with the sign in bit `bit` (Feetech). */
   | { readonly kind: 'sign-magnitude'; readonly bit: number };
 
+/**
+ * Byte order of multi-byte register values on the wire and in servo memory: little-endian for
+ * Dynamixel and Feetech STS/SMS ("protocol 0"), big-endian for Feetech SCS ("protocol 1",
+ * FTServo `SCS_END = 1`). Packet framing and checksum do not depend on it.
+ */
+export type ByteOrder = 'little' | 'big';
+
 export interface ServoModel {
   readonly name: string;
   readonly protocol: ProtocolName;
   readonly modelNumber: number;
+  readonly byteOrder: ByteOrder;
   /** Ticks per revolution. */
   readonly resolution: number;
   readonly table: Readonly<Record<string, Register>>;
@@ -142,8 +150,54 @@ const STS_SIGNED: Record<string, SignEncoding> = {
   Present_Load: { kind: 'sign-magnitude', bit: 10 },
 };
 
+/**
+ * Feetech SCS series (SCS0009): LeRobot `SCS_SERIES_CONTROL_TABLE`. Same framing as STS, but
+ * big-endian values, no Homing_Offset or Operating_Mode, Lock at 48, and no signed registers
+ * (LeRobot's SCS encoding table is empty).
+ */
+export const SCS_SERIES_CONTROL_TABLE: Readonly<Record<string, Register>> = {
+  Firmware_Major_Version: [0, 1],
+  Firmware_Minor_Version: [1, 1],
+  Model_Number: [3, 2],
+  ID: [5, 1],
+  Baud_Rate: [6, 1],
+  Return_Delay_Time: [7, 1],
+  Response_Status_Level: [8, 1],
+  Min_Position_Limit: [9, 2],
+  Max_Position_Limit: [11, 2],
+  Max_Temperature_Limit: [13, 1],
+  Max_Voltage_Limit: [14, 1],
+  Min_Voltage_Limit: [15, 1],
+  Max_Torque_Limit: [16, 2],
+  Phase: [18, 1],
+  Unloading_Condition: [19, 1],
+  LED_Alarm_Condition: [20, 1],
+  P_Coefficient: [21, 1],
+  D_Coefficient: [22, 1],
+  I_Coefficient: [23, 1],
+  Minimum_Startup_Force: [24, 2],
+  CW_Dead_Zone: [26, 1],
+  CCW_Dead_Zone: [27, 1],
+  Protective_Torque: [37, 1],
+  Protection_Time: [38, 1],
+  Torque_Enable: [40, 1],
+  Acceleration: [41, 1],
+  Goal_Position: [42, 2],
+  Running_Time: [44, 2],
+  Goal_Velocity: [46, 2],
+  Lock: [48, 1],
+  Present_Position: [56, 2],
+  Present_Velocity: [58, 2],
+  Present_Load: [60, 2],
+  Present_Voltage: [62, 1],
+  Present_Temperature: [63, 1],
+  Sync_Write_Flag: [64, 1],
+  Status: [65, 1],
+  Moving: [66, 1],
+};
+
 function xModel(name: string, modelNumber: number, operatingModes = [0, 1, 3, 4, 5, 16]): ServoModel {
-  return { name, protocol: 'dynamixel', modelNumber, resolution: 4096, table: X_SERIES_CONTROL_TABLE, signed: X_SIGNED, operatingModes };
+  return { name, protocol: 'dynamixel', modelNumber, byteOrder: 'little', resolution: 4096, table: X_SERIES_CONTROL_TABLE, signed: X_SIGNED, operatingModes };
 }
 
 /** Known models by LeRobot's name. Model numbers from LeRobot `MODEL_NUMBER_TABLE`. */
@@ -161,10 +215,21 @@ export const SERVO_MODELS: Readonly<Record<string, ServoModel>> = {
     name: 'sts3215',
     protocol: 'feetech',
     modelNumber: 777,
+    byteOrder: 'little',
     resolution: 4096,
     table: STS_SMS_SERIES_CONTROL_TABLE,
     signed: STS_SIGNED,
     operatingModes: [0, 1, 2, 3],
+  },
+  scs0009: {
+    name: 'scs0009',
+    protocol: 'feetech',
+    modelNumber: 1284,
+    byteOrder: 'big',
+    resolution: 1024,
+    table: SCS_SERIES_CONTROL_TABLE,
+    signed: {},
+    operatingModes: [], // no Operating_Mode register
   },
 };
 
@@ -177,6 +242,20 @@ export function servoModel(name: string): ServoModel {
 /** The model a scanned model number belongs to, if known. */
 export function modelByNumber(protocol: ProtocolName, modelNumber: number): ServoModel | undefined {
   return Object.values(SERVO_MODELS).find((m) => m.protocol === protocol && m.modelNumber === modelNumber);
+}
+
+/**
+ * Identify a servo from the raw bytes of its 2-byte Model_Number register, which a Feetech bus
+ * cannot decode before it knows the byte order: each known model of `protocol` is tried in its
+ * own byte order (so an SCS0009 reads 1284 big-endian); an unknown number is decoded little-endian.
+ */
+export function modelFromNumberBytes(protocol: ProtocolName, bytes: Uint8Array): { modelNumber: number; model?: ServoModel } {
+  for (const model of Object.values(SERVO_MODELS)) {
+    if (model.protocol === protocol && bytesToUint(bytes, 0, 2, model.byteOrder) === model.modelNumber) {
+      return { modelNumber: model.modelNumber, model };
+    }
+  }
+  return { modelNumber: bytesToUint(bytes, 0, 2) };
 }
 
 export function register(model: ServoModel, name: string): Register {
@@ -218,18 +297,20 @@ export function encodeRegister(model: ServoModel, name: string, value: number): 
   return value < 0 ? (1 << enc.bit) | -value : value;
 }
 
-export function bytesToUint(bytes: Uint8Array, offset: number, size: number): number {
+/** `size` bytes at `offset` -> unsigned integer, in the given byte order (a model's `byteOrder`). */
+export function bytesToUint(bytes: Uint8Array, offset: number, size: number, order: ByteOrder = 'little'): number {
   let v = 0;
-  for (let k = size - 1; k >= 0; k--) v = v * 256 + bytes[offset + k]!;
+  for (let k = 0; k < size; k++) v = v * 256 + bytes[offset + (order === 'big' ? k : size - 1 - k)]!;
   return v;
 }
 
-export function uintToBytes(value: number, size: number): number[] {
+/** Unsigned integer -> `size` bytes in the given byte order (a model's `byteOrder`). */
+export function uintToBytes(value: number, size: number, order: ByteOrder = 'little'): number[] {
   const out: number[] = [];
   let v = value;
   for (let k = 0; k < size; k++) {
     out.push(v % 256);
     v = Math.floor(v / 256);
   }
-  return out;
+  return order === 'big' ? out.reverse() : out;
 }

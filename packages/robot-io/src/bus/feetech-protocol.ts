@@ -7,6 +7,8 @@ import { checkId } from './servo-protocol.js';
  * Feetech STS/SMS ("protocol 0", little-endian) packets, as in FTServo_Python
  * `protocol_packet_handler.py`: `FF FF ID LEN INST|ERR PARAM... CHK`, LEN = nParams + 2,
  * CHK = ~(ID + LEN + INST + sum(PARAM)) & 0xFF. No byte stuffing.
+ * SCS servos ("protocol 1") use the same packets; only their register values are big-endian,
+ * which is the model's `byteOrder` (control-tables.ts), not the packet format's concern.
  */
 
 /** Feetech checksum over `bytes[start, end)` (ID through the last parameter). */

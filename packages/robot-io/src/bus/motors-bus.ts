@@ -14,7 +14,7 @@ export interface Motor {
 /**
  * Named motors on one `ServoBus`, the LeRobot `MotorsBus` way: register names looked up in the
  * model's control table, signed values decoded per model (two's complement for Dynamixel,
- * sign-magnitude for Feetech), positions normalised with the calibration. The hot path is
+ * sign-magnitude for Feetech) in the model's byte order (big-endian for Feetech SCS), positions normalised with the calibration. The hot path is
  * `readPositions` (SYNC_READ) and `writeGoalPositions` (SYNC_WRITE, no reply).
  */
 export class MotorsBus {
@@ -68,13 +68,13 @@ export class MotorsBus {
     const model = this.model(motor);
     const [address, size] = register(model, reg);
     const data = await this.bus.read(this.motors[motor]!.id, address, size);
-    return decodeRegister(model, reg, bytesToUint(data, 0, size));
+    return decodeRegister(model, reg, bytesToUint(data, 0, size, model.byteOrder));
   }
 
   async writeRegister(reg: string, motor: string, value: number): Promise<void> {
     const model = this.model(motor);
     const [address, size] = register(model, reg);
-    await this.bus.write(this.motors[motor]!.id, address, uintToBytes(encodeRegister(model, reg, value), size));
+    await this.bus.write(this.motors[motor]!.id, address, uintToBytes(encodeRegister(model, reg, value), size, model.byteOrder));
   }
 
   private sharedRegister(reg: string, motors: readonly string[]): readonly [number, number] {
@@ -90,7 +90,10 @@ export class MotorsBus {
     const [address, size] = this.sharedRegister(reg, motors);
     const data = await this.bus.syncRead(address, size, motors.map((m) => this.motors[m]!.id));
     const out: Record<string, number> = {};
-    for (const m of motors) out[m] = decodeRegister(this.model(m), reg, bytesToUint(data.get(this.motors[m]!.id)!, 0, size));
+    for (const m of motors) {
+      const model = this.model(m);
+      out[m] = decodeRegister(model, reg, bytesToUint(data.get(this.motors[m]!.id)!, 0, size, model.byteOrder));
+    }
     return out;
   }
 
@@ -100,7 +103,10 @@ export class MotorsBus {
     await this.bus.syncWrite(
       address,
       size,
-      motors.map((m) => [this.motors[m]!.id, uintToBytes(encodeRegister(this.model(m), reg, values[m]!), size)] as const),
+      motors.map((m) => {
+        const model = this.model(m);
+        return [this.motors[m]!.id, uintToBytes(encodeRegister(model, reg, values[m]!), size, model.byteOrder)] as const;
+      }),
     );
   }
 

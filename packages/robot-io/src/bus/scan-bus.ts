@@ -1,4 +1,4 @@
-import { modelByNumber } from './control-tables.js';
+import { modelByNumber, modelFromNumberBytes } from './control-tables.js';
 import { ServoBus, type ServoBusOptions } from './servo-bus.js';
 import type { ProtocolName } from './servo-protocol.js';
 
@@ -27,13 +27,12 @@ export async function scanOpenBus(bus: ServoBus, windowMs?: number): Promise<Sca
   const found = await bus.broadcastPing(windowMs);
   const out: ScannedServo[] = [];
   for (const p of found) {
-    let modelNumber = p.modelNumber;
-    if (modelNumber === undefined) {
-      const data = await bus.read(p.id, 3, 2); // Feetech STS/SCS Model_Number @3
-      modelNumber = data[0]! | (data[1]! << 8);
-    }
-    const model = modelByNumber(bus.protocol.name, modelNumber)?.name;
-    out.push({ id: p.id, modelNumber, ...(model ? { model } : {}), ...(p.firmware !== undefined ? { firmware: p.firmware } : {}) });
+    const { modelNumber, model } =
+      p.modelNumber !== undefined
+        ? { modelNumber: p.modelNumber, model: modelByNumber(bus.protocol.name, p.modelNumber) }
+        : // Feetech Model_Number @3: little-endian on STS, big-endian on SCS.
+          modelFromNumberBytes(bus.protocol.name, await bus.read(p.id, 3, 2));
+    out.push({ id: p.id, modelNumber, ...(model ? { model: model.name } : {}), ...(p.firmware !== undefined ? { firmware: p.firmware } : {}) });
   }
   return out;
 }

@@ -13,9 +13,9 @@ import { BROADCAST_ID, INSTRUCTION, type Frame, type PacketFramer, type Protocol
 
 export interface EmulatedServoOptions {
   readonly id: number;
-  /** Model name from `SERVO_MODELS` (`sts3215`, `xl330-m288`, ...). */
+  /** Model name from `SERVO_MODELS` (`sts3215`, `scs0009`, `xl330-m288`, ...). */
   readonly model: string;
-  /** Mechanical position in ticks, before the homing offset (default 2048). */
+  /** Mechanical position in ticks, before the homing offset (default half a turn: 2048, SCS 512). */
   readonly position?: number;
 }
 
@@ -24,6 +24,8 @@ export interface ReceivedInstruction {
   readonly id: number;
   readonly instruction: number;
   readonly params: Uint8Array;
+  /** The packet as it arrived, header to checksum. */
+  readonly raw: Uint8Array;
 }
 
 interface Servo {
@@ -41,8 +43,9 @@ const DXL_ERR_ACCESS = 7;
  * A byte-level emulator of a chain of servos on one bus, for tests and demos without hardware.
  * It answers on a `ByteTransport` (normally the far end of a socat pseudo-terminal pair) the
  * way the servos do: PING (also broadcast), READ, WRITE, SYNC_READ, SYNC_WRITE on a control-table
- * memory, homing offsets applied to Present_Position, torque gating goal positions, and
- * EEPROM writes refused with torque on (Dynamixel access error). Faults can be injected:
+ * memory in the model's byte order (big-endian for Feetech SCS), homing offsets applied to
+ * Present_Position, torque gating goal positions, and EEPROM writes refused with torque on
+ * (Dynamixel access error). Faults can be injected:
  * silent servos, corrupt replies, replies split into small chunks, error bits.
  */
 export class ServoEmulator {
@@ -94,13 +97,13 @@ export class ServoEmulator {
   addServo(options: EmulatedServoOptions): void {
     const model = servoModel(options.model);
     if (model.protocol !== this.protocol.name) throw new RangeError(`${model.name} is a ${model.protocol} servo, not ${this.protocol.name}`);
-    const servo: Servo = { id: options.id, model, memory: new Uint8Array(256), position: options.position ?? 2048 };
+    const servo: Servo = { id: options.id, model, memory: new Uint8Array(256), position: options.position ?? model.resolution / 2 };
     this.servos.set(options.id, servo);
     this.set(servo, 'Model_Number', model.modelNumber);
     this.set(servo, 'ID', options.id);
     this.set(servo, 'Min_Position_Limit', 0);
     this.set(servo, 'Max_Position_Limit', model.resolution - 1);
-    this.set(servo, 'Operating_Mode', model.protocol === 'dynamixel' ? 3 : 0);
+    if (model.table.Operating_Mode) this.set(servo, 'Operating_Mode', model.protocol === 'dynamixel' ? 3 : 0);
     if (model.protocol === 'dynamixel') {
       this.set(servo, 'Baud_Rate', 3);
       this.set(servo, 'Secondary_ID', 255); // 255 = no secondary id (factory value)
@@ -112,7 +115,7 @@ export class ServoEmulator {
     const servo = this.servo(id);
     if (name === 'Present_Position') return this.presentPosition(servo);
     const [address, size] = register(servo.model, name);
-    return decodeRegister(servo.model, name, bytesToUint(servo.memory, address, size));
+    return decodeRegister(servo.model, name, bytesToUint(servo.memory, address, size, servo.model.byteOrder));
   }
 
   setRegister(id: number, name: string, value: number): void {
@@ -136,12 +139,14 @@ export class ServoEmulator {
 
   private set(servo: Servo, name: string, value: number): void {
     const [address, size] = register(servo.model, name);
-    servo.memory.set(uintToBytes(encodeRegister(servo.model, name, value), size), address);
+    servo.memory.set(uintToBytes(encodeRegister(servo.model, name, value), size, servo.model.byteOrder), address);
   }
 
+  /** Homing_Offset (0 on models without one, such as SCS). */
   private homingOffset(servo: Servo): number {
-    const [address, size] = register(servo.model, 'Homing_Offset');
-    return decodeRegister(servo.model, 'Homing_Offset', bytesToUint(servo.memory, address, size));
+    const reg = servo.model.table.Homing_Offset;
+    if (!reg) return 0;
+    return decodeRegister(servo.model, 'Homing_Offset', bytesToUint(servo.memory, reg[0], reg[1], servo.model.byteOrder));
   }
 
   /** Dynamixel: Present = actual + offset. Feetech: Present = actual - offset, kept in 0..4095. */
@@ -154,7 +159,7 @@ export class ServoEmulator {
 
   private handle(frame: Frame): void {
     if (this.protocol.name === 'dynamixel' && frame.code === 0x55) return; // a status packet, not for us
-    this.received.push({ id: frame.id, instruction: frame.code, params: frame.params });
+    this.received.push({ id: frame.id, instruction: frame.code, params: frame.params, raw: frame.raw });
     const p = frame.params;
     const wide = this.protocol.addressWidth === 2;
     const addr = (o: number) => (wide ? p[o]! | (p[o + 1]! << 8) : p[o]!);
@@ -217,7 +222,7 @@ export class ServoEmulator {
 
   private readMemory(servo: Servo, address: number, length: number): Uint8Array {
     const [pAddr, pSize] = register(servo.model, 'Present_Position');
-    servo.memory.set(uintToBytes(encodeRegister(servo.model, 'Present_Position', this.presentPosition(servo)), pSize), pAddr);
+    servo.memory.set(uintToBytes(encodeRegister(servo.model, 'Present_Position', this.presentPosition(servo)), pSize, servo.model.byteOrder), pAddr);
     return servo.memory.slice(address, address + length);
   }
 
@@ -230,7 +235,7 @@ export class ServoEmulator {
     const [goalAddr, goalSize] = register(servo.model, 'Goal_Position');
     const touchesGoal = address <= goalAddr && goalAddr + goalSize <= address + data.length;
     if (touchesGoal && isDxl) {
-      const raw = bytesToUint(data, goalAddr - address, goalSize);
+      const raw = bytesToUint(data, goalAddr - address, goalSize, servo.model.byteOrder);
       const goal = decodeRegister(servo.model, 'Goal_Position', raw);
       const min = this.registerValue(servo.id, 'Min_Position_Limit');
       const max = this.registerValue(servo.id, 'Max_Position_Limit');
