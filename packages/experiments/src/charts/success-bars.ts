@@ -20,7 +20,9 @@ export function successBarsSpec(bars: readonly SuccessBar[], options: { title?: 
   }));
   const yTitle = `success rate (%), ${options.intervalName ?? '95% CI'}`;
   const grouped = bars.some((b) => b.group !== undefined);
-  const x = { field: 'label', type: 'nominal' as const, title: null, sort: null, axis: { labelAngle: 0 } };
+  const longLabels = bars.some((b) => b.label.length > 10);
+  const axis = longLabels ? { labelAngle: -30, labelAlign: 'right' as const, labelLimit: 220 } : { labelAngle: 0 };
+  const x = { field: 'label', type: 'nominal' as const, title: null, sort: null, axis };
   const xOffset = grouped ? { xOffset: { field: 'group', type: 'nominal' as const, sort: null } } : {};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
