@@ -1,5 +1,6 @@
-#!/usr/bin/env node
 import 'reflect-metadata';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { registerVersionCommand } from './commands/version.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -33,12 +34,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly || process.argv[1]?.endsWith('/actfusion')) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      console.error(`actfusion: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    });
+/** Parse `argv` and run the chosen command; errors print one line and set a non-zero exit code. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (err: unknown) {
+    console.error(`actfusion: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
+
+// `node dist/cli.js ...` runs the command; importing this module (bin/actfusion.js, tests) does not.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  void runCli(process.argv);
 }
