@@ -96,6 +96,7 @@ export {
   sinusoidalPositionEmbedding1d,
   sinusoidalPositionEmbedding2d,
 } from './nn/sinusoidal-position-embedding.js';
+export { IMAGENET_MEAN, IMAGENET_STD, featureMapTokens, imagenetNormalize } from './nn/image-feature-tokens.js';
 export { Conv2d, type Conv2dOptions, type Pair } from './nn/conv2d.js';
 export { FrozenBatchNorm2d } from './nn/frozen-batch-norm2d.js';
 export { MaxPool2d } from './nn/max-pool2d.js';

@@ -3,6 +3,8 @@ import { inject, injectable } from 'tsyringe';
 import {
   ACTSinusoidalPositionEmbedding2d,
   Conv2d,
+  featureMapTokens,
+  imagenetNormalize,
   Module,
   ResNet,
   ResNetFilmGenerator,
@@ -18,9 +20,6 @@ import {
   type TokenSet,
 } from '@actfusion/cvae-core';
 import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';
-
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /**
  * ACT's image path: ONE ResNet (`backbone`) shared by all cameras, its layer4 features through
@@ -80,7 +79,6 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
   }
 
   encode(batch: ObservationBatch, ctx: EncodeContext): TokenSet {
-    const D = this.config.dimModel;
     if (this.backbone_film && !ctx.conditioning) {
       throw new Error('VisionResNetEncoder: film is on but the encode context has no conditioning (register a Conditioner such as the language encoder)');
     }
@@ -95,11 +93,11 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
         if (img.rank !== 4 || img.shape[1] !== eh || img.shape[2] !== ew || img.shape[3] !== 3) {
           throw new Error(`VisionResNetEncoder: batch.images.${cam} has shape [${img.shape}], expected [B, ${eh}, ${ew}, 3] (NHWC)`);
         }
-        const x = this.normalize === 'imagenet' ? tf.div(tf.sub(img, IMAGENET_MEAN), IMAGENET_STD) as tf.Tensor4D : img;
+        const x = this.normalize === 'imagenet' ? imagenetNormalize(img) : img;
         const f = this.encoder_img_feat_input_proj.forward(this.backbone.forward(x, film)); // [B, h, w, D]
-        const [b, h, w] = f.shape;
-        tokens.push(tf.reshape(f, [b, h * w, D]));
-        positions.push(tf.reshape(this.sine.table(h, w), [h * w, D]));
+        const cell = featureMapTokens(f, this.sine);
+        tokens.push(cell.tokens);
+        positions.push(cell.positions);
       }
       return { tokens: tf.concat(tokens, 1), positions: tf.concat(positions, 0) };
     });

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
 import {
   ACTSinusoidalPositionEmbedding2d,
+  featureMapTokens,
+  imagenetNormalize,
   Conv2d,
   Embedding,
   Module,
@@ -20,9 +22,6 @@ import {
 } from '@actfusion/cvae-core';
 import { TaxelMlp } from './taxel-mlp.js';
 import { VISUO_TACTILE_OPTIONS, type VisuoTactileOptions } from './visuo-tactile-options.js';
-
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /**
  * The FreeTacMan / TactileACT fusion pattern: each tactile image goes through its OWN ResNet
@@ -121,18 +120,17 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder {
 
   encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {
     const D = this.config.dimModel;
-    const B = batch.qpos.shape[0];
     return tf.tidy(() => {
       const tokens: tf.Tensor3D[] = [];
       const positions: tf.Tensor2D[] = [];
       this.sensors.forEach((s, i) => {
         const img = this.input(batch, s, 3, 'an image');
-        const x = this.normalize === 'imagenet' ? (tf.div(tf.sub(img, IMAGENET_MEAN), IMAGENET_STD) as tf.Tensor4D) : img;
+        const x = this.normalize === 'imagenet' ? imagenetNormalize(img) : img;
         const backbone = this.tactile_backbones!.at(this.sharedBackbone ? 0 : i);
         const f = this.encoder_tactile_feat_input_proj!.forward(backbone.forward(x)); // [B, h, w, D]
-        const [, h, w] = f.shape;
-        tokens.push(tf.reshape(f, [B, h * w, D]));
-        positions.push(tf.reshape(this.sine.table(h, w), [h * w, D]));
+        const cell = featureMapTokens(f, this.sine);
+        tokens.push(cell.tokens);
+        positions.push(cell.positions);
       });
       this.taxels.forEach((s, j) => {
         const grid = this.input(batch, s, this.taxelChannels, 'a taxel grid');
