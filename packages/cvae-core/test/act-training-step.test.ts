@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '../src/index.js';
-import { pseudoRandom, relativeError } from './helpers/compare-backends.js';
+import { describe, expect, it } from 'vitest';
+import { pseudoRandom, relativeError, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
 
 /**
  * A miniature ACT training step written on tfjs-core ops, with every op kind the real network uses:
@@ -84,16 +83,7 @@ function gradients(backend: 'wasm' | 'cpu'): { loss: number; grads: Record<strin
   });
 }
 
-let wasmRuntime: TensorRuntime;
-let cpuRuntime: TensorRuntime;
-beforeAll(async () => {
-  cpuRuntime = await createRuntime({ backend: 'cpu', seed: 0 });
-  wasmRuntime = await createRuntime({ backend: 'wasm', seed: 0 });
-});
-afterAll(() => {
-  wasmRuntime.dispose();
-  cpuRuntime.dispose();
-});
+useCpuAndWasmRuntimes();
 
 describe('a miniature ACT training step', () => {
   it('has the same loss and parameter gradients on wasm as on cpu', () => {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '../src/index.js';
+import { describe, it } from 'vitest';
 import { Conv2d } from '../src/nn/conv2d.js';
 import { FrozenBatchNorm2d } from '../src/nn/frozen-batch-norm2d.js';
 import { MaxPool2d } from '../src/nn/max-pool2d.js';
@@ -8,19 +7,10 @@ import type { Module } from '../src/nn/module.js';
 import { TransformerDecoderLayer } from '../src/nn/transformer-decoder-layer.js';
 import { TransformerEncoderLayer } from '../src/nn/transformer-encoder-layer.js';
 import { Rng } from '../src/random/rng.js';
-import { expectWasmMatchesCpu, randomTensor } from './helpers/compare-backends.js';
+import { expectWasmMatchesCpu, randomTensor, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
 
 /** The blocks (forward and every parameter gradient) give the cpu reference's numbers on wasm. */
-let cpuRuntime: TensorRuntime;
-let wasmRuntime: TensorRuntime;
-beforeAll(async () => {
-  cpuRuntime = await createRuntime({ backend: 'cpu', seed: 0 });
-  wasmRuntime = await createRuntime({ backend: 'wasm', seed: 0 });
-});
-afterAll(() => {
-  wasmRuntime.dispose();
-  cpuRuntime.dispose();
-});
+useCpuAndWasmRuntimes();
 
 /** Output and the gradient of a fixed loss with respect to every trainable parameter. */
 function forwardAndGrads(m: Module, f: () => tf.Tensor): () => tf.Tensor[] {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, registerWasmGradientKernels, unregisterWasmGradientKernels, type TensorRuntime } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { registerWasmGradientKernels, unregisterWasmGradientKernels } from '../src/index.js';
 import { conv2dBackpropFilterWasm } from '../src/kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm, type BackpropInputStrategy } from '../src/kernels/conv2d-backprop-input.js';
 import { Rng } from '../src/random/rng.js';
-import { expectWasmMatchesCpu, randomTensor, relativeError, runOn } from './helpers/compare-backends.js';
+import { expectWasmMatchesCpu, randomTensor, relativeError, runOn, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
@@ -47,16 +47,7 @@ function randomCases(count: number, seed: number): Case[] {
 const CASES = [...FIXED, ...randomCases(8, 2024)];
 const label = (c: Case): string => `x [${c.x}] f [${c.f}] stride ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`;
 
-let wasmRuntime: TensorRuntime;
-let cpuRuntime: TensorRuntime;
-beforeAll(async () => {
-  cpuRuntime = await createRuntime({ backend: 'cpu', seed: 0 });
-  wasmRuntime = await createRuntime({ backend: 'wasm', seed: 0 });
-});
-afterAll(() => {
-  wasmRuntime.dispose();
-  cpuRuntime.dispose();
-});
+useCpuAndWasmRuntimes();
 
 function tensors(c: Case): { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D } {
   const x = randomTensor(c.x, 11) as tf.Tensor4D;

@@ -1,18 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '../src/index.js';
-import { expectWasmMatchesCpu, randomTensor, runOn } from './helpers/compare-backends.js';
+import { describe, expect, it } from 'vitest';
+import { expectWasmMatchesCpu, randomTensor, runOn, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
 
-let wasmRuntime: TensorRuntime;
-let cpuRuntime: TensorRuntime;
-beforeAll(async () => {
-  cpuRuntime = await createRuntime({ backend: 'cpu', seed: 0 });
-  wasmRuntime = await createRuntime({ backend: 'wasm', seed: 0 });
-});
-afterAll(() => {
-  wasmRuntime.dispose();
-  cpuRuntime.dispose();
-});
+useCpuAndWasmRuntimes();
 
 describe('UnsortedSegmentSum on wasm', () => {
   it('sums rows with duplicate ids like the cpu backend', () => {

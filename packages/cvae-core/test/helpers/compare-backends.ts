@@ -1,5 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createRuntime, type TensorRuntime } from '../../src/index.js';
+
+/** Initialise the `cpu` reference and the `wasm` backend (seed 0) for this test file, and free them after it. */
+export function useCpuAndWasmRuntimes(): void {
+  let runtimes: TensorRuntime[] = [];
+  beforeAll(async () => {
+    runtimes = [await createRuntime({ backend: 'cpu', seed: 0 }), await createRuntime({ backend: 'wasm', seed: 0 })];
+  });
+  afterAll(() => {
+    for (const r of runtimes.reverse()) r.dispose();
+  });
+}
 
 /** Runs `fn` on a tfjs backend (already initialised) and returns its outputs as plain arrays. */
 export function runOn(backend: 'wasm' | 'cpu', fn: () => tf.Tensor | tf.Tensor[]): { shape: number[]; values: Float32Array }[] {
