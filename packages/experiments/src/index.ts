@@ -27,3 +27,4 @@ export { trainExperiment, type TrainExperimentOptions, type TrainSummary } from 
 export { evaluatePolicy, executionModeOf, type EvalSummary } from './pipeline/evaluate-policy.js';
 export { ActTrialRunner } from './pipeline/act-trial.js';
 export { runDemo, type DemoSummary } from './pipeline/run-demo.js';
+export { INFERENCE_RUNTIMES, type ChunkPredictor, type InferenceRuntime } from './deploy/chunk-predictor.js';
