@@ -106,7 +106,7 @@ describe('ALOHA HDF5 written here', () => {
     }
   });
 
-  it.skipIf(!PYTHON_H5PY)('loads in h5py the way ACT reads it (bool(sim), float32, chunked frames)', () => {
+  it.skipIf(!PYTHON_H5PY)('loads in h5py the way ACT reads it (bool(sim), float32, chunked frames) (needs python3-h5py)', () => {
     const out = runPython(
       PYTHON_H5PY!,
       `import sys, json, h5py, numpy as np
@@ -135,7 +135,7 @@ with h5py.File(sys.argv[1], 'r') as root:
     expect(r.instruction).toBe('pick the cube');
   });
 
-  it.skipIf(!PYTHON_H5PY)('without qvel, still has the /observations/qvel ACT reads (zeros), and reads back as absent', async () => {
+  it.skipIf(!PYTHON_H5PY)('without qvel, still has the /observations/qvel ACT reads (zeros), and reads back as absent (needs python3-h5py)', async () => {
     const f = join(dir, 'noqvel/episode_0.hdf5');
     const { qvel: _drop, ...noQvel } = episode;
     await writeAlohaEpisode(f, noQvel, { sim: false });

@@ -90,7 +90,7 @@ describe('bad ALOHA HDF5 files', () => {
     await expectFormatError(AlohaHdf5Episode.open(frames), frames, '/observations/images/top', /3 frames but/);
   });
 
-  it.skipIf(!PYTHON_H5PY)('LZF-compressed data (which h5wasm would read as garbage) is refused', async () => {
+  it.skipIf(!PYTHON_H5PY)('LZF-compressed data (which h5wasm would read as garbage) is refused (needs python3-h5py)', async () => {
     const file = join(tempDir(), 'lzf.hdf5');
     runPython(PYTHON_H5PY!, `import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], 'w') as r:

@@ -82,7 +82,7 @@ describe.each(['cpu', 'wasm'] as const)('LeRobot checkpoints from the PyTorch pe
   });
 
   for (const exporter of ['act_torch.py', 'export_parity.py']) {
-    it.skipIf(!torch)(`act-small exported now by ${exporter} (skipped without python3-torch)`, async () => {
+    it.skipIf(!torch)(`act-small exported now by ${exporter} (needs python3-torch)`, async () => {
       const dir = actSmallExport(exporter);
       const { err, scale, shape } = await maxAbsError(dir);
       console.log(`${backend} act-small (${exporter}) parity: max abs error ${err}, max |action| ${scale}`);
