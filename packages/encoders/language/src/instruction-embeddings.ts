@@ -6,6 +6,9 @@ import { readSafetensors, writeSafetensors } from '@actfusion/cvae-core';
 /** How many known instructions an error message lists. */
 const LIST_IN_ERRORS = 12;
 
+/** `model` of a learned per-instruction table (one-hot codes; `proj_text_emb` learns the vectors). */
+export const LEARNED_INSTRUCTION_TABLE = 'actfusion/one-hot (learned per-instruction table)';
+
 /**
  * A table instruction string -> precomputed sentence embedding (MT-ACT: 384-d all-MiniLM-L6-v2
  * vectors, L2-normalised; no language model runs here). Keys match exactly after trimming.
@@ -37,6 +40,31 @@ export class InstructionEmbeddings {
     const t = new InstructionEmbeddings(dim, source, options.model);
     for (const [instruction, v] of entries) t.add(instruction, v);
     return t;
+  }
+
+  /**
+   * A learned per-instruction table for when no sentence embeddings are given: instruction i gets
+   * the one-hot code e_i (dim = number of instructions), so the language encoder's
+   * `proj_text_emb` (Linear(N -> dimModel)) holds one trained vector per instruction (weight
+   * column i plus the bias) - an embedding table learned with the policy. The instruction list
+   * (the dataset's tasks, sorted and de-duplicated) is saved with the checkpoint; an instruction
+   * outside it is an error at eval.
+   */
+  static learned(instructions: readonly string[], source = 'learned instruction table'): InstructionEmbeddings {
+    const names = [...new Set(instructions.map((s) => s.trim()))].sort();
+    if (names.length === 0) throw new Error(`${source}: no instructions to learn a table for (the dataset's episodes carry no task)`);
+    const record: Record<string, Float32Array> = {};
+    names.forEach((n, i) => {
+      const v = new Float32Array(names.length);
+      v[i] = 1;
+      record[n] = v;
+    });
+    return InstructionEmbeddings.fromRecord(record, { source, model: LEARNED_INSTRUCTION_TABLE });
+  }
+
+  /** True for a table made by `learned` (one-hot codes), false for precomputed sentence embeddings. */
+  get learnedTable(): boolean {
+    return this.model === LEARNED_INSTRUCTION_TABLE;
   }
 
   /** Load a `.json` or `.safetensors` file (chosen by extension). */

@@ -89,3 +89,25 @@ describe('InstructionEmbeddings', () => {
     m.dispose();
   });
 });
+
+describe('InstructionEmbeddings.learned (no embeddings file)', () => {
+  it('gives each dataset task a one-hot code, sorted and de-duplicated; round-trips through a checkpoint file', async () => {
+    const t = InstructionEmbeddings.learned(['lift the red cube', 'lift the blue cube', ' lift the red cube ']);
+    expect(t.learnedTable).toBe(true);
+    expect(t.dim).toBe(2);
+    expect(t.instructions()).toEqual(['lift the blue cube', 'lift the red cube']);
+    const m = t.embed(['lift the red cube', 'lift the blue cube']);
+    expect(m.arraySync()).toEqual([[0, 1], [1, 0]]);
+    m.dispose();
+    const path = join(dir, 'learned.json');
+    await t.save(path);
+    const back = await InstructionEmbeddings.load(path);
+    expect(back.learnedTable).toBe(true);
+    expect(back.instructions()).toEqual(t.instructions());
+    expect(() => back.embed(['lift the green cube'])).toThrow(/unknown instruction "lift the green cube"; known \(2\): "lift the blue cube", "lift the red cube"/);
+  });
+
+  it('refuses an empty task list', () => {
+    expect(() => InstructionEmbeddings.learned([])).toThrow(/no instructions to learn a table for/);
+  });
+});

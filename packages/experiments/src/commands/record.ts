@@ -20,8 +20,9 @@ export function registerRecordCommand(program: Command): void {
     .option('--height <px>', 'camera image height', positive('--height'), 480)
     .option('--width <px>', 'camera image width', positive('--width'), 640)
     .option('--episode-length <steps>', 'control steps per episode (default: the task\'s)', positive('--episode-length'))
+    .option('--keep-failed', 'keep episodes where the expert failed (short CI datasets; training data should be successful demonstrations)')
     .option('--first-seed <n>', 'seed of the first episode (object positions); later episodes use the next seeds', (v) => Number(v), 0)
-    .action(async (opts: { task: string; episodes: number; out: string; format: DatasetFormat; cameras: string; height: number; width: number; episodeLength?: number; firstSeed: number }) => {
+    .action(async (opts: { task: string; episodes: number; out: string; format: DatasetFormat; cameras: string; height: number; width: number; episodeLength?: number; firstSeed: number; keepFailed?: boolean }) => {
       const summary = await recordDemonstrations({
         task: opts.task,
         episodes: opts.episodes,
@@ -29,6 +30,7 @@ export function registerRecordCommand(program: Command): void {
         format: opts.format,
         cameras: opts.cameras.split(',').filter((c) => c !== '').map((name) => ({ name, height: opts.height, width: opts.width })),
         firstSeed: opts.firstSeed,
+        onlySuccessful: !(opts.keepFailed ?? false),
         ...(opts.episodeLength ? { episodeLength: opts.episodeLength } : {}),
         log: (line) => console.error(line),
       });

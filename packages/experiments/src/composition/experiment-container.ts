@@ -11,7 +11,14 @@ import {
   type TensorRuntime,
 } from '@actfusion/cvae-core';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
-import type { KindRegistry } from './kind-registry.js';
+import type { KindRegistry, KindSection } from './kind-registry.js';
+import { addPluginKind } from './plugin-kinds.js';
+
+/** The registry's entry for `kind`, loading it as a plug-in (from the cwd) when it is not known yet. */
+async function requireKind(registry: KindRegistry, section: KindSection, kind: string) {
+  if (registry.get(section, kind) === undefined) await addPluginKind(registry, section, kind, process.cwd());
+  return registry.require(section, kind);
+}
 
 /** The ACT policy sizes of an experiment config, as cvae-core's `PolicyConfig`. */
 export function policyConfigOf(config: ExperimentConfig): PolicyConfig {
@@ -65,10 +72,10 @@ export async function buildExperimentContainer(
   }
   for (const [index, entry] of config.encoders.entries()) {
     const { kind, ...rest } = entry;
-    await options.registry.require('encoder', kind).register(c, rest, { config, index });
+    await (await requireKind(options.registry, 'encoder', kind)).register(c, rest, { config, index });
   }
   const { kind: decoderKind, ...decoderOptions } = config.decoder;
-  await options.registry.require('decoder', decoderKind).register(c, decoderOptions, { config, index: 0 });
+  await (await requireKind(options.registry, 'decoder', decoderKind)).register(c, decoderOptions, { config, index: 0 });
   c.register(ActPolicy, { useClass: ActPolicy });
   let policy: ActPolicy | undefined;
   return {

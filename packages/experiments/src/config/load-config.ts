@@ -8,6 +8,7 @@ import { ConfigError } from './config-error.js';
 import { deepMerge, isPlainObject, type Origins } from './deep-merge.js';
 import type { ExperimentConfig } from './experiment-schema.js';
 import { applyOverride, parseOverride } from './overrides.js';
+import { loadPluginKinds } from './load-plugin-kinds.js';
 import { validateExperiment } from './validate-experiment.js';
 
 /** The folder of the presets shipped with this package (`presets/` beside `src/` and `dist/`). */
@@ -81,6 +82,7 @@ export interface LoadConfigOptions {
 /** Loads, composes, overrides and validates a config; throws `ConfigError` listing every problem. */
 export async function loadConfig(file: string, options: LoadConfigOptions): Promise<ExperimentConfig> {
   const { document, origins } = await loadDocument(file, options);
+  await loadPluginKinds(document, options.registry, origins, resolve(file));
   return validateExperiment(document, { file: resolve(file), registry: options.registry, origins });
 }
 

@@ -51,7 +51,9 @@ function checkKind(
     const kinds = registry.kinds(section);
     issues.push({
       path: `${path}.kind`,
-      message: `unknown ${section} kind "${kind}"; known kinds: ${kinds.length > 0 ? kinds.join(', ') : '(none registered)'}`,
+      message:
+        `unknown ${section} kind "${kind}"; known kinds: ${kinds.length > 0 ? kinds.join(', ') : '(none registered)'}` +
+        ' (or a plug-in: a package name or a ./path whose module exports register and optionsSchema)',
     });
     return;
   }
