@@ -51,19 +51,21 @@ describe('extension presets build through the kind registry', () => {
       stateDim: 4,
       actionDim: 4,
       cameras: { top: [64, 64] },
-      tactile: { left_finger: [16, 16], right_finger: [16, 16] },
+      tactile: { left_finger_a: [16, 16], left_finger_b: [16, 16], right_finger_a: [16, 16], right_finger_b: [16, 16] },
     };
     const images = { top: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
     const tactile = {
-      left_finger: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 6),
-      right_finger: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 7),
+      left_finger_a: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 6),
+      left_finger_b: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 7),
+      right_finger_a: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 8),
+      right_finger_b: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 9),
     };
     const { encoders, names, loss } = await lossOf('visuo-tactile-act', ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'], spec, { images, tactile });
     expect(encoders.map((e) => e.constructor.name)).toEqual(['JointsEncoder', 'VisionResNetEncoder', 'VisuoTactileEncoder']);
-    expect(encoders[2]!.tokenCount(spec)).toBe(2);
-    expect(names[2]).toContain('tactile_backbones.1.conv1.weight');
+    expect(encoders[2]!.tokenCount(spec)).toBe(4);
+    expect(names[2]).toContain('tactile_backbones.3.conv1.weight');
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    tf.dispose([images.top, tactile.left_finger, tactile.right_finger]);
+    tf.dispose([images.top, ...Object.values(tactile)]);
   });
 
   it('mt-act with an embeddings file: the table is in the container and sets the embedding width', async () => {
