@@ -34,6 +34,25 @@ describe('actfusion robot over a socat pty pair with emulated servos', () => {
     expect(await run(['robot', 'ping', '--port', pty.a, '--protocol', 'feetech', '--id', '6'])).toMatch(/^id 6 answered/);
   });
 
+  it('scan on a bus where nothing answers fails, naming the port, protocol and baud rate', async () => {
+    pty = await openPtyPair();
+    emulator = await ServoEmulator.open(pty.b, 'dynamixel', []);
+    await expect(run(['robot', 'scan', '--port', pty.a, '--protocol', 'dynamixel', '--window-ms', '50'])).rejects.toThrow(
+      new RegExp(`no servo answered on ${pty.a} \\(dynamixel, 1000000 baud, 3 broadcast pings\\)`),
+    );
+  });
+
+  it('scan finds every servo when replies come late (a loaded host) or one is corrupted', async () => {
+    pty = await openPtyPair();
+    const servos = [{ id: 1, model: 'xl430-w250' }, { id: 2, model: 'xl430-w250' }, { id: 3, model: 'xl430-w250' }];
+    emulator = await ServoEmulator.open(pty.b, 'dynamixel', servos);
+    emulator.replyDelayMs = 45; // each reply 45 ms late, one after the other: beyond the 69 ms window by the third
+    emulator.corruptReplies = 1; // the first round loses id 1; a later round hears it
+    const out = await run(['robot', 'scan', '--port', pty.a, '--protocol', 'dynamixel']);
+    expect(out.split('\n').map((l) => l.split('\t')[0])).toEqual(['id 1', 'id 2', 'id 3']);
+    expect(emulator.injected.corruptReplies).toBe(1);
+  });
+
   it('calibrate writes homing offsets and the recorded ranges (SO-101, Feetech)', async () => {
     pty = await openPtyPair();
     emulator = await ServoEmulator.open(pty.b, 'feetech', SO_JOINTS.map((_, i) => ({ id: i + 1, model: 'sts3215', position: 2100 })));

@@ -34,7 +34,7 @@ export { MOTOR_NORM_MODES, normalize, unnormalize } from './bus/normalization.js
 export type { MotorNormMode, NormOptions, NormRange } from './bus/normalization.js';
 export { calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from './bus/calibration.js';
 export type { ArmCalibration, MotorCalibration } from './bus/calibration.js';
-export { scanBus, scanOpenBus } from './bus/scan-bus.js';
+export { scanBus, scanOpenBus, type ScanOptions } from './bus/scan-bus.js';
 export { latencyTimerWarning, usbLatencyTimer } from './bus/latency-timer.js';
 export { BAUD_CODES, setupMotor } from './bus/setup-motor.js';
 export type { SetupMotorOptions, SetupMotorResult } from './bus/setup-motor.js';

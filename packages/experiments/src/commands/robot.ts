@@ -79,10 +79,16 @@ export function registerRobotCommand(program: Command): void {
     .requiredOption('--port <path>', 'serial port, e.g. /dev/ttyUSB0 or /dev/tty.usbmodem...')
     .addOption(protocol())
     .option('--baud <n>', 'baud rate', int('--baud', 1), 1_000_000)
-    .option('--window-ms <ms>', 'how long to collect ping replies', int('--window-ms', 1))
-    .action(async (o: { port: string; protocol: ProtocolName; baud: number; windowMs?: number }) => {
-      const found = await scanBus(o.port, o.protocol, o.baud, o.windowMs ? { windowMs: o.windowMs } : {});
-      if (found.length === 0) console.log(`no servo answered on ${o.port} (${o.protocol}, ${o.baud} baud)`);
+    .option('--window-ms <ms>', 'how long one broadcast ping collects replies (default: the bus timing)', int('--window-ms', 1))
+    .option('--rounds <n>', 'broadcast pings to send; the servos found are merged', int('--rounds', 1), 3)
+    .action(async (o: { port: string; protocol: ProtocolName; baud: number; windowMs?: number; rounds: number }) => {
+      const found = await scanBus(o.port, o.protocol, o.baud, { rounds: o.rounds, ...(o.windowMs ? { windowMs: o.windowMs } : {}) });
+      if (found.length === 0) {
+        throw new Error(
+          `robot scan: no servo answered on ${o.port} (${o.protocol}, ${o.baud} baud, ${o.rounds} broadcast pings); ` +
+            'check the power supply, the cable, the protocol and the baud rate',
+        );
+      }
       for (const s of found) console.log(`id ${s.id}\tmodel ${s.model ?? 'unknown'} (${s.modelNumber})${s.firmware !== undefined ? `\tfirmware ${s.firmware}` : ''}`);
     });
 

@@ -101,10 +101,14 @@ export class ServoBus {
       this.begin();
       await this.transport.write(packet);
       const found = new Map<number, PingResult>();
-      const deadline = performance.now() + window;
+      // Servos answer one after another; once one has answered, the others get one more packet
+      // timeout after the latest reply, so a chain whose replies started late is still heard out.
+      const quiet = this.timeoutFor(this.protocol.statusLength(3));
+      let deadline = performance.now() + window;
       for (;;) {
         const frame = await this.nextFrame(deadline);
         if (!frame) break;
+        deadline = Math.max(deadline, performance.now() + quiet);
         if (isEcho(frame, packet)) continue;
         let status: StatusPacket;
         try {

@@ -61,6 +61,17 @@ export class ServoEmulator {
   splitReplies = 0;
   /** Error byte to put into replies, per id. */
   readonly errorBits = new Map<number, number>();
+  /**
+   * Probability that any one reply is corrupted (its last checksum/CRC byte flipped), drawn from
+   * `faultRandom`. For soak tests: 0.01 = 1 % corrupt packets.
+   */
+  corruptProbability = 0;
+  /** Delay before each reply in milliseconds, or a function drawing one per reply (a slow or loaded host). */
+  replyDelayMs: number | (() => number) = 0;
+  /** Uniform [0, 1) source for `corruptProbability`; seed it for repeatable soaks. */
+  faultRandom: () => number = Math.random;
+  /** Faults injected so far, for tests to compare with what the host counted. */
+  readonly injected = { corruptReplies: 0, delayedReplies: 0, silentDrops: 0 };
   private readonly servos = new Map<number, Servo>();
   private readonly framer: PacketFramer;
   private transport: ByteTransport | undefined;
@@ -264,16 +275,25 @@ export class ServoEmulator {
   }
 
   private reply(id: number, error: number, data: ArrayLike<number>): void {
-    if (this.silent || this.silentIds.has(id)) return;
+    if (this.silent || this.silentIds.has(id)) {
+      this.injected.silentDrops++;
+      return;
+    }
     const packet = this.protocol.encodeStatus(id, error || (this.errorBits.get(id) ?? 0), data);
-    if (this.corruptReplies > 0) {
-      this.corruptReplies--;
+    if (this.corruptReplies > 0 || (this.corruptProbability > 0 && this.faultRandom() < this.corruptProbability)) {
+      if (this.corruptReplies > 0) this.corruptReplies--;
+      this.injected.corruptReplies++;
       packet[packet.length - 1] ^= 0x01;
     }
     const transport = this.transport;
     if (!transport) return;
     const chunk = this.splitReplies;
+    const delay = typeof this.replyDelayMs === 'function' ? this.replyDelayMs() : this.replyDelayMs;
     this.writing = this.writing.then(async () => {
+      if (delay > 0) {
+        this.injected.delayedReplies++;
+        await new Promise((r) => setTimeout(r, delay));
+      }
       if (chunk <= 0) return transport.write(packet);
       for (let o = 0; o < packet.length; o += chunk) {
         await transport.write(packet.subarray(o, o + chunk));
