@@ -4,7 +4,7 @@ export type { ControlLoopOptions, ControlLoopReport, MonotonicClock, RunOptions,
 export { SafetyLayer } from './safety/safety-layer.js';
 export type { SafetyOptions, SafetyResult } from './safety/safety-layer.js';
 export { EmergencyStopError, SafeRobot } from './safety/safe-robot.js';
-export type { SafetyStats } from './safety/safe-robot.js';
+export type { FaultPolicy, SafetyStats } from './safety/safe-robot.js';
 export { BusError, BusTimeoutError, CorruptPacketError, ServoStatusError } from './bus/bus-errors.js';
 export { BROADCAST_ID, INSTRUCTION, MAX_ID } from './bus/servo-protocol.js';
 export type { Frame, FrameEvent, PacketFramer, ProtocolName, ServoProtocol, StatusPacket } from './bus/servo-protocol.js';

@@ -1,6 +1,18 @@
 import type { Action, Observation } from '@actfusion/cvae-core';
+import { BusError, ServoStatusError } from '../bus/bus-errors.js';
 import type { Robot, RobotSpec } from '../robot.js';
 import { SafetyLayer, type SafetyOptions, type SafetyResult } from './safety-layer.js';
+
+export interface FaultPolicy {
+  /**
+   * Bus faults in a row (a timeout after retries, a corrupt reply) that the arm rides through
+   * before it is stopped (default 3: 60 ms at 50 Hz). While riding through, the tick's action is
+   * not sent, so the servos hold their last goal; a successful observation resets the count.
+   * At the limit the arm is stopped: torque off on every servo (broadcast, as LeRobot's
+   * `disable_torque_on_disconnect`), and every further action is refused until reconnect.
+   */
+  readonly maxConsecutiveFaults?: number;
+}
 
 export class EmergencyStopError extends Error {
   constructor(
@@ -17,25 +29,46 @@ export interface SafetyStats {
   limitClamped: number;
   stepClamped: number;
   held: number;
+  /** Bus faults ridden through (observe or act failed, the tick sent nothing). */
+  faults: number;
+  /** Actions not sent because the latest observation failed. */
+  skipped: number;
+}
+
+/** A fault of the bus itself (lost or corrupt packets), not a servo reporting its own error. */
+function isTransientBusFault(err: unknown): err is BusError {
+  return err instanceof BusError && !(err instanceof ServoStatusError);
 }
 
 /**
  * A `Robot` wrapped in the safety layer: every `act` is filtered against the latest observed
- * position, and `emergencyStop` disables torque (via the robot's own `emergencyStop`) and
- * refuses further actions until the robot is reconnected.
+ * position (non-finite actions hold position, targets are clamped to the joint limits, the change
+ * per tick is capped), bus faults are ridden through up to a budget (see `FaultPolicy`), and
+ * `emergencyStop` disables torque (via the robot's own `emergencyStop`) and refuses further
+ * actions until the robot is reconnected.
  */
 export class SafeRobot implements Robot {
   readonly safety: SafetyLayer;
-  readonly stats: SafetyStats = { actions: 0, limitClamped: 0, stepClamped: 0, held: 0 };
+  readonly stats: SafetyStats = { actions: 0, limitClamped: 0, stepClamped: 0, held: 0, faults: 0, skipped: 0 };
   lastResult: SafetyResult | undefined;
   private present: Float32Array | undefined;
+  /** The last action sent: the per-tick cap also holds relative to it. */
+  private lastSent: Float32Array | undefined;
+  private lastObservation: Observation | undefined;
+  private stale = false;
+  private consecutiveFaults = 0;
+  private readonly maxConsecutiveFaults: number;
   private stopped: { reason: Error | undefined } | undefined;
 
   constructor(
     readonly robot: Robot,
-    options: SafetyOptions = {},
+    options: SafetyOptions & FaultPolicy = {},
   ) {
     this.safety = new SafetyLayer(robot.spec, options);
+    this.maxConsecutiveFaults = options.maxConsecutiveFaults ?? 3;
+    if (!Number.isInteger(this.maxConsecutiveFaults) || this.maxConsecutiveFaults < 1) {
+      throw new RangeError(`maxConsecutiveFaults must be an integer >= 1, got ${options.maxConsecutiveFaults}`);
+    }
   }
 
   get spec(): RobotSpec {
@@ -50,24 +83,67 @@ export class SafeRobot implements Robot {
     await this.robot.connect();
     this.stopped = undefined;
     this.present = undefined;
+    this.lastSent = undefined;
+    this.lastObservation = undefined;
+    this.stale = false;
+    this.consecutiveFaults = 0;
   }
 
+  /**
+   * The robot's observation. After a bus fault within the fault budget it returns the last good
+   * observation and marks it stale (the next `act` then sends nothing); past the budget it stops
+   * the arm and throws `EmergencyStopError`.
+   */
   async observe(): Promise<Observation> {
-    const obs = await this.robot.observe();
-    this.present = obs.qpos;
-    return obs;
+    if (this.stopped) throw new EmergencyStopError(this.spec.name, this.stopped.reason);
+    try {
+      const obs = await this.robot.observe();
+      this.present = obs.qpos;
+      this.lastObservation = obs;
+      this.stale = false;
+      this.consecutiveFaults = 0;
+      return obs;
+    } catch (err) {
+      await this.fault(err);
+      this.stale = true;
+      return this.lastObservation!;
+    }
   }
 
   async act(action: Action): Promise<void> {
     if (this.stopped) throw new EmergencyStopError(this.spec.name, this.stopped.reason);
-    const present = this.present ?? (await this.observe()).qpos;
-    const result = this.safety.apply(action, present);
+    if (this.present === undefined) await this.observe();
+    if (this.stale) {
+      // The present position is unknown this tick: a step limit relative to it cannot be
+      // enforced, so nothing is sent and the servos hold their last goal.
+      this.stats.skipped++;
+      return;
+    }
+    const result = this.safety.apply(action, this.present!, this.lastSent);
     this.lastResult = result;
     this.stats.actions++;
     if (result.limitClamped.length) this.stats.limitClamped++;
     if (result.stepClamped.length) this.stats.stepClamped++;
     if (result.held) this.stats.held++;
-    await this.robot.act(result.action);
+    try {
+      await this.robot.act(result.action);
+      this.lastSent = result.action;
+    } catch (err) {
+      await this.fault(err);
+    }
+  }
+
+  /** Count a bus fault; past the budget (or for any other error), stop the arm and throw. */
+  private async fault(err: unknown): Promise<void> {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (isTransientBusFault(error) && this.lastObservation !== undefined) {
+      this.consecutiveFaults++;
+      this.stats.faults++;
+      if (this.consecutiveFaults < this.maxConsecutiveFaults) return;
+      await this.emergencyStop(error).catch(() => undefined);
+      throw new EmergencyStopError(this.spec.name, new BusError(`${this.consecutiveFaults} bus faults in a row, the last: ${error.message}`, { cause: error }));
+    }
+    throw error;
   }
 
   /** Latch the stop and disable torque; safe to call more than once. */

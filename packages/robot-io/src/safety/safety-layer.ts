@@ -16,7 +16,7 @@ export interface SafetyResult {
   readonly limitClamped: readonly number[];
   /** Joints whose step was capped by `maxRelativeTarget`. */
   readonly stepClamped: readonly number[];
-  /** True when the action had a NaN or infinite entry and the present position was held instead. */
+  /** True when the action had a NaN or infinite entry and the last command (or the present position) was held instead. */
   readonly held: boolean;
 }
 
@@ -59,7 +59,12 @@ export class SafetyLayer {
     });
   }
 
-  apply(action: ArrayLike<number>, present: ArrayLike<number>): SafetyResult {
+  /**
+   * Filter one action. `previous`, the last action sent, adds a second cap: the command itself
+   * never changes by more than the cap per tick, even when `present` is stale (a late reply from
+   * an earlier read) or the joint lags its goal.
+   */
+  apply(action: ArrayLike<number>, present: ArrayLike<number>, previous?: ArrayLike<number>): SafetyResult {
     const n = this.lower.length;
     if (action.length !== n) throw new RangeError(`${this.spec.name}: action has ${action.length} values, expected ${n}`);
     if (present.length !== n) throw new RangeError(`${this.spec.name}: present position has ${present.length} values, expected ${n}`);
@@ -67,7 +72,10 @@ export class SafetyLayer {
     let held = false;
     for (let i = 0; i < n; i++) if (!Number.isFinite(action[i]!)) held = true;
     if (held) {
-      for (let i = 0; i < n; i++) out[i] = present[i]!;
+      // Hold: repeat the last command sent (the present position when none was sent yet), which
+      // is within every limit already, whatever a stale reading of the present position says.
+      const hold = previous ?? present;
+      for (let i = 0; i < n; i++) out[i] = hold[i]!;
       return { action: out, limitClamped: [], stepClamped: [], held };
     }
     const limitClamped: number[] = [];
@@ -80,10 +88,17 @@ export class SafetyLayer {
       }
       const p = present[i]!;
       const cap = this.cap[i]!;
+      let capped = false;
       if (Number.isFinite(p) && Math.abs(goal - p) > cap) {
         goal = p + Math.sign(goal - p) * cap;
-        stepClamped.push(i);
+        capped = true;
       }
+      const q = previous?.[i];
+      if (q !== undefined && Number.isFinite(q) && Math.abs(goal - q) > cap) {
+        goal = q + Math.sign(goal - q) * cap;
+        capped = true;
+      }
+      if (capped) stepClamped.push(i);
       out[i] = goal;
     }
     return { action: out, limitClamped, stepClamped, held };
