@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { builtinKinds } from '../composition/builtin-kinds.js';
+import { checkOutputDir } from '../io/output-dir.js';
 import { trainExperiment } from '../pipeline/train-experiment.js';
 import { collect, CONFIG_HELP, configFromOptions, SET_HELP } from './options.js';
 
@@ -13,6 +14,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--resume', 'continue from <outputDir>/checkpoints/last: weights, optimiser state, RNG streams and step')
     .action(async (opts: { config: string; set: string[]; resume?: boolean }) => {
       const config = await configFromOptions(opts);
+      await checkOutputDir(config.outputDir, { field: 'outputDir', resume: opts.resume ?? false, mustHoldRun: opts.resume ?? false });
       const tty = process.stderr.isTTY === true && !process.env.CI;
       const bar = tty ? new SingleBar({ format: 'train |{bar}| {value}/{total} steps | loss {loss} | {speed} steps/s | eta {eta_formatted}', hideCursor: true }) : undefined;
       let started = false;

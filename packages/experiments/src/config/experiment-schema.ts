@@ -13,6 +13,25 @@ const nonNegativeInt = z.number().int().nonnegative();
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
 
+/**
+ * Upper bounds: a value past them is a typo or a unit mistake, and would otherwise surface minutes
+ * later as an out-of-memory crash or an "Invalid typed array length" deep inside a library.
+ */
+export const LIMITS = {
+  imageSide: 4096,
+  episodeLength: 1_000_000,
+  episodes: 1_000_000,
+  steps: 100_000_000,
+  batchSize: 4096,
+  width: 16_384,
+  layers: 128,
+  heads: 1024,
+  chunkSize: 10_000,
+  seed: 2 ** 32 - 1,
+  threads: 1024,
+} as const;
+const upTo = (max: number) => positiveInt.max(max);
+
 export const kindOptionsSchema = z.looseObject({ kind: z.string().min(1) });
 export type KindOptions = z.infer<typeof kindOptionsSchema>;
 
@@ -21,10 +40,10 @@ export const simRobotSchema = z.strictObject({
   /** Simulated task name, e.g. `transfer-cube` or `insertion`. */
   task: z.string().min(1),
   /** Control steps per episode (ACT: 400 at 50 Hz). */
-  episodeLength: positiveInt.default(400),
+  episodeLength: upTo(LIMITS.episodeLength).default(400),
   cameras: z.array(z.string().min(1)).default(['top']),
-  imageHeight: positiveInt.default(480),
-  imageWidth: positiveInt.default(640),
+  imageHeight: upTo(LIMITS.imageSide).default(480),
+  imageWidth: upTo(LIMITS.imageSide).default(640),
   /** Randomise object positions at reset (ACT's ranges). */
   randomize: z.boolean().default(true),
 });
@@ -48,7 +67,7 @@ export const datasetSchema = z.strictObject({
   path: z.string().min(1),
   format: z.enum(['aloha-hdf5', 'lerobot']).default('aloha-hdf5'),
   /** Episodes to record with the scripted expert when the dataset is missing. */
-  episodes: positiveInt.default(50),
+  episodes: upTo(LIMITS.episodes).default(50),
   /** Fraction of episodes held out for validation. */
   valFraction: z.number().min(0).lt(1).default(0),
 });
@@ -56,27 +75,27 @@ export const datasetSchema = z.strictObject({
 export const runtimeSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** wasm threads (1 = no worker threads). */
-  threads: positiveInt.default(1),
+  threads: upTo(LIMITS.threads).default(1),
 });
 
 export const policySchema = z.strictObject({
-  dimModel: positiveInt.default(512),
-  nHeads: positiveInt.default(8),
-  dimFeedforward: positiveInt.default(3200),
-  nEncoderLayers: positiveInt.default(4),
-  nDecoderLayers: positiveInt.default(1),
+  dimModel: upTo(LIMITS.width).default(512),
+  nHeads: upTo(LIMITS.heads).default(8),
+  dimFeedforward: upTo(LIMITS.width).default(3200),
+  nEncoderLayers: upTo(LIMITS.layers).default(4),
+  nDecoderLayers: upTo(LIMITS.layers).default(1),
   dropout: z.number().min(0).lt(1).default(0.1),
   preNorm: z.boolean().default(false),
   activation: z.enum(['relu', 'gelu']).default('relu'),
   /** k: actions predicted per forward pass (decoder queries). */
-  chunkSize: positiveInt.default(100),
+  chunkSize: upTo(LIMITS.chunkSize).default(100),
 });
 
 export const cvaeSchema = z.strictObject({
   useVae: z.boolean().default(true),
-  latentDim: positiveInt.default(32),
+  latentDim: upTo(LIMITS.width).default(32),
   klWeight: nonNegative.default(10),
-  nVaeEncoderLayers: positiveInt.default(4),
+  nVaeEncoderLayers: upTo(LIMITS.layers).default(4),
 });
 
 export const executionSchema = z.strictObject({
@@ -92,8 +111,8 @@ export const executionSchema = z.strictObject({
 });
 
 export const trainSchema = z.strictObject({
-  steps: positiveInt.default(100_000),
-  batchSize: positiveInt.default(8),
+  steps: upTo(LIMITS.steps).default(100_000),
+  batchSize: upTo(LIMITS.batchSize).default(8),
   lr: positive.default(1e-5),
   lrBackbone: nonNegative.default(1e-5),
   weightDecay: nonNegative.default(1e-4),
@@ -103,25 +122,25 @@ export const trainSchema = z.strictObject({
   loss: z.enum(['l1', 'l2']).default('l1'),
   saveFreq: positiveInt.default(20_000),
   logFreq: positiveInt.default(100),
-  seed: nonNegativeInt.default(1000),
+  seed: nonNegativeInt.max(LIMITS.seed).default(1000),
 });
 
 export const evalSchema = z.strictObject({
   /** Rollouts per seed. */
-  episodes: positiveInt.default(50),
+  episodes: upTo(LIMITS.episodes).default(50),
   /** Environment seeds; each seed runs `episodes` rollouts. */
-  seeds: z.array(nonNegativeInt).min(1).default([1000]),
+  seeds: z.array(nonNegativeInt.max(LIMITS.seed)).min(1).default([1000]),
   /** Save every Nth rollout frame as PNG (0 = none). */
   saveFramesEvery: nonNegativeInt.default(0),
   /** Stop a rollout after this many steps (default: the robot's episode length). */
-  maxSteps: positiveInt.optional(),
+  maxSteps: upTo(LIMITS.episodeLength).optional(),
 });
 
 export const ablationSchema = z.strictObject({
   /** Config key (dotted path) -> values to try; the grid is their cartesian product. */
   grid: z.record(z.string().min(1), z.array(z.unknown()).min(1)),
   /** Training seeds per grid cell (written to train.seed). */
-  seeds: z.array(nonNegativeInt).min(1).default([0, 1, 2]),
+  seeds: z.array(nonNegativeInt.max(LIMITS.seed)).min(1).default([0, 1, 2]),
 });
 
 export const experimentSchema = z.strictObject({

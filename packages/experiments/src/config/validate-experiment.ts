@@ -67,6 +67,9 @@ function checkKind(
   }
 }
 
+/** Input images of one training batch, as float32, beyond which a config is refused. */
+const MAX_BATCH_IMAGE_BYTES = 2 * 2 ** 30;
+
 /** Rules across fields that one field's schema cannot express. */
 function crossFieldIssues(config: ExperimentConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -95,6 +98,20 @@ function crossFieldIssues(config: ExperimentConfig): ConfigIssue[] {
       }
     });
   });
+  const robot = config.robot as { imageHeight?: number; imageWidth?: number; cameras: readonly string[] };
+  if (robot.imageHeight !== undefined && robot.imageWidth !== undefined && robot.cameras.length > 0) {
+    // The input images of one batch alone, as float32: a floor under what a step needs.
+    const bytes = config.train.batchSize * robot.cameras.length * robot.imageHeight * robot.imageWidth * 3 * 4;
+    if (bytes > MAX_BATCH_IMAGE_BYTES) {
+      issues.push({
+        path: 'train.batchSize',
+        message:
+          `a batch of ${config.train.batchSize} x ${robot.cameras.length} camera image(s) of ${robot.imageHeight}x${robot.imageWidth} ` +
+          `is ${(bytes / 2 ** 30).toFixed(1)} GiB as float32 before any activation; expected at most ` +
+          `${MAX_BATCH_IMAGE_BYTES / 2 ** 30} GiB (the wasm heap is 4 GiB): lower train.batchSize or the image size`,
+      });
+    }
+  }
   if (config.policy.dimModel % config.policy.nHeads !== 0) {
     issues.push({
       path: 'policy.nHeads',
