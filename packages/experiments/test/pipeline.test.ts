@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -48,6 +48,20 @@ describe('record -> train -> eval in the simulator (real MuJoCo, HDF5, Trainer)'
     expect(resumed.steps).toBe(6);
     const metrics2 = (await readFile(trained.metricsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics2.map((m) => m.step)).toEqual([2, 4, 6]);
+    expect(resumed.curve.map((p) => p.step)).toEqual([2, 4, 6]); // the plot shows the whole run, not the last segment
+
+    // Resuming a finished run trains nothing and reports the last logged loss, not NaN.
+    const again = await trainExperiment(more, { registry, resume: true });
+    expect(again.steps).toBe(6);
+    expect(again.finalLoss).toBe(metrics2.at(-1).loss);
+
+    // A run killed after logging step 8 but before its checkpoint (simulated: a stale line for
+    // step 8 and a torn line) resumes from the checkpoint without logging a step twice.
+    await appendFile(trained.metricsPath, `${JSON.stringify({ step: 8, loss: 1 })}\n{"step": 9, "lo`);
+    const fromFour = await tinyConfig(dir, ['train.steps=8']);
+    await trainExperiment(fromFour, { registry, resume: true });
+    const metrics3 = (await readFile(trained.metricsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics3.map((m) => m.step)).toEqual([2, 4, 6, 8]);
 
     const before = tf.memory().numTensors;
     const evaluated = await evaluatePolicy(more, { registry });

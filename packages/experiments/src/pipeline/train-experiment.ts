@@ -45,7 +45,6 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
     log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames`);
     const metrics = new MetricsLog(join(config.outputDir, 'metrics.jsonl'));
     const curve: MetricPoint[] = [];
-    let pendingWrite: Promise<void> = Promise.resolve();
     const trainer = new Trainer(policy, dataset, {
       steps: config.train.steps,
       batchSize: config.train.batchSize,
@@ -61,9 +60,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         if (p.step % config.train.logFreq === 0 || p.step === p.totalSteps) {
           const point = { step: p.step, loss: p.loss, l1: p.l1, kl: p.kl };
           curve.push(point);
-          pendingWrite = pendingWrite.then(() =>
-            metrics.write({ ...point, lr: p.lr, backboneLr: p.backboneLr, gradNorm: p.gradNorm, stepsPerSecond: p.stepsPerSecond, ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}) }),
-          );
+          metrics.write({ ...point, lr: p.lr, backboneLr: p.backboneLr, gradNorm: p.gradNorm, stepsPerSecond: p.stepsPerSecond, ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}) });
         }
       },
     });
@@ -73,15 +70,18 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         if (last === null) throw new Error(`--resume: no checkpoint under ${join(config.outputDir, 'checkpoints')}`);
         await trainer.resume(last);
         log(`resumed from ${last} at step ${trainer.step}`);
+        // The curve covers the whole run: the earlier segments' points come first.
+        const earlier = metrics.truncateAfter(trainer.step).filter((r) => typeof r.loss === 'number');
+        curve.unshift(...earlier.map((r) => ({ step: r.step as number, loss: r.loss as number, l1: r.l1 as number, kl: r.kl as number })));
       }
       const result = await trainer.train();
-      await pendingWrite;
       const checkpoint = result.checkpoints.at(-1) ?? (await trainer.saveCheckpoint());
       if (curve.length > 0) await writeChart(trainingCurvesSpec(curve, { title: `${config.name}: training` }), join(config.outputDir, 'plots', 'training-curves'));
       return {
         outputDir: config.outputDir,
         steps: result.step,
-        finalLoss: result.losses.at(-1) ?? Number.NaN,
+        // A resumed run that was already finished trains no step: its last logged loss is the final one.
+        finalLoss: result.losses.at(-1) ?? curve.at(-1)?.loss ?? Number.NaN,
         checkpoint,
         metricsPath: metrics.path,
         curve,
