@@ -4,24 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readSafetensors } from '@actfusion/cvae-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildProgram } from '../src/cli.js';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { actfusion } from './support/in-process-cli.js';
 import { writeStateMlpPlugin } from './support/plugin-fixture.js';
-
-/** Runs `actfusion <args>` in this process; returns what it printed on stdout. */
-async function actfusion(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    await buildProgram().parseAsync(['node', 'actfusion', ...args]);
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-  }
-  return out.join('\n');
-}
 
 const TINY = [
   'runtime.backend=cpu', 'robot.imageHeight=24', 'robot.imageWidth=32', 'robot.episodeLength=12',

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { actfusion } from './support/in-process-cli.js';
+
+/** CI sizes shared by every preset: 24x32 images, 12-tick episodes, D=16, 2 training steps, one 4-tick rollout. */
+const TINY = [
+  'runtime.backend=cpu', 'robot.imageHeight=24', 'robot.imageWidth=32', 'robot.episodeLength=12', 'dataset.episodes=2',
+  'policy.dimModel=16', 'policy.nHeads=2', 'policy.dimFeedforward=32', 'policy.nEncoderLayers=1', 'policy.chunkSize=4',
+  'cvae.latentDim=4', 'cvae.nVaeEncoderLayers=1', 'train.steps=2', 'train.batchSize=2', 'train.saveFreq=2', 'train.logFreq=1',
+  'eval.episodes=1', 'eval.maxSteps=4',
+];
+
+/** Each shipped preset, with the `--set`s that shrink its vision backbones to CI size. */
+const PRESETS: Record<string, string[]> = {
+  act: ['encoders.1.backbone=resnet-tiny'],
+  'act-small': [],
+};
+
+const sets = (extra: string[]): string[] => [...TINY, ...extra].flatMap((s) => ['--set', s]);
+
+describe('every preset through the CLI: record -> train -> eval, and demo (CI sizes)', () => {
+  for (const [preset, shrink] of Object.entries(PRESETS)) {
+    it(preset, async () => {
+      const dir = await mkdtemp(join(tmpdir(), `af-e2e-${preset}-`));
+      const common = [...shrink, `dataset.path=${join(dir, 'data')}`];
+      const run = (name: string): string[] => sets([...common, `outputDir=${join(dir, name)}`]);
+      expect(await actfusion('record', '-c', preset, '--keep-failed', ...run('run'))).toMatch(/recorded 2 episodes/);
+      expect(await actfusion('train', '-c', preset, ...run('run'))).toMatch(/trained 2 steps/);
+      expect(await actfusion('eval', '-c', preset, ...run('run'))).toMatch(/success [01]\/1/);
+      const resolved = await readFile(join(dir, 'run', 'config.resolved.yaml'), 'utf8');
+      expect(resolved).toMatch(new RegExp(`name: ${preset}\\n`));
+      // demo reuses the recorded dataset (its own recording keeps successful expert episodes only).
+      expect(await actfusion('demo', '-c', preset, ...run('demo'))).toMatch(/Success: [01]\/1/);
+      expect(existsSync(join(dir, 'demo', 'demo.md'))).toBe(true);
+    });
+  }
+});
