@@ -28,3 +28,4 @@ export { evaluatePolicy, executionModeOf, type EvalSummary } from './pipeline/ev
 export { ActTrialRunner } from './pipeline/act-trial.js';
 export { runDemo, type DemoSummary } from './pipeline/run-demo.js';
 export { INFERENCE_RUNTIMES, type ChunkPredictor, type InferenceRuntime } from './deploy/chunk-predictor.js';
+export { poolVariants, variantBars, variantMarkdown, writeVariantReport, type VariantRow, type VariantRun } from './results/variant-report.js';

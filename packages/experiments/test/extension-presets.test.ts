@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,11 +14,11 @@ const registry = builtinKinds();
 const small = ['policy.dimModel=16', 'policy.nHeads=2', 'policy.dimFeedforward=32', 'policy.chunkSize=3', 'policy.nEncoderLayers=1', 'cvae.nVaeEncoderLayers=1'];
 
 /** Build the preset with small sizes, check its encoders, compute one training loss. */
-async function lossOf(preset: string, set: string[], spec: ObservationSpec, batch: Record<string, unknown>): Promise<{ encoders: ModalityEncoder[]; names: string[][]; loss: number }> {
+async function lossOf(preset: string, set: string[], spec: ObservationSpec, batch: Record<string, unknown>, tasks?: string[]): Promise<{ encoders: ModalityEncoder[]; names: string[][]; loss: number }> {
   await tf.setBackend('cpu');
   const config = await loadConfig(preset, { registry, set: [...small, ...set] });
   const before = tf.memory().numTensors;
-  const exp = await buildExperimentContainer(config, { registry, spec });
+  const exp = await buildExperimentContainer(config, { registry, spec, ...(tasks ? { tasks } : {}) });
   const encoders = exp.container.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder);
   const names = encoders.map((e) => e.namedParameters().map(([n]) => n));
   const policy = exp.policy();
@@ -34,11 +34,11 @@ async function lossOf(preset: string, set: string[], spec: ObservationSpec, batc
 }
 
 describe('extension presets build through the kind registry', () => {
-  it('mt-act: language (Conditioner) + joints + FiLM ResNet; the policy computes a loss', async () => {
-    const spec: ObservationSpec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] }, languageDim: 384 };
+  it('mt-act: language (Conditioner, learned table over the dataset tasks) + joints + FiLM ResNet; the policy computes a loss', async () => {
+    const spec: ObservationSpec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } };
     const images = { top: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
-    const language = tf.randomNormal([2, 384], 0, 0.05, 'float32', 5);
-    const { encoders, names, loss } = await lossOf('mt-act', ['encoders.2.backbone=resnet-tiny'], spec, { images, language });
+    const language = tf.tensor2d([[1, 0], [0, 1]]);
+    const { encoders, names, loss } = await lossOf('mt-act', ['encoders.2.backbone=resnet-tiny'], spec, { images, language }, ['lift the red cube', 'lift the blue cube']);
     expect(encoders.map((e) => e.constructor.name)).toEqual(['LanguageEncoder', 'JointsEncoder', 'VisionResNetEncoder']);
     expect(isConditioner(encoders[0]!)).toBe(true);
     expect(names[2]).toContain('backbone_film.layer3.weight');
@@ -80,6 +80,25 @@ describe('extension presets build through the kind registry', () => {
     expect(shapes.get('proj_text_emb.weight')).toEqual([16, 8]);
     await exp.dispose();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('mt-act without an embeddings file: the learned table comes from the dataset tasks, or from the checkpoint being loaded', async () => {
+    const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny'] });
+    const spec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] as const } };
+    await expect(buildExperimentContainer(config, { registry, spec })).rejects.toThrow(/encoders\.0 \(language\): no instruction table; name a file of sentence embeddings/);
+    const trained = await buildExperimentContainer(config, { registry, spec, tasks: ['lift the red cube', 'lift the blue cube', 'lift the red cube'] });
+    const table = trained.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS);
+    expect([table.learnedTable, table.instructions()]).toEqual([true, ['lift the blue cube', 'lift the red cube']]);
+    expect(new Map(trained.policy().namedParameters().map(([n, v]) => [n, v.shape])).get('proj_text_emb.weight')).toEqual([16, 2]);
+    const ckpt = await mkdtemp(join(tmpdir(), 'mt-act-ckpt-'));
+    await mkdir(join(ckpt, 'pretrained_model'));
+    await table.save(join(ckpt, 'pretrained_model', 'instruction_embeddings.json'));
+    await trained.dispose();
+    const loaded = await buildExperimentContainer(config, { registry, spec, checkpoint: ckpt });
+    expect(loaded.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS).instructions()).toEqual(['lift the blue cube', 'lift the red cube']);
+    await loaded.dispose();
+    await expect(buildExperimentContainer(config, { registry, spec, checkpoint: tmpdir() })).rejects.toThrow(/has no instruction_embeddings\.json and the config names no embeddings file/);
+    await rm(ckpt, { recursive: true, force: true });
   });
 
   it('bad extension options fail at load time naming the field', async () => {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
-import { InstructionEmbeddings, registerLanguageEncoder } from '@actfusion/encoder-language';
+import { registerLanguageEncoder } from '@actfusion/encoder-language';
 import { registerVisionResNet } from '@actfusion/encoder-vision-resnet';
 import { registerVisuoTactileEncoder } from '@actfusion/encoder-visuo-tactile';
+import { instructionTableFor } from './instruction-table.js';
 import { KindRegistry } from './kind-registry.js';
 
 /** Options of `kind: vision-resnet` (the rest of `VisionResNetOptions`, in config words). */
@@ -24,7 +25,10 @@ const languageOptions = z.strictObject({
   film: z.boolean().default(true),
   /** Width of the precomputed sentence embedding (all-MiniLM-L6-v2: 384). */
   embeddingDim: z.number().int().positive().optional(),
-  /** Instruction -> sentence embedding table (.json or .safetensors), registered as INSTRUCTION_EMBEDDINGS. */
+  /**
+   * Instruction -> sentence embedding table (.json or .safetensors), registered as INSTRUCTION_EMBEDDINGS.
+   * Without it, a learned per-instruction table over the training dataset's tasks (saved with the checkpoint).
+   */
   embeddings: z.string().min(1).optional(),
 });
 
@@ -78,12 +82,12 @@ export function builtinKinds(): KindRegistry {
       kind: 'language',
       description: 'MT-ACT instruction: sentence-embedding token + FiLM conditioning (@actfusion/encoder-language)',
       optionsSchema: languageOptions,
-      register: async (c, options) => {
+      register: async (c, options, ctx) => {
         const o = languageOptions.parse(options);
         registerLanguageEncoder(c, {
           film: o.film,
           ...(o.embeddingDim === undefined ? {} : { embeddingDim: o.embeddingDim }),
-          ...(o.embeddings === undefined ? {} : { embeddings: await InstructionEmbeddings.load(o.embeddings) }),
+          embeddings: await instructionTableFor(o.embeddings, ctx),
         });
       },
     })

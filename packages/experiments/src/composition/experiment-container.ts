@@ -59,7 +59,16 @@ export interface ExperimentContainer {
  */
 export async function buildExperimentContainer(
   config: ExperimentConfig,
-  options: { registry: KindRegistry; spec: ObservationSpec; parent?: DependencyContainer; withRuntime?: boolean },
+  options: {
+    registry: KindRegistry;
+    spec: ObservationSpec;
+    parent?: DependencyContainer;
+    withRuntime?: boolean;
+    /** The training dataset's task strings (a learned instruction table is built from them). */
+    tasks?: readonly string[];
+    /** The checkpoint the policy will be loaded from (files kinds saved with it, e.g. the instruction table). */
+    checkpoint?: string;
+  },
 ): Promise<ExperimentContainer> {
   const c = (options.parent ?? rootContainer).createChildContainer();
   c.register('ExperimentConfig', { useValue: config });
@@ -70,9 +79,10 @@ export async function buildExperimentContainer(
   if (options.withRuntime ?? false) {
     runtime = await registerRuntime(c, { backend: config.runtime.backend, seed: config.train.seed });
   }
+  const extra = { ...(options.tasks ? { tasks: options.tasks } : {}), ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}) };
   for (const [index, entry] of config.encoders.entries()) {
     const { kind, ...rest } = entry;
-    await (await requireKind(options.registry, 'encoder', kind)).register(c, rest, { config, index });
+    await (await requireKind(options.registry, 'encoder', kind)).register(c, rest, { config, index, ...extra });
   }
   const { kind: decoderKind, ...decoderOptions } = config.decoder;
   await (await requireKind(options.registry, 'decoder', decoderKind)).register(c, decoderOptions, { config, index: 0 });

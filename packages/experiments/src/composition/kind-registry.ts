@@ -10,6 +10,10 @@ export interface KindContext {
   readonly config: ExperimentConfig;
   /** Position of this entry in its section (encoders keep config order). */
   readonly index: number;
+  /** The training dataset's task strings (instructions), when the container is built for training. */
+  readonly tasks?: readonly string[];
+  /** The checkpoint folder the policy is loaded from (eval, predict), for kinds that saved files there. */
+  readonly checkpoint?: string;
 }
 
 /**

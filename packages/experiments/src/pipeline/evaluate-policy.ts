@@ -73,7 +73,7 @@ export async function evaluatePolicy(
   try {
     const stateDim = robot.qpos().length;
     const spec: ObservationSpec = { stateDim, actionDim: stateDim, cameras: Object.fromEntries(cameras.map((c) => [c.name, [c.height, c.width] as const])) };
-    const exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: true });
+    const exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: true, checkpoint });
     try {
       const policy = exp.policy();
       const ckpt = await readTrainingCheckpoint(checkpoint);

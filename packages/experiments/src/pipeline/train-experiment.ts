@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { lastCheckpoint, Trainer, type TrainingProgress } from '@actfusion/cvae-core';
+import { lastCheckpoint, Trainer, writeLeRobotCheckpoint, type TrainingProgress } from '@actfusion/cvae-core';
+import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
 import { trainingCurvesSpec, type MetricPoint } from '../charts/training-curves.js';
 import { writeChart } from '../charts/render-chart.js';
 import { buildExperimentContainer } from '../composition/experiment-container.js';
+import { INSTRUCTION_TABLE_FILE } from '../composition/instruction-table.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { writeResolvedConfig } from '../config/write-resolved-config.js';
@@ -37,7 +39,8 @@ export interface TrainSummary {
 export async function trainExperiment(config: ExperimentConfig, options: TrainExperimentOptions): Promise<TrainSummary> {
   const log = options.log ?? (() => {});
   const dataset = await openChunkDataset(config);
-  const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true });
+  const tasks = dataset.collection.episodes.flatMap((e) => (e.instruction === undefined ? [] : [e.instruction]));
+  const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true, tasks });
   const started = performance.now();
   try {
     await writeResolvedConfig(config);
@@ -45,7 +48,17 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
     log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames`);
     const metrics = new MetricsLog(join(config.outputDir, 'metrics.jsonl'));
     const curve: MetricPoint[] = [];
+    // A language encoder's instruction table goes into every checkpoint, beside the weights.
+    const table = exp.container.isRegistered(INSTRUCTION_EMBEDDINGS, true) ? exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS) : undefined;
     const trainer = new Trainer(policy, dataset, {
+      ...(table === undefined
+        ? {}
+        : {
+            writePretrained: async (_p, dir) => {
+              await writeLeRobotCheckpoint(dir, policy);
+              await table.save(join(dir, INSTRUCTION_TABLE_FILE));
+            },
+          }),
       steps: config.train.steps,
       batchSize: config.train.batchSize,
       lr: config.train.lr,

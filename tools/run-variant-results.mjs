@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Reproduces docs/results/variants.md: on the multi-instruction task `mt-act` against `act`, on the
+// contact task `visuo-tactile-act` against `act`; every variant trained with several seeds and
+// evaluated on evaluation seeds that were never used while choosing settings (the presets in
+// packages/experiments/presets/results/ set `eval.seeds`; settings were tried with eval seed 0).
+//
+//   node tools/run-variant-results.mjs [--only multi-instruction|contact] [--seeds 0,1,2] [--jobs 2]
+//                                      [--runs runs/results] [--report-only] [--set key=value ...]
+//
+// Every step runs `actfusion` (packages/experiments/dist/cli.js; built first with tsc -b) in its own
+// folder under --runs: the dataset is recorded once per task, each (variant, seed) trains into
+// <runs>/<comparison>/<variant>/seed-<s> and is resumed (`train --resume`) when interrupted,
+// evaluation is skipped when its eval.json exists. So the command can be stopped and started
+// again; `--report-only` just rebuilds the table from whatever runs have finished, labelling
+// missing runs. `--set` goes to every train/eval (e.g. `--set train.steps=100` for a smoke run).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'packages/experiments/dist/cli.js');
+const presets = join(root, 'packages/experiments/presets/results');
+
+const COMPARISONS = {
+  'multi-instruction': {
+    title: 'Multi-instruction task: mt-act vs act',
+    variants: { act: 'lift-colored-cube-act.yaml', 'mt-act': 'lift-colored-cube-mt-act.yaml' },
+    /** The variant whose config records the dataset (it needs every modality). */
+    recordWith: 'mt-act',
+  },
+  contact: {
+    title: 'Contact task: visuo-tactile-act vs act',
+    variants: { act: 'occluded-pick-act.yaml', 'visuo-tactile-act': 'occluded-pick-visuo-tactile-act.yaml' },
+    recordWith: 'visuo-tactile-act',
+  },
+};
+
+function parseArgs(argv) {
+  const o = { only: Object.keys(COMPARISONS), seeds: [0, 1, 2], jobs: 2, runs: join(root, 'runs/results'), reportOnly: false, set: [], out: join(root, 'docs/results') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--only') o.only = next().split(',');
+    else if (a === '--seeds') o.seeds = next().split(',').map(Number);
+    else if (a === '--jobs') o.jobs = Number(next());
+    else if (a === '--runs') o.runs = next();
+    else if (a === '--out') o.out = next();
+    else if (a === '--set') o.set.push(next());
+    else if (a === '--report-only') o.reportOnly = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  for (const c of o.only) if (!(c in COMPARISONS)) throw new Error(`--only: unknown comparison "${c}"; known: ${Object.keys(COMPARISONS).join(', ')}`);
+  if (o.seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds: expected non-negative integers');
+  if (!(Number.isInteger(o.jobs) && o.jobs > 0)) throw new Error('--jobs: expected a positive integer');
+  return o;
+}
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+const log = (line) => console.error(`[${stamp()}] ${line}`);
+
+/** Runs `actfusion <args>` (niced), output appended to `logFile`; rejects on a non-zero exit. */
+function actfusion(args, logFile) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('nice', ['-n', '10', process.execPath, cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    const chunks = [];
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.stderr.on('data', (d) => chunks.push(d));
+    child.on('close', async (code) => {
+      const { appendFile } = await import('node:fs/promises');
+      await appendFile(logFile, `$ actfusion ${args.join(' ')}\n${Buffer.concat(chunks).toString()}\nexit ${code}\n`);
+      if (code === 0) resolvePromise();
+      else reject(new Error(`actfusion ${args[0]} failed (exit ${code}); see ${logFile}`));
+    });
+  });
+}
+
+function trainedSteps(runDir) {
+  const last = join(runDir, 'checkpoints', 'last');
+  if (!existsSync(last)) return -1;
+  const id = readlinkSync(last);
+  const stepFile = join(runDir, 'checkpoints', id, 'training_state', 'training_step.json');
+  return existsSync(stepFile) ? JSON.parse(readFileSync(stepFile, 'utf8')).step : -1;
+}
+
+async function runOne(comparison, variant, seed, o) {
+  const c = COMPARISONS[comparison];
+  const config = join(presets, c.variants[variant]);
+  const runDir = join(o.runs, comparison, variant, `seed-${seed}`);
+  await mkdir(runDir, { recursive: true });
+  const sets = [`outputDir=${runDir}`, `train.seed=${seed}`, `dataset.path=${join(o.runs, comparison, 'data')}`, ...o.set].flatMap((s) => ['--set', s]);
+  const logFile = join(runDir, 'log.txt');
+  if (!existsSync(join(runDir, 'eval', 'eval.json'))) {
+    const resume = trainedSteps(runDir) >= 0 ? ['--resume'] : [];
+    log(`${comparison}/${variant}/seed-${seed}: train${resume.length ? ' (resume)' : ''}`);
+    await actfusion(['train', '-c', config, ...sets, ...resume], logFile);
+    log(`${comparison}/${variant}/seed-${seed}: eval`);
+    await actfusion(['eval', '-c', config, ...sets], logFile);
+  }
+  log(`${comparison}/${variant}/seed-${seed}: done`);
+}
+
+async function pool(tasks, jobs) {
+  const errors = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const t = tasks[next++];
+      try {
+        await t();
+      } catch (e) {
+        errors.push(e);
+        log(`error: ${e.message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  return errors;
+}
+
+async function report(o) {
+  const { writeVariantReport } = await import(pathToFileURL(join(root, 'packages/experiments/dist/index.js')).href);
+  const sections = [];
+  for (const comparison of o.only) {
+    const c = COMPARISONS[comparison];
+    const runs = [];
+    const missing = [];
+    for (const variant of Object.keys(c.variants)) {
+      for (const seed of o.seeds) {
+        const file = join(o.runs, comparison, variant, `seed-${seed}`, 'eval', 'eval.json');
+        if (existsSync(file)) runs.push({ variant, seed, eval: JSON.parse(readFileSync(file, 'utf8')) });
+        else missing.push(`${variant} seed ${seed}`);
+      }
+    }
+    if (runs.length === 0) {
+      sections.push(`### ${c.title}\n\nNo finished runs yet (missing: ${missing.join(', ')}).\n`);
+      continue;
+    }
+    const md = await writeVariantReport(o.out, `variants-${comparison}`, c.title, runs);
+    sections.push(`${md}\n![${comparison}](variants-${comparison}.png)\n${missing.length ? `\n**Partial:** runs not finished: ${missing.join(', ')}.\n` : ''}`);
+  }
+  return sections.join('\n');
+}
+
+const o = parseArgs(process.argv.slice(2));
+const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/experiments/tsconfig.lib.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+if (!o.reportOnly) {
+  for (const comparison of o.only) {
+    const c = COMPARISONS[comparison];
+    const data = join(o.runs, comparison, 'data');
+    if (!existsSync(data)) {
+      await mkdir(join(o.runs, comparison), { recursive: true });
+      log(`${comparison}: recording ${data}`);
+      await actfusion(['record', '-c', join(presets, c.variants[c.recordWith]), '--set', `dataset.path=${data}`, '--set', `outputDir=${join(o.runs, comparison)}`], join(o.runs, comparison, 'record-log.txt'));
+    }
+  }
+  const tasks = o.only.flatMap((comparison) => o.seeds.flatMap((seed) => Object.keys(COMPARISONS[comparison].variants).map((variant) => () => runOne(comparison, variant, seed, o))));
+  const errors = await pool(tasks, o.jobs);
+  if (errors.length > 0) log(`${errors.length} run(s) failed; the report lists them as missing`);
+}
+const text = await report(o);
+console.log(text);
