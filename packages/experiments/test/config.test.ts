@@ -98,6 +98,12 @@ describe('loadConfig', () => {
       const c = await loadConfig(join(PRESETS_DIR, 'ablations', `${name}.yaml`), { registry });
       expect(c.ablation?.seeds.length).toBeGreaterThan(0);
     }
+    for (const name of ['lift-colored-cube-act', 'lift-colored-cube-mt-act', 'occluded-pick-act', 'occluded-pick-visuo-tactile-act']) {
+      const c = await loadConfig(join(PRESETS_DIR, 'results', `${name}.yaml`), { registry });
+      expect(c.name).toBe(`results-${name}`);
+      // results are evaluated on a seed never used while choosing settings (those used eval seed 0)
+      expect(c.eval).toMatchObject({ episodes: 50, seeds: [7919] });
+    }
   });
 
   it('writes the resolved config next to the outputs, loadable again', async () => {

@@ -68,7 +68,7 @@ export async function evaluatePolicy(
   if (checkpoint === null) throw new Error(`eval: no checkpoint under ${join(config.outputDir, 'checkpoints')}; train first or pass --checkpoint`);
   const robotCfg = config.robot;
   const cameras = robotCfg.cameras.map((name) => ({ name, height: robotCfg.imageHeight, width: robotCfg.imageWidth }));
-  const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: false });
+  const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: true });
   const started = performance.now();
   try {
     const stateDim = robot.qpos().length;

@@ -78,7 +78,7 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
         task: task.name as SimTaskName,
         seed,
         cameras: options.cameras,
-        tactile: false,
+        tactile: true,
         ...(options.episodeLength ? { episodeLength: options.episodeLength } : {}),
       });
       if (!ep.success && (options.onlySuccessful ?? true)) {
