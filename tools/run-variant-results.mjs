@@ -15,7 +15,7 @@
 // missing runs. `--set` goes to every train/eval (e.g. `--set train.steps=100` for a smoke run).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -91,11 +91,13 @@ async function runOne(comparison, variant, seed, o) {
   const c = COMPARISONS[comparison];
   const config = join(presets, c.variants[variant]);
   const runDir = join(o.runs, comparison, variant, `seed-${seed}`);
-  await mkdir(runDir, { recursive: true });
+  await mkdir(dirname(runDir), { recursive: true });
   const sets = [`outputDir=${runDir}`, `train.seed=${seed}`, `dataset.path=${join(o.runs, comparison, 'data')}`, ...o.set].flatMap((s) => ['--set', s]);
-  const logFile = join(runDir, 'log.txt');
+  const logFile = `${runDir}.log`;
   if (!existsSync(join(runDir, 'eval', 'eval.json'))) {
     const resume = trainedSteps(runDir) >= 0 ? ['--resume'] : [];
+    // killed before its first checkpoint: start that run again from scratch
+    if (resume.length === 0) await rm(runDir, { recursive: true, force: true });
     log(`${comparison}/${variant}/seed-${seed}: train${resume.length ? ' (resume)' : ''}`);
     await actfusion(['train', '-c', config, ...sets, ...resume], logFile);
     log(`${comparison}/${variant}/seed-${seed}: eval`);
