@@ -2,7 +2,10 @@
 // Publish check: packs every workspace package (npm pack --dry-run) and fails when a tarball
 // lacks its built JS or .d.ts, ships tests, has an `exports` target that is not in the tarball,
 // or when built code imports a package its package.json does not declare (no phantom
-// dependencies through hoisting). Run after `nx run-many -t build`.
+// dependencies through hoisting), when it declares a run-time dependency that no built file imports,
+// or when a package's run-time dependency closure reaches what it must not install (robot-io and
+// datasets never pull TensorFlow.js; datasets never pulls serialport or MuJoCo; contracts pulls
+// nothing). Run after `nx run-many -t build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -13,6 +16,19 @@ const listed = execFileSync('npm', ['query', '.workspace'], { encoding: 'utf8' }
 const workspaces = JSON.parse(listed).map((w) => w.location);
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 const problems = [];
+
+/** Run-time dependency closures that must stay free of these packages (prefix match on names). */
+const FORBIDDEN_CLOSURE = {
+  '@actfusion/contracts': { why: 'types only', deny: [''] },
+  '@actfusion/robot-io': { why: 'the hardware layer installs without the tensor runtime', deny: ['@tensorflow/'] },
+  '@actfusion/datasets': {
+    why: 'reading a dataset installs neither the tensor runtime nor the hardware layer',
+    deny: ['@tensorflow/', 'serialport', '@mujoco/', '@actfusion/robot-io', '@actfusion/cvae-core'],
+  },
+};
+const manifests = new Map();
+/** A dependency nothing imports is still needed when the package imports its companion. */
+const COMPANIONS = { 'reflect-metadata': 'tsyringe' }; // tsyringe refuses to load without a Reflect polyfill
 
 function exportTargets(value, out = []) {
   if (typeof value === 'string') out.push(value);
@@ -45,7 +61,9 @@ for (const dir of workspaces) {
     const rel = target.replace(/^\.\//, '');
     if (!files.has(rel)) problems.push(`${where}: bin target ${target} is not in the tarball`);
   }
+  manifests.set(pj.name, pj);
   const declared = new Set(Object.keys({ ...pj.dependencies, ...pj.peerDependencies, ...pj.optionalDependencies }));
+  const imported = new Set();
   for (const f of files) {
     if (!/^dist\/.*\.(js|d\.ts)$/.test(f)) continue;
     const src = readFileSync(join(dir, f), 'utf8');
@@ -53,12 +71,44 @@ for (const dir of workspaces) {
       .map((m) => m[1] ?? m[2] ?? m[3]);
     for (const spec of specs) {
       const p = packageOf(spec);
+      if (p) imported.add(p);
       if (p && p !== pj.name && !declared.has(p) && !(f.endsWith('.d.ts') && p.startsWith('@types/'))) {
         problems.push(`${where}: ${f} imports '${spec}' but package.json does not declare '${p}'`);
       }
     }
   }
+  const optionalPeers = new Set(Object.entries(pj.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+  for (const dep of Object.keys({ ...pj.dependencies, ...pj.peerDependencies })) {
+    if (!imported.has(dep) && !optionalPeers.has(dep) && !imported.has(COMPANIONS[dep])) {
+      problems.push(`${where}: declares '${dep}' but no built file imports it (a run-time dependency must be imported; tests use devDependencies)`);
+    }
+  }
   console.log(`checked ${where}: ${files.size} files, ${pack.size} bytes packed`);
+}
+
+/** Every package name a consumer installs with `name` (dependencies and required peers, transitively). */
+function closure(name, seen = new Set()) {
+  const pj = manifests.get(name);
+  if (!pj) return seen;
+  const optionalPeers = new Set(Object.entries(pj.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+  const next = [...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {}).filter((n) => !optionalPeers.has(n))];
+  for (const dep of next) {
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    closure(dep, seen);
+  }
+  return seen;
+}
+for (const [name, rule] of Object.entries(FORBIDDEN_CLOSURE)) {
+  if (!manifests.has(name)) {
+    problems.push(`${name}: named in the dependency rules but not a workspace package`);
+    continue;
+  }
+  for (const dep of closure(name)) {
+    const hit = rule.deny.find((d) => dep.startsWith(d));
+    if (hit !== undefined) problems.push(`${name}: installs '${dep}' through its dependencies, but ${rule.why}`);
+  }
+  console.log(`dependency rule ${name}: installs ${[...closure(name)].join(', ') || 'nothing'}`);
 }
 void root;
 if (problems.length) {

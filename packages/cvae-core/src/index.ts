@@ -1,5 +1,5 @@
 export { CVAE_CORE_VERSION } from './version.js';
-export { TOKENS } from './tokens.js';
+export { TOKENS } from '@actfusion/contracts';
 export type {
   Action,
   ImageFrame,
@@ -7,7 +7,7 @@ export type {
   ObservationKey,
   ObservationSpec,
   TactileFrame,
-} from './contracts/observation.js';
+} from '@actfusion/contracts';
 export type { ObservationBatch } from './contracts/observation-batch.js';
 export type { TokenSet } from './contracts/token-set.js';
 export type { Conditioner, EncodeContext, ModalityEncoder } from './contracts/modality-encoder.js';
@@ -15,7 +15,7 @@ export { isConditioner } from './contracts/modality-encoder.js';
 export type { ActionDecoder } from './contracts/action-decoder.js';
 export { Module, ModuleList } from './nn/module.js';
 export { Rng, type RngState } from './random/rng.js';
-export type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from './contracts/chunk-dataset.js';
+export type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from '@actfusion/contracts';
 export {
   PolicyConfigSchema,
   parsePolicyConfig,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { ObservationBatch } from '../src/contracts/observation-batch.js';
-import type { ObservationSpec } from '../src/contracts/observation.js';
+import type { ObservationSpec } from '@actfusion/contracts';
 import { StyleEncoder } from '../src/cvae/style-encoder.js';
 import { parsePolicyConfig } from '../src/policy/policy-config.js';
 import { Rng } from '../src/random/rng.js';

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '../src/contracts/observation.js';
+import type { Observation } from '@actfusion/contracts';
 import type { ObservationBatch } from '../src/contracts/observation-batch.js';
 import { ChunkExecutor, type ActionChunk } from '../src/inference/chunk-executor.js';
 import { policyChunkSource } from '../src/inference/policy-chunk-source.js';

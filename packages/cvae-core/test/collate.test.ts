@@ -1,8 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrainingSample } from '../src/contracts/chunk-dataset.js';
-import type { ObservationSpec } from '../src/contracts/observation.js';
+import type { TrainingSample } from '@actfusion/contracts';
+import type { ObservationSpec } from '@actfusion/contracts';
 import { collate, disposeCollated } from '../src/training/collate.js';
 import { Normalizer } from '../src/training/normalizer.js';
 

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetStats } from '../src/contracts/chunk-dataset.js';
+import type { DatasetStats } from '@actfusion/contracts';
 import { Normalizer } from '../src/training/normalizer.js';
 
 const f = (...v: number[]) => new Float32Array(v);

@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import jpeg from 'jpeg-js';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 import type { Episode } from './episode.js';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { commitTemporary, temporaryPathFor } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
 import { loadHdf5, type H5Dataset, type H5File } from './hdf5-runtime.js';

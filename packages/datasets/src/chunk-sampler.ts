@@ -1,4 +1,4 @@
-import type { ChunkDataset, DatasetStats, FeatureStats, ImageFrame, ObservationSpec, Rng, TrainingSample } from '@actfusion/cvae-core';
+import type { ChunkDataset, DatasetStats, FeatureStats, ImageFrame, ObservationSpec, RandomSource, TrainingSample } from '@actfusion/contracts';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
 import { augmentImage, type ImageAugmentOptions } from './image-augment.js';
@@ -82,7 +82,7 @@ export class ChunkSampler implements ChunkDataset {
   }
 
   /** Pick (episode, step) the way the configured sampling does. */
-  draw(rng: Rng): { episode: number; frame: number } {
+  draw(rng: RandomSource): { episode: number; frame: number } {
     const eps = this.collection.episodes;
     if (this.sampling === 'episode') {
       const e = rng.int(eps.length);
@@ -99,14 +99,14 @@ export class ChunkSampler implements ChunkDataset {
     return { episode: lo, frame: g - this.cumulative[lo]! };
   }
 
-  async sampleBatch(batchSize: number, rng: Rng): Promise<TrainingSample[]> {
+  async sampleBatch(batchSize: number, rng: RandomSource): Promise<TrainingSample[]> {
     // Draw every index (and augmentation seed) first, so the rng stream does not depend on I/O order.
     const picks = Array.from({ length: batchSize }, () => ({ ...this.draw(rng), augmentRng: this.options.augment ? rng.fork() : undefined }));
     return Promise.all(picks.map((p) => this.sample(p.episode, p.frame, p.augmentRng)));
   }
 
   /** The training sample at (episode, frame), without augmentation unless an rng is given. */
-  async sample(episodeIndex: number, frameIndex: number, augmentRng?: Rng): Promise<TrainingSample> {
+  async sample(episodeIndex: number, frameIndex: number, augmentRng?: RandomSource): Promise<TrainingSample> {
     const ep = this.collection.episodes[episodeIndex];
     if (!ep) throw new RangeError(`episode ${episodeIndex} outside [0, ${this.episodeCount})`);
     if (frameIndex < 0 || frameIndex >= ep.length) throw new RangeError(`frame ${frameIndex} outside [0, ${ep.length}) of episode ${episodeIndex}`);

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Action, ImageFrame, Observation } from '@actfusion/cvae-core';
-import type { Robot } from '@actfusion/robot-io';
+import type { Action, ImageFrame, Observation } from '@actfusion/contracts';
+import type { Robot } from '@actfusion/contracts';
 import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
 import type { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
 import { LeRobotV3Writer } from './lerobot-v3-writer.js';

@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 
 /**
  * One recorded episode as the readers expose it: the low-dimensional arrays are held in memory

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
 import type { EpisodeCollection } from './episode.js';
 

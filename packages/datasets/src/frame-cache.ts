@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 
 /**
  * A least-recently-used cache of decoded frames bounded by bytes (not entries), so a dataset

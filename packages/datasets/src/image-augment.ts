@@ -1,4 +1,4 @@
-import type { ImageFrame, Rng } from '@actfusion/cvae-core';
+import type { ImageFrame, RandomSource } from '@actfusion/contracts';
 
 export interface ImageAugmentOptions {
   /** Random crop covering a fraction of the area in [min, max], resized back (bilinear). */
@@ -8,14 +8,14 @@ export interface ImageAugmentOptions {
 }
 
 /** Apply the configured augmentations with draws from `rng` (so a seeded run is reproducible). */
-export function augmentImage(frame: ImageFrame, rng: Rng, options: ImageAugmentOptions): ImageFrame {
+export function augmentImage(frame: ImageFrame, rng: RandomSource, options: ImageAugmentOptions): ImageFrame {
   let out = frame;
   if (options.randomResizedCrop) out = randomResizedCrop(out, rng, options.randomResizedCrop.scale);
   if (options.colorJitter) out = colorJitter(out, rng, options.colorJitter);
   return out;
 }
 
-export function randomResizedCrop(frame: ImageFrame, rng: Rng, scale: readonly [number, number]): ImageFrame {
+export function randomResizedCrop(frame: ImageFrame, rng: RandomSource, scale: readonly [number, number]): ImageFrame {
   const { height: H, width: W } = frame;
   const area = rng.uniform(scale[0], scale[1]);
   const side = Math.sqrt(Math.min(1, Math.max(area, 1e-4)));
@@ -65,7 +65,7 @@ export function resizeBilinear(
 
 export function colorJitter(
   frame: ImageFrame,
-  rng: Rng,
+  rng: RandomSource,
   opts: { readonly brightness?: number; readonly contrast?: number; readonly saturation?: number },
 ): ImageFrame {
   const factor = (x: number | undefined) => (x ? rng.uniform(Math.max(0, 1 - x), 1 + x) : 1);

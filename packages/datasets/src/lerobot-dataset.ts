@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { FeatureStats, ImageFrame } from '@actfusion/cvae-core';
+import type { FeatureStats, ImageFrame } from '@actfusion/contracts';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';

@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import type { LeRobotV3Writer } from './lerobot-v3-writer.js';
 import { StreamingStats } from './streaming-stats.js';
 import type { VideoEncoder } from './video-codec.js';

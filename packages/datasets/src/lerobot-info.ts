@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { FeatureStats } from '@actfusion/cvae-core';
+import type { FeatureStats } from '@actfusion/contracts';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 
 export interface LeRobotFeature {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { writeFileAtomic } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
 import { cameraName, LeRobotDataset } from './lerobot-dataset.js';

@@ -1,4 +1,4 @@
-import type { FeatureStats } from '@actfusion/cvae-core';
+import type { FeatureStats } from '@actfusion/contracts';
 
 /** Quantiles LeRobot writes to stats.json (DEFAULT_QUANTILES). */
 export const STAT_QUANTILES = [0.01, 0.1, 0.5, 0.9, 0.99] as const;

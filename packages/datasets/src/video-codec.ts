@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { commitTemporary, temporaryPathFor } from './atomic-file.js';
 import { DatasetFormatError } from './dataset-error.js';
 

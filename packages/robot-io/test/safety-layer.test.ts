@@ -1,4 +1,4 @@
-import type { Action, Observation } from '@actfusion/cvae-core';
+import type { Action, Observation } from '@actfusion/contracts';
 import { describe, expect, it } from 'vitest';
 import type { Robot, RobotSpec } from '../src/robot.js';
 import { BusTimeoutError, ServoStatusError } from '../src/bus/bus-errors.js';

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../nn/module.js';
 import type { ObservationBatch } from './observation-batch.js';
-import type { ObservationKey, ObservationSpec } from './observation.js';
+import type { ObservationKey, ObservationSpec } from '@actfusion/contracts';
 import type { TokenSet } from './token-set.js';
 
 /** Per-forward context handed to every encoder. */

@@ -1,4 +1,4 @@
-import type { Action, Observation } from '../contracts/observation.js';
+import type { Action, Observation } from '@actfusion/contracts';
 import { prefixWeights, type PrefixSchedule } from './rtc-prefix-weights.js';
 import { TemporalEnsembler } from './temporal-ensembler.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
-import type { Observation, ObservationSpec } from '../contracts/observation.js';
+import type { Observation, ObservationSpec } from '@actfusion/contracts';
 import { collateObservations, disposeCollated } from '../training/collate.js';
 import type { Normalizer } from '../training/normalizer.js';
 import type { ActionChunk, ChunkSource } from './chunk-executor.js';

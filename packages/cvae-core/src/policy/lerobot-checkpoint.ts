@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
-import type { ObservationSpec } from '../contracts/observation.js';
+import type { ObservationSpec } from '@actfusion/contracts';
 import { describeLeRobotConfig, toLeRobotConfig, type LeRobotPolicyDescription } from './lerobot-config.js';
 import type { PolicyConfig } from './policy-config.js';
 

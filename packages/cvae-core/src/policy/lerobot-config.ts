@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ObservationSpec } from '../contracts/observation.js';
+import type { ObservationSpec } from '@actfusion/contracts';
 import { parsePolicyConfig, type PolicyConfig } from './policy-config.js';
 
 const Feature = z.object({ type: z.string(), shape: z.array(z.number().int().positive()) });

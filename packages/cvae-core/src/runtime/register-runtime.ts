@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import { TOKENS } from '../tokens.js';
+import { TOKENS } from '@actfusion/contracts';
 import { createRuntime, type RuntimeOptions, type TensorRuntime } from './create-runtime.js';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingSample } from '../contracts/chunk-dataset.js';
+import type { TrainingSample } from '@actfusion/contracts';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
-import type { ImageFrame, Observation, ObservationSpec } from '../contracts/observation.js';
+import type { ImageFrame, Observation, ObservationSpec } from '@actfusion/contracts';
 import type { Normalizer } from './normalizer.js';
 
 /** A training batch as the policy's `computeLoss` takes it. The caller disposes it (`disposeCollated`). */

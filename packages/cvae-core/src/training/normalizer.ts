@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DatasetStats, FeatureStats } from '../contracts/chunk-dataset.js';
+import type { DatasetStats, FeatureStats } from '@actfusion/contracts';
 
 /** LeRobot's `NormalizationMode` names. */
 export type NormalizationMode = 'MEAN_STD' | 'MIN_MAX' | 'IDENTITY';

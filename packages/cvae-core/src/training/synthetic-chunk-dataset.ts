@@ -1,5 +1,5 @@
-import type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from '../contracts/chunk-dataset.js';
-import type { ImageFrame, ObservationSpec } from '../contracts/observation.js';
+import type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from '@actfusion/contracts';
+import type { ImageFrame, ObservationSpec } from '@actfusion/contracts';
 import { Rng } from '../random/rng.js';
 
 /** ACT samples an episode, then a step in it; LeRobot samples a frame uniformly over the dataset. */

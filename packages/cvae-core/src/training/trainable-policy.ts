@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
-import type { ObservationSpec } from '../contracts/observation.js';
+import type { ObservationSpec } from '@actfusion/contracts';
 import type { Module } from '../nn/module.js';
 import type { ChunkLoss } from '../policy/chunk-policy.js';
 import type { Rng } from '../random/rng.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ChunkDataset } from '../contracts/chunk-dataset.js';
+import type { ChunkDataset } from '@actfusion/contracts';
 import { Rng } from '../random/rng.js';
 import { collate, disposeCollated } from './collate.js';
 import { Normalizer, type NormalizerOptions } from './normalizer.js';
@@ -7,7 +7,7 @@ import type { TrainablePolicy } from './trainable-policy.js';
 import type { AdamWParamGroup } from '../optim/adamw.js';
 import { writeLeRobotCheckpoint } from '../policy/lerobot-checkpoint.js';
 import { PolicyConfigSchema, type PolicyConfig } from '../policy/policy-config.js';
-import type { ObservationSpec } from '../contracts/observation.js';
+import type { ObservationSpec } from '@actfusion/contracts';
 import { clipGradNorm } from '../optim/clip-grad-norm.js';
 import { actParamGroups } from '../optim/param-groups.js';
 import { adamWTrainerOptimizer, type TrainerOptimizer } from './trainer-optimizer.js';

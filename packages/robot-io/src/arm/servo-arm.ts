@@ -1,4 +1,4 @@
-import type { Action, ImageFrame, Observation } from '@actfusion/cvae-core';
+import type { Action, ImageFrame, Observation } from '@actfusion/contracts';
 import type { ArmCalibration } from '../bus/calibration.js';
 import { modelByNumber } from '../bus/control-tables.js';
 import { latencyTimerWarning } from '../bus/latency-timer.js';

@@ -1,4 +1,4 @@
-import type { Action } from '@actfusion/cvae-core';
+import type { Action } from '@actfusion/contracts';
 import { ControlLoop, type ControlLoopOptions, type ControlLoopReport, type RunOptions } from '../control/control-loop.js';
 import type { Robot } from '../robot.js';
 import type { SafeRobot } from '../safety/safe-robot.js';

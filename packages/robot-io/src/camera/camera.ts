@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 
 /** An ffmpeg input: `-f <format> [...args] -i <input>`. */
 export interface FfmpegInput {

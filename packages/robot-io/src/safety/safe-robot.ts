@@ -1,4 +1,4 @@
-import type { Action, Observation } from '@actfusion/cvae-core';
+import type { Action, Observation } from '@actfusion/contracts';
 import { BusError, ServoStatusError } from '../bus/bus-errors.js';
 import type { Robot, RobotSpec } from '../robot.js';
 import { SafetyLayer, type SafetyOptions, type SafetyResult } from './safety-layer.js';

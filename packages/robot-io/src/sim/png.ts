@@ -1,6 +1,6 @@
 import { writeFileSync, renameSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);

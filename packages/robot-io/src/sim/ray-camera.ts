@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import type { MjData, MjModel, MujocoModule } from './mujoco-runtime.js';
 
 /** Light used for Lambert shading: a directional sun plus a headlight from the camera. */

@@ -1,4 +1,4 @@
-import type { Action, Observation } from '@actfusion/cvae-core';
+import type { Action, Observation } from '@actfusion/contracts';
 import type { CameraSpec } from '../robot.js';
 import type { SimTaskName } from './scene.js';
 import { ScriptedExpert } from './scripted-expert.js';

@@ -1,6 +1,6 @@
 /**
  * A small seeded generator (mulberry32) for sampling initial object poses. robot-io keeps its own so
- * driving a robot never loads the tensor runtime (importing `@actfusion/cvae-core` at run time would).
+ * driving a robot never loads the tensor runtime (robot-io depends only on the types-only `@actfusion/contracts`).
  */
 export class SimRng {
   private state: number;

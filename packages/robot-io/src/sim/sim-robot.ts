@@ -1,4 +1,4 @@
-import type { Action, ImageFrame, Observation, ObservationSpec, TactileFrame } from '@actfusion/cvae-core';
+import type { Action, ImageFrame, Observation, ObservationSpec, TactileFrame } from '@actfusion/contracts';
 import { SimRng } from './sim-rng.js';
 import type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from '../robot.js';
 import { compileModel, loadMujocoModule, type MjData, type MjModel, type MujocoModule } from './mujoco-runtime.js';

@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 
 /** Force (N) that maps to full intensity in the tactile image. */
 export const TACTILE_FULL_SCALE = 5;

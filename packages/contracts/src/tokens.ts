@@ -1,6 +1,7 @@
 /**
- * DI tokens of cvae-core. Encoder and decoder packages register implementations under
- * these; the policy resolves them. Nothing is registered at import time.
+ * DI tokens every actfusion package agrees on. Encoder and decoder packages register
+ * implementations under these; the policy resolves them. All are Symbols (`Symbol.for`, so two
+ * copies of this package still agree); nothing is registered at import time.
  */
 export const TOKENS = {
   /** Every `ModalityEncoder` of the experiment, in config order (resolved with `resolveAll`). */
@@ -18,4 +19,6 @@ export const TOKENS = {
   InitRng: Symbol.for('actfusion.InitRng'),
   /** The initialised `TensorRuntime`. */
   Runtime: Symbol.for('actfusion.Runtime'),
+  /** The validated experiment config (`@actfusion/experiments`), in an experiment's container. */
+  ExperimentConfig: Symbol.for('actfusion.ExperimentConfig'),
 } as const;

@@ -1,4 +1,4 @@
-import type { Rng } from '../random/rng.js';
+import type { RandomSource } from './random-source.js';
 import type { Observation, ObservationSpec } from './observation.js';
 
 /** Normalisation statistics of one feature (LeRobot's `stats.json` entry). */
@@ -38,7 +38,7 @@ export interface ChunkDataset {
   /** Total number of frames over all episodes. */
   readonly frameCount: number;
   /** Draw `batchSize` samples using `rng` (so a resumed run draws the same ones). */
-  sampleBatch(batchSize: number, rng: Rng): Promise<TrainingSample[]>;
+  sampleBatch(batchSize: number, rng: RandomSource): Promise<TrainingSample[]>;
   /** Normalisation statistics over the whole dataset. */
   stats(): Promise<DatasetStats>;
 }

@@ -1,13 +1,4 @@
-/**
- * What a robot observes at one control tick, before any tensor exists. Produced by
- * `@actfusion/robot-io` (`Robot.observe()`) and by dataset readers.
- */
-export interface ImageFrame {
-  readonly height: number;
-  readonly width: number;
-  /** Interleaved RGB, row-major, `height * width * 3` bytes (HWC, like ALOHA's HDF5). */
-  readonly data: Uint8Array;
-}
+import type { ImageFrame } from './image-frame.js';
 
 /** A tactile reading: a taxel grid (rows x cols) of forces, optionally rendered as an image. */
 export interface TactileFrame {
@@ -19,6 +10,10 @@ export interface TactileFrame {
   readonly image?: ImageFrame;
 }
 
+/**
+ * What a robot observes at one control tick, before any tensor exists. Produced by
+ * `@actfusion/robot-io` (`Robot.observe()`) and by dataset readers.
+ */
 export interface Observation {
   /** Joint positions (ALOHA: 6 joints + normalised gripper, per arm). */
   readonly qpos: Float32Array;
