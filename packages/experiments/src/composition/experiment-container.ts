@@ -71,7 +71,7 @@ export async function buildExperimentContainer(
   },
 ): Promise<ExperimentContainer> {
   const c = (options.parent ?? rootContainer).createChildContainer();
-  c.register('ExperimentConfig', { useValue: config });
+  c.register(TOKENS.ExperimentConfig, { useValue: config });
   c.register(TOKENS.PolicyConfig, { useValue: policyConfigOf(config) });
   c.register(TOKENS.ObservationSpec, { useValue: options.spec });
   c.register(TOKENS.InitRng, { useValue: new Rng(config.train.seed) });
