@@ -141,3 +141,4 @@ export {
   writeLeRobotCheckpoint,
   type LeRobotCheckpoint,
 } from './policy/lerobot-checkpoint.js';
+export * from './io/onnx/index.js';

@@ -42,6 +42,13 @@ export class ResNetFilmGenerator extends Module {
     });
   }
 
+  /** The Linear of stage `stage` (1-based, one of `stages`): rows [block][gamma|beta][planes]. */
+  stageLinear(stage: number): Linear {
+    const i = this.stages.indexOf(stage);
+    if (i < 0) throw new Error(`ResNetFilmGenerator: stage ${stage} is not FiLM'd (stages ${this.stages.join(', ')})`);
+    return this.linears[i]!;
+  }
+
   /** conditioning [B, conditioningDim] -> FiLM terms for `ResNet.forward`. Call inside `tf.tidy`. */
   forward(conditioning: tf.Tensor2D): ResNetFilm {
     if (conditioning.rank !== 2 || conditioning.shape[1] !== this.conditioningDim) {

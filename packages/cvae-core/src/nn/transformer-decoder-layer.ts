@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random/rng.js';
-import { activation } from './activations.js';
+import { activation, type ActivationName } from './activations.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
@@ -35,6 +35,8 @@ export class TransformerDecoderLayer extends Module {
   readonly norm2: LayerNorm;
   readonly norm3: LayerNorm;
   readonly preNorm: boolean;
+  /** The feed-forward activation (what an exporter needs to rebuild the layer). */
+  readonly activationName: ActivationName;
   private readonly dropout: Dropout;
   private readonly dropout1: Dropout;
   private readonly dropout2: Dropout;
@@ -47,7 +49,8 @@ export class TransformerDecoderLayer extends Module {
     const p = options.dropout ?? 0.1;
     const rng = options.rng ?? new Rng(0);
     this.preNorm = options.preNorm ?? false;
-    this.act = activation(options.activation ?? 'relu');
+    this.activationName = options.activation ?? 'relu';
+    this.act = activation(this.activationName);
     this.self_attn = this.registerModule('self_attn', new MultiheadAttention(D, nHeads, { dropout: p, rng }));
     this.multihead_attn = this.registerModule('multihead_attn', new MultiheadAttention(D, nHeads, { dropout: p, rng }));
     this.linear1 = this.registerModule('linear1', new Linear(D, F, { rng }));

@@ -40,6 +40,8 @@ export class TransformerEncoderLayer extends Module {
   readonly norm1: LayerNorm;
   readonly norm2: LayerNorm;
   readonly preNorm: boolean;
+  /** The feed-forward activation (what an exporter needs to rebuild the layer). */
+  readonly activationName: ActivationName;
   private readonly dropout: Dropout;
   private readonly dropout1: Dropout;
   private readonly dropout2: Dropout;
@@ -51,7 +53,8 @@ export class TransformerEncoderLayer extends Module {
     const p = options.dropout ?? 0.1;
     const rng = options.rng ?? new Rng(0);
     this.preNorm = options.preNorm ?? false;
-    this.act = activation(options.activation ?? 'relu');
+    this.activationName = options.activation ?? 'relu';
+    this.act = activation(this.activationName);
     this.self_attn = this.registerModule('self_attn', new MultiheadAttention(D, nHeads, { dropout: p, rng }));
     this.linear1 = this.registerModule('linear1', new Linear(D, F, { rng }));
     this.dropout = this.registerModule('dropout', new Dropout(p, rng.fork()));

@@ -9,7 +9,12 @@ import {
   TOKENS,
   TransformerDecoderLayer,
   xavierUniformInPlace,
+  exportDecoderLayer,
+  exportLayerNorm,
+  valuesOf,
   type ActionDecoder,
+  type OnnxExportableDecoder,
+  type OnnxGraphBuilder,
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
@@ -44,7 +49,7 @@ export class DecoderStack extends Module {
  * ACT's `_reset_parameters`.
  */
 @injectable()
-export class TransformerActionDecoder extends Module implements ActionDecoder {
+export class TransformerActionDecoder extends Module implements ActionDecoder, OnnxExportableDecoder {
   readonly parameterPrefix = '';
   readonly decoder: DecoderStack;
   readonly decoder_pos_embed: Embedding;
@@ -74,5 +79,23 @@ export class TransformerActionDecoder extends Module implements ActionDecoder {
       }
       return this.decoder.norm.forward(x);
     });
+  }
+
+  /**
+   * ONNX: the decoder input is a [1, k, D] zero constant and the query positions a constant, so
+   * the batch-independent first self-attention block folds to constants in ONNX Runtime; the
+   * cross-attention broadcasts the queries over the memory's batch.
+   */
+  exportOnnx(g: OnnxGraphBuilder, memory: string, memoryPositions: string, chunkSize: number): string {
+    const D = this.config.dimModel;
+    if (chunkSize !== this.config.chunkSize) {
+      throw new Error(`TransformerActionDecoder: chunkSize ${chunkSize} differs from the ${this.config.chunkSize} it was built for`);
+    }
+    let x = g.constant('decoder_input', new Float32Array(chunkSize * D), [1, chunkSize, D]);
+    const decoderPos = g.constant('decoder_pos_embed.weight', valuesOf(this.decoder_pos_embed.weight), [chunkSize, D]);
+    this.decoder.layers.items.forEach((layer, i) => {
+      x = g.scope(`layers.${i}`, () => exportDecoderLayer(g, layer, x, memory, decoderPos, memoryPositions));
+    });
+    return g.scope('norm', () => exportLayerNorm(g, this.decoder.norm, x));
   }
 }

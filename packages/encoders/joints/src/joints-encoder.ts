@@ -5,7 +5,11 @@ import {
   Module,
   Rng,
   TOKENS,
+  exportLinear,
   type EncodeContext,
+  type OnnxEncoderContext,
+  type OnnxExportableEncoder,
+  type OnnxTokens,
   type ModalityEncoder,
   type ObservationBatch,
   type ObservationKey,
@@ -22,7 +26,7 @@ import {
  * `encoder_1d_feature_pos_embed` (`learnedPositions`), so a LeRobot checkpoint maps one to one.
  */
 @injectable()
-export class JointsEncoder extends Module implements ModalityEncoder {
+export class JointsEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name = 'joints';
   readonly inputs: readonly ObservationKey[] = ['qpos'];
   readonly parameterPrefix = '';
@@ -55,5 +59,13 @@ export class JointsEncoder extends Module implements ModalityEncoder {
       tokens: tf.expandDims(this.encoder_robot_state_input_proj.forward(q), 1) as tf.Tensor3D,
       positions: tf.zeros([1, this.config.dimModel]) as tf.Tensor2D,
     }));
+  }
+
+  /** ONNX: `observation.state` -> Linear -> one token [B, 1, D] at position 0 (the policy adds the learned row). */
+  exportOnnx(ctx: OnnxEncoderContext): OnnxTokens {
+    const g = ctx.graph;
+    const D = this.config.dimModel;
+    const h = g.scope('encoder_robot_state_input_proj', () => exportLinear(g, this.encoder_robot_state_input_proj, ctx.state()));
+    return { tokens: g.op('Reshape', [h, g.int64([0, 1, D])], {}, 'tokens'), count: 1, positions: new Float32Array(D) };
   }
 }

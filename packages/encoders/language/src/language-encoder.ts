@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { injectable } from 'tsyringe';
-import type { Conditioner, ObservationBatch } from '@actfusion/cvae-core';
+import type { Conditioner, ObservationBatch, OnnxEncoderContext } from '@actfusion/cvae-core';
 import { LanguageTokenEncoder } from './language-token-encoder.js';
 
 /**
@@ -13,5 +13,10 @@ import { LanguageTokenEncoder } from './language-token-encoder.js';
 export class LanguageEncoder extends LanguageTokenEncoder implements Conditioner {
   condition(batch: ObservationBatch): tf.Tensor2D {
     return this.project(batch);
+  }
+
+  /** ONNX: the conditioning vector [B, D] (the same projection as the token). */
+  exportConditionOnnx(ctx: OnnxEncoderContext): string {
+    return this.exportProjectionOnnx(ctx);
   }
 }

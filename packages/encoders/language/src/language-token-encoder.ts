@@ -5,7 +5,11 @@ import {
   Module,
   Rng,
   TOKENS,
+  exportLinear,
   type EncodeContext,
+  type OnnxEncoderContext,
+  type OnnxExportableEncoder,
+  type OnnxTokens,
   type ModalityEncoder,
   type ObservationBatch,
   type ObservationKey,
@@ -14,6 +18,12 @@ import {
   type TokenSet,
 } from '@actfusion/cvae-core';
 import { LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';
+
+/**
+ * The ONNX input of the instruction: its sentence embedding (the `InstructionEmbeddings` row of
+ * the observation's `task`), float32 [B, E]. The string lookup stays outside the graph.
+ */
+export const TASK_EMBEDDING_KEY = 'task.embedding';
 
 /** MT-ACT's embedding width (all-MiniLM-L6-v2). */
 export const MINILM_EMBEDDING_DIM = 384;
@@ -26,7 +36,7 @@ export const MINILM_EMBEDDING_DIM = 384;
  * so `positions` here are zeros. No language model runs; see `InstructionEmbeddings`.
  */
 @injectable()
-export class LanguageTokenEncoder extends Module implements ModalityEncoder {
+export class LanguageTokenEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name: string = 'language';
   readonly parameterPrefix: string = '';
   readonly learnedPositions = true;
@@ -71,5 +81,18 @@ export class LanguageTokenEncoder extends Module implements ModalityEncoder {
       const p = this.project(batch);
       return { tokens: tf.expandDims(p, 1) as tf.Tensor3D, positions: tf.zeros([1, this.config.dimModel]) as tf.Tensor2D };
     });
+  }
+
+  /** ONNX: the projected embedding [B, D] of the `task.embedding` input. */
+  exportProjectionOnnx(ctx: OnnxEncoderContext): string {
+    const g = ctx.graph;
+    return g.scope('proj_text_emb', () => exportLinear(g, this.proj_text_emb, ctx.tensor(TASK_EMBEDDING_KEY, [this.embeddingDim])));
+  }
+
+  /** ONNX: the instruction token [B, 1, D] at position 0 (the policy adds the learned row). */
+  exportOnnx(ctx: OnnxEncoderContext): OnnxTokens {
+    const g = ctx.graph;
+    const D = this.config.dimModel;
+    return { tokens: g.op('Reshape', [this.exportProjectionOnnx(ctx), g.int64([0, 1, D])], {}, 'tokens'), count: 1, positions: new Float32Array(D) };
   }
 }

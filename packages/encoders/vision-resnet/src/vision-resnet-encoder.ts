@@ -11,7 +11,17 @@ import {
   resnetFeatureSize,
   Rng,
   TOKENS,
+  attr,
+  exportConvBn,
+  exportFeatureMapTokens,
+  exportImagenetNormalize,
+  exportResNet,
+  exportResNetFilm,
+  sinePositions,
   type EncodeContext,
+  type OnnxEncoderContext,
+  type OnnxExportableEncoder,
+  type OnnxTokens,
   type ModalityEncoder,
   type ObservationBatch,
   type ObservationKey,
@@ -28,7 +38,7 @@ import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet
  * Names are LeRobot's at the model's top level (`parameterPrefix` '').
  */
 @injectable()
-export class VisionResNetEncoder extends Module implements ModalityEncoder {
+export class VisionResNetEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name = 'vision';
   readonly parameterPrefix = '';
   readonly inputs: readonly ObservationKey[];
@@ -101,6 +111,39 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder {
       }
       return { tokens: tf.concat(tokens, 1), positions: tf.concat(positions, 0) };
     });
+  }
+
+  /**
+   * ONNX: each camera's `observation.images.<camera>` through the ResNet (frozen batch norms
+   * folded into the convolutions, FiLM from the context's conditioning when on), the 1x1
+   * projection and the 2-D sine positions as constants; cameras in token order.
+   */
+  exportOnnx(ctx: OnnxEncoderContext): OnnxTokens {
+    const g = ctx.graph;
+    const D = this.config.dimModel;
+    if (this.backbone_film && !ctx.conditioning) {
+      throw new Error('VisionResNetEncoder: film is on but the ONNX export context has no conditioning (register a Conditioner such as the language encoder)');
+    }
+    const film = this.backbone_film ? g.scope('backbone_film', () => exportResNetFilm(g, this.backbone_film!, this.backbone, ctx.conditioning!)) : undefined;
+    const tokens: string[] = [];
+    const positions: Float32Array[] = [];
+    for (const cam of this.cameras) {
+      const [h, w] = this.spec.cameras[cam]!;
+      const key = cam.startsWith('observation.images.') ? cam : `observation.images.${cam}`;
+      let x = ctx.image(key, h, w);
+      if (this.normalize === 'imagenet') x = g.scope(cam, () => exportImagenetNormalize(g, x));
+      const f = g.scope('backbone', () => exportResNet(g, this.backbone, x, film));
+      const projected = exportConvBn(g, this.encoder_img_feat_input_proj, null, f, 'encoder_img_feat_input_proj');
+      tokens.push(g.scope(cam, () => exportFeatureMapTokens(g, projected)));
+      positions.push(sinePositions(this.sine, resnetFeatureSize(h), resnetFeatureSize(w)));
+    }
+    const all = new Float32Array(positions.reduce((n, p) => n + p.length, 0));
+    positions.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+    return {
+      tokens: tokens.length === 1 ? tokens[0]! : g.op('Concat', tokens, { axis: attr.int(1) }, 'tokens'),
+      count: all.length / D,
+      positions: all,
+    };
   }
 
   override dispose(): void {

@@ -12,7 +12,18 @@ import {
   resnetFeatureSize,
   Rng,
   TOKENS,
+  attr,
+  exportConvBn,
+  exportFeatureMapTokens,
+  exportImagenetNormalize,
+  exportLinear,
+  exportResNet,
+  sinePositions,
+  valuesOf,
   type EncodeContext,
+  type OnnxEncoderContext,
+  type OnnxExportableEncoder,
+  type OnnxTokens,
   type ModalityEncoder,
   type ObservationBatch,
   type ObservationKey,
@@ -33,7 +44,7 @@ import { VISUO_TACTILE_OPTIONS, type VisuoTactileOptions } from './visuo-tactile
  * sensors in order, then taxel sensors in order. Names are at the model's top level.
  */
 @injectable()
-export class VisuoTactileEncoder extends Module implements ModalityEncoder {
+export class VisuoTactileEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name = 'tactile';
   readonly parameterPrefix = '';
   readonly inputs: readonly ObservationKey[];
@@ -139,6 +150,48 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder {
       });
       return { tokens: tf.concat(tokens, 1), positions: tf.concat(positions, 0) };
     });
+  }
+
+  /**
+   * ONNX: tactile images (`observation.tactile.<sensor>`) through their ResNet (batch norms
+   * folded), the 1x1 projection and sine positions; taxel grids (`observation.taxels.<sensor>`,
+   * float32 [B, rows, cols, C]) through their MLP with the learned position. Same token order.
+   */
+  exportOnnx(ctx: OnnxEncoderContext): OnnxTokens {
+    const g = ctx.graph;
+    const D = this.config.dimModel;
+    const tokens: string[] = [];
+    const positions: Float32Array[] = [];
+    this.sensors.forEach((s, i) => {
+      const [h, w] = this.spec.tactile![s]!;
+      let x = ctx.image(`observation.tactile.${s}`, h, w);
+      if (this.normalize === 'imagenet') x = g.scope(s, () => exportImagenetNormalize(g, x));
+      const b = this.sharedBackbone ? 0 : i;
+      const f = g.scope(`tactile_backbones.${b}`, () => exportResNet(g, this.tactile_backbones!.at(b), x));
+      const projected = exportConvBn(g, this.encoder_tactile_feat_input_proj!, null, f, 'encoder_tactile_feat_input_proj');
+      tokens.push(g.scope(s, () => exportFeatureMapTokens(g, projected)));
+      positions.push(sinePositions(this.sine, resnetFeatureSize(h), resnetFeatureSize(w)));
+    });
+    const taxelPos = this.tactile_taxel_pos_embed ? valuesOf(this.tactile_taxel_pos_embed.weight) : null;
+    this.taxels.forEach((s, j) => {
+      const [rows, cols] = this.spec.tactile![s]!;
+      const grid = ctx.tensor(`observation.taxels.${s}`, [rows, cols, this.taxelChannels]);
+      const mlp = this.tactile_taxel_mlps!.at(j);
+      const token = g.scope(`tactile_taxel_mlps.${j}`, () => {
+        const flat = g.op('Reshape', [grid, g.int64([0, -1])], {}, 'flatten');
+        const hidden = g.op('Relu', [g.scope('fc1', () => exportLinear(g, mlp.fc1, flat))]);
+        return g.op('Reshape', [g.scope('fc2', () => exportLinear(g, mlp.fc2, hidden)), g.int64([0, 1, D])], {}, 'token');
+      });
+      tokens.push(token);
+      positions.push(taxelPos!.slice(j * D, (j + 1) * D));
+    });
+    const all = new Float32Array(positions.reduce((n, p) => n + p.length, 0));
+    positions.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+    return {
+      tokens: tokens.length === 1 ? tokens[0]! : g.op('Concat', tokens, { axis: attr.int(1) }, 'tokens'),
+      count: all.length / D,
+      positions: all,
+    };
   }
 
   override dispose(): void {

@@ -1,0 +1,123 @@
+import type { Conv2d } from '../../nn/conv2d.js';
+import type { FrozenBatchNorm2d } from '../../nn/frozen-batch-norm2d.js';
+import type { BasicBlock, ResNet } from '../../nn/resnet.js';
+import type { ResNetFilmGenerator } from '../../nn/resnet-film.js';
+import type { ACTSinusoidalPositionEmbedding2d } from '../../nn/sinusoidal-position-embedding.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../../nn/image-feature-tokens.js';
+import { attr, type OnnxGraphBuilder } from './onnx-graph-builder.js';
+import { exportAffine, transposedRows, valuesOf } from './transformer-export.js';
+
+/**
+ * ONNX export of the convolutional blocks. Inside the graph images are NCHW (ONNX's and ONNX
+ * Runtime's native layout); the tfjs modules run NHWC, with the same weights (PyTorch layout).
+ */
+
+/** FiLM terms of one block as graph values [B, C, 1, 1]: `(1 + gamma)` and `beta`. */
+export interface OnnxFilmTerms {
+  readonly onePlusGamma: string;
+  readonly beta: string;
+}
+
+/**
+ * `Conv2d` followed by an optional `FrozenBatchNorm2d`, as ONE ONNX Conv: the frozen statistics
+ * are folded into the kernel and bias (`W' = W·scale[o]`, `b' = b·scale + bias − mean·scale`,
+ * `scale = weight/√(var + eps)`), computed in float64 and rounded once.
+ */
+export function exportConvBn(g: OnnxGraphBuilder, conv: Conv2d, bn: FrozenBatchNorm2d | null, x: string, hint = 'conv'): string {
+  const [kh, kw] = conv.kernelSize;
+  const per = conv.inChannels * kh * kw;
+  const w = valuesOf(conv.weight);
+  const b = conv.bias ? valuesOf(conv.bias) : new Float32Array(conv.outChannels);
+  const weight = new Float32Array(w.length);
+  const bias = new Float32Array(conv.outChannels);
+  const stats = bn
+    ? { gamma: valuesOf(bn.weight), beta: valuesOf(bn.bias), mean: valuesOf(bn.runningMean), variance: valuesOf(bn.runningVar) }
+    : null;
+  for (let o = 0; o < conv.outChannels; o++) {
+    const scale = stats ? stats.gamma[o]! / Math.sqrt(stats.variance[o]! + bn!.eps) : 1;
+    const shift = stats ? stats.beta[o]! - stats.mean[o]! * scale : 0;
+    for (let j = 0; j < per; j++) weight[o * per + j] = w[o * per + j]! * scale;
+    bias[o] = b[o]! * scale + shift;
+  }
+  const [ph, pw] = conv.padding;
+  return g.op(
+    'Conv',
+    [x, g.constant(`${hint}.weight`, weight, [conv.outChannels, conv.inChannels, kh, kw]), g.constant(`${hint}.bias`, bias, [conv.outChannels])],
+    {
+      kernel_shape: attr.ints([kh, kw]),
+      strides: attr.ints([...conv.stride]),
+      pads: attr.ints([ph, pw, ph, pw]),
+      dilations: attr.ints([...conv.dilation]),
+    },
+    hint,
+  );
+}
+
+/** torchvision's `BasicBlock` (frozen BN folded), with MT-ACT FiLM after bn2 when `film` is given. */
+export function exportBasicBlock(g: OnnxGraphBuilder, block: BasicBlock, x: string, film?: OnnxFilmTerms): string {
+  let y = g.op('Relu', [exportConvBn(g, block.conv1, block.bn1, x, 'conv1')]);
+  y = exportConvBn(g, block.conv2, block.bn2, y, 'conv2');
+  if (film) y = g.op('Add', [g.op('Mul', [y, film.onePlusGamma]), film.beta], {}, 'film');
+  const identity = block.downsample
+    ? g.scope('downsample', () => exportConvBn(g, block.downsample!.at(0) as Conv2d, block.downsample!.at(1) as FrozenBatchNorm2d, x, '0'))
+    : x;
+  return g.op('Relu', [g.op('Add', [y, identity], {}, 'residual')]);
+}
+
+/** A `ResNet` up to layer4: x [B, 3, H, W] -> [B, C, H/32, W/32]; `film[i][b]` modulates block b of layer{i+1}. */
+export function exportResNet(g: OnnxGraphBuilder, net: ResNet, x: string, film?: readonly (readonly OnnxFilmTerms[] | undefined)[]): string {
+  let y = g.op('Relu', [exportConvBn(g, net.conv1, net.bn1, x, 'conv1')]);
+  y = g.op('MaxPool', [y], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]) }, 'maxpool');
+  net.layers.forEach((stage, i) => {
+    stage.items.forEach((block, b) => {
+      y = g.scope(`layer${i + 1}.${b}`, () => exportBasicBlock(g, block, y, film?.[i]?.[b]));
+    });
+  });
+  return y;
+}
+
+/**
+ * MT-ACT's FiLM generator: per FiLM'd stage and block, `(1 + gamma)` and `beta` as [B, C, 1, 1],
+ * each one MatMul over the rows of `backbone_film.layerN` that make it (the +1 folded into the bias).
+ */
+export function exportResNetFilm(g: OnnxGraphBuilder, gen: ResNetFilmGenerator, net: ResNet, conditioning: string): (OnnxFilmTerms[] | undefined)[] {
+  const film: (OnnxFilmTerms[] | undefined)[] = [];
+  const toNchw = g.int64([0, -1, 1, 1]);
+  for (const s of gen.stages) {
+    const linear = gen.stageLinear(s);
+    const planes = net.stageChannels(s - 1);
+    const w = valuesOf(linear.weight);
+    const b = valuesOf(linear.bias!);
+    const terms: OnnxFilmTerms[] = [];
+    for (let k = 0; k < net.layers[s - 1]!.items.length; k++) {
+      const part = (which: 0 | 1, plus: number): string => {
+        const from = (k * 2 + which) * planes;
+        const wt = transposedRows(w, linear.outFeatures, linear.inFeatures, from, from + planes);
+        const bias = b.slice(from, from + planes).map((v) => v + plus);
+        const hint = `layer${s}.${k}.${which === 0 ? 'one_plus_gamma' : 'beta'}`;
+        return g.op('Reshape', [exportAffine(g, conditioning, wt, bias, linear.inFeatures, planes, hint), toNchw]);
+      };
+      terms.push({ onePlusGamma: part(0, 1), beta: part(1, 0) });
+    }
+    film[s - 1] = terms;
+  }
+  return film;
+}
+
+/** `(x − mean)/std` per channel for NCHW images in [0, 1] (torchvision's Normalize), as Sub + Div. */
+export function exportImagenetNormalize(g: OnnxGraphBuilder, x: string): string {
+  const mean = g.constant('imagenet_mean', Float32Array.from(IMAGENET_MEAN), [1, 3, 1, 1]);
+  const std = g.constant('imagenet_std', Float32Array.from(IMAGENET_STD), [1, 3, 1, 1]);
+  return g.op('Div', [g.op('Sub', [x, mean]), std], {}, 'imagenet_normalize');
+}
+
+/** Feature map [B, D, h, w] -> tokens [B, h·w, D] (cells row-major, as `featureMapTokens`). */
+export function exportFeatureMapTokens(g: OnnxGraphBuilder, features: string): string {
+  const flat = g.op('Reshape', [features, g.int64([0, 0, -1])]);
+  return g.op('Transpose', [flat], { perm: attr.ints([0, 2, 1]) }, 'tokens');
+}
+
+/** The 2-D sine positions of an h x w map as a [h·w·D] constant (row-major cells, as the tokens). */
+export function sinePositions(sine: ACTSinusoidalPositionEmbedding2d, h: number, w: number): Float32Array {
+  return valuesOf(sine.table(h, w));
+}

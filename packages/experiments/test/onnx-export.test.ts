@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, encodeOnnxModel, exportActPolicyOnnx, type TensorRuntime } from '@actfusion/cvae-core';
+import { buildVariant, maxAbsDiff, onnxFeeds, rawObservations, tfjsChunk, variantNormalizer, type Variant } from './support/onnx-variants.js';
+
+const small = { dimModel: 16, nHeads: 2, dimFeedforward: 24, nEncoderLayers: 2, nDecoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 5, dropout: 0.1 };
+
+/** Every encoder kind, both norms and activations, both normaliser modes, FiLM, taxels. */
+const VARIANTS: readonly Variant[] = [
+  { name: 'joints only', policy: small, spec: { stateDim: 4, actionDim: 3, cameras: {} }, normalizer: 'MEAN_STD' },
+  {
+    name: 'joints + vision-resnet, two cameras',
+    policy: { ...small, nDecoderLayers: 2 },
+    spec: { stateDim: 5, actionDim: 5, cameras: { top: [32, 40], wrist: [24, 24] } },
+    vision: { width: 4 },
+    normalizer: 'MEAN_STD',
+  },
+  {
+    name: 'language FiLM + vision-resnet (pre-norm, gelu, min/max)',
+    policy: { ...small, preNorm: true, feedforwardActivation: 'gelu' },
+    spec: { stateDim: 3, actionDim: 3, cameras: { top: [32, 32] }, languageDim: 6 },
+    vision: { width: 4, film: true },
+    language: { film: true, dim: 6 },
+    normalizer: 'MIN_MAX',
+  },
+  {
+    name: 'language token only, no normaliser',
+    policy: small,
+    spec: { stateDim: 3, actionDim: 2, cameras: {}, languageDim: 5 },
+    language: { film: false, dim: 5 },
+  },
+  {
+    name: 'visuo-tactile: tactile images + taxels + vision',
+    policy: small,
+    spec: { stateDim: 4, actionDim: 4, cameras: { top: [32, 32] }, tactile: { left: [32, 32], right: [32, 32], pad: [4, 3] } },
+    vision: { width: 4 },
+    tactile: { width: 4, taxels: ['pad'], taxelChannels: 2, taxelHidden: 8 },
+    normalizer: 'MEAN_STD',
+  },
+];
+
+let runtime: TensorRuntime;
+beforeAll(async () => {
+  runtime = await createRuntime({ backend: 'cpu', seed: 0 });
+});
+afterAll(() => runtime.dispose());
+
+describe('ONNX export equals the tfjs policy', () => {
+  for (const v of VARIANTS) {
+    it(`${v.name}: raw observations in, robot units out, batch 1 and 3`, async () => {
+      const policy = buildVariant(v);
+      const normalizer = variantNormalizer(v);
+      try {
+        const bytes = encodeOnnxModel(exportActPolicyOnnx(policy, { normalizer, imageInput: 'uint8-hwc' }));
+        const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+        try {
+          const { chunkSize: k } = policy.config;
+          expect(session.outputNames).toEqual(['action']);
+          for (const B of [1, 3]) {
+            const raw = rawObservations(v, B, 7 + B);
+            const expected = tfjsChunk(policy, v, raw, normalizer);
+            const out = await session.run(onnxFeeds(v, raw));
+            const action = out['action']!;
+            expect(action.dims).toEqual([B, k, v.spec.actionDim]);
+            const err = maxAbsDiff(action.data as Float32Array, expected);
+            console.log(`onnx parity [${v.name}] batch ${B}: max abs error ${err.toExponential(2)}`);
+            expect(err).toBeLessThan(1e-4);
+          }
+        } finally {
+          await session.release();
+        }
+      } finally {
+        policy.dispose();
+      }
+    });
+  }
+
+  it('leaves no tfjs tensor behind (beyond the position tables the encoders cache)', () => {
+    const v = VARIANTS[2]!;
+    const policy = buildVariant(v);
+    exportActPolicyOnnx(policy, { normalizer: variantNormalizer(v) }); // fills the encoders' sine-table caches
+    const before = tf.memory().numTensors;
+    exportActPolicyOnnx(policy, { normalizer: variantNormalizer(v) });
+    expect(tf.memory().numTensors).toBe(before);
+    policy.dispose();
+  });
+});
