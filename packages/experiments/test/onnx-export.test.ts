@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, encodeOnnxModel, exportActPolicyOnnx, type TensorRuntime } from '@actfusion/cvae-core';
+import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { buildVariant, maxAbsDiff, onnxFeeds, rawObservations, tfjsChunk, variantNormalizer, type Variant } from './support/onnx-variants.js';
 
 const small = { dimModel: 16, nHeads: 2, dimFeedforward: 24, nEncoderLayers: 2, nDecoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 5, dropout: 0.1 };
@@ -84,5 +88,54 @@ describe('ONNX export equals the tfjs policy', () => {
     exportActPolicyOnnx(policy, { normalizer: variantNormalizer(v) });
     expect(tf.memory().numTensors).toBe(before);
     policy.dispose();
+  });
+});
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'parity');
+
+describe('ONNX export of PyTorch-made LeRobot checkpoints', () => {
+  for (const name of ['six-dof', 'two-cams']) {
+    it(`${name}: the exported graph reproduces PyTorch's chunk (float NCHW images, network units)`, async () => {
+      const dir = join(fixtures, name);
+      const { policy, description } = await loadLeRobotPolicy(dir);
+      const parity = JSON.parse(await readFile(join(dir, 'parity.json'), 'utf8')) as {
+        'observation.state': number[][];
+        images: Record<string, number[][][][]>;
+        action: number[][][];
+      };
+      try {
+        const session = await ort.InferenceSession.create(encodeOnnxModel(exportActPolicyOnnx(policy, { imageInput: 'float-chw' })));
+        const state = parity['observation.state'];
+        const B = state.length;
+        const feeds: Record<string, ort.Tensor> = {
+          'observation.state': new ort.Tensor('float32', Float32Array.from(state.flat()), [B, description.spec.stateDim]),
+        };
+        for (const [cam, key] of Object.entries(description.cameraKeys)) {
+          const [h, w] = description.spec.cameras[cam]!;
+          feeds[key] = new ort.Tensor('float32', Float32Array.from(parity.images[key]!.flat(3)), [B, 3, h, w]);
+        }
+        const out = await session.run(feeds);
+        await session.release();
+        const err = maxAbsDiff(out['action']!.data as Float32Array, parity.action.flat(2));
+        console.log(`onnx parity [PyTorch ${name}]: max abs error ${err.toExponential(2)}`);
+        expect(err).toBeLessThan(1e-4);
+      } finally {
+        policy.dispose();
+      }
+    });
+  }
+});
+
+describe('ONNX export errors', () => {
+  it('names an encoder that cannot export itself', () => {
+    const v = VARIANTS[0]!;
+    const policy = buildVariant(v);
+    const joints = policy.encoders[0] as unknown as { exportOnnx?: unknown };
+    joints.exportOnnx = undefined;
+    try {
+      expect(() => exportActPolicyOnnx(policy)).toThrow(/encoder 'joints' \(JointsEncoder\) has no exportOnnx/);
+    } finally {
+      policy.dispose();
+    }
   });
 });

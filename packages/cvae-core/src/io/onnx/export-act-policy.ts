@@ -15,10 +15,12 @@ export const ONNX_BATCH_DIM = 'batch';
 
 /**
  * How images enter the graph:
- * - `uint8-hwc`: camera bytes as `Robot.observe()` gives them, uint8 [B, H, W, 3]; the graph
- *   scales them to [0, 1] (the default with normalisation statistics: raw observations in);
- * - `float-chw`: float32 [B, 3, H, W] holding what the network's encoder takes (LeRobot's
- *   preprocessed layout, and the PyTorch peer's `parity.json`; the default without statistics).
+ * - `uint8-hwc` (default): camera bytes as `Robot.observe()` gives them, uint8 [B, H, W, 3]; the
+ *   graph scales them to [0, 1];
+ * - `float-chw`: float32 [B, 3, H, W], the bytes already scaled to [0, 1] (or, for a checkpoint
+ *   without statistics whose encoder does not normalise, the values the network takes: LeRobot's
+ *   preprocessed layout and the PyTorch peer's `parity.json`).
+ * Per-camera statistics (`imageNormalization`) apply after that, in both layouts.
  */
 export type OnnxImageInput = 'uint8-hwc' | 'float-chw';
 
@@ -26,11 +28,21 @@ export interface ActOnnxExportOptions {
   /** With it, `observation.state` is normalised in the graph and `action` unnormalised to robot units. */
   readonly normalizer?: Normalizer | null;
   readonly imageInput?: OnnxImageInput;
+  /**
+   * Image statistics the encoders do not apply themselves, by feature key
+   * (`observation.images.top`): per channel `(x - shift) / scale`, MIN_MAX then `* 2 - 1`.
+   */
+  readonly imageNormalization?: ReadonlyMap<string, OnnxFeatureAffine>;
   /** `metadata_props` to add (e.g. the checkpoint it came from). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-type Affine = Normalizer['qpos'];
+/** One feature's affine normalisation (LeRobot's normaliser reduced to shift and scale). */
+export interface OnnxFeatureAffine {
+  readonly mode: 'MEAN_STD' | 'MIN_MAX' | 'IDENTITY';
+  readonly shift: Float32Array;
+  readonly scale: Float32Array;
+}
 
 /**
  * The inference graph of an `ActPolicy` (eval mode, z = 0) as an ONNX model, built from the
@@ -43,7 +55,7 @@ export function exportActPolicyOnnx(policy: ActPolicy, options: ActOnnxExportOpt
   const { config, spec } = policy;
   const D = config.dimModel;
   const normalizer = options.normalizer ?? null;
-  const imageInput = options.imageInput ?? (normalizer ? 'uint8-hwc' : 'float-chw');
+  const imageInput = options.imageInput ?? 'uint8-hwc';
   const g = new OnnxGraphBuilder();
   const features = new Map<string, string>();
   const B = ONNX_BATCH_DIM;
@@ -66,9 +78,14 @@ export function exportActPolicyOnnx(policy: ActPolicy, options: ActOnnxExportOpt
       }),
     image: (key, h, w) =>
       feature(key, () => {
-        if (imageInput === 'float-chw') return g.input(key, 'float32', [B, 3, h, w], 'float32 NCHW, as the encoder takes it');
-        const x = g.input(key, 'uint8', [B, h, w, 3], 'uint8 HWC camera bytes');
-        return g.scope(key, () => g.op('Div', [g.op('Cast', [g.op('Transpose', [x], { perm: attr.ints([0, 3, 1, 2]) })], { to: attr.int(1) }), g.scalar(255)], {}, 'to_unit'));
+        let x: string;
+        if (imageInput === 'float-chw') x = g.input(key, 'float32', [B, 3, h, w], 'float32 NCHW in [0, 1]');
+        else {
+          const bytes = g.input(key, 'uint8', [B, h, w, 3], 'uint8 HWC camera bytes');
+          x = g.scope(key, () => g.op('Div', [g.op('Cast', [g.op('Transpose', [bytes], { perm: attr.ints([0, 3, 1, 2]) })], { to: attr.int(1) }), g.scalar(255)], {}, 'to_unit'));
+        }
+        const stats = options.imageNormalization?.get(key);
+        return stats ? g.scope(`${key}.normalize`, () => normalizeAffine(g, stats, x, [1, 3, 1, 1])) : x;
       }),
     tensor: (key, shape) => feature(key, () => g.input(key, 'float32', [B, ...shape])),
   };
@@ -145,14 +162,15 @@ export function exportActPolicyOnnx(policy: ActPolicy, options: ActOnnxExportOpt
   };
 }
 
-function normalizeAffine(g: OnnxGraphBuilder, f: Affine, x: string): string {
+function normalizeAffine(g: OnnxGraphBuilder, f: OnnxFeatureAffine, x: string, dims: readonly number[] = [f.shift.length]): string {
   if (f.mode === 'IDENTITY') return x;
-  const y = g.op('Div', [g.op('Sub', [x, g.constant('shift', f.shift, [f.dim])]), g.constant('scale', f.scale, [f.dim])]);
+  const y = g.op('Div', [g.op('Sub', [x, g.constant('shift', f.shift, dims)]), g.constant('scale', f.scale, dims)]);
   return f.mode === 'MIN_MAX' ? g.op('Sub', [g.op('Mul', [y, g.scalar(2)]), g.scalar(1)]) : y;
 }
 
-function unnormalizeAffine(g: OnnxGraphBuilder, f: Affine, x: string): string {
+function unnormalizeAffine(g: OnnxGraphBuilder, f: OnnxFeatureAffine, x: string): string {
   if (f.mode === 'IDENTITY') return x;
   const y = f.mode === 'MIN_MAX' ? g.op('Div', [g.op('Add', [x, g.scalar(1)]), g.scalar(2)]) : x;
-  return g.op('Add', [g.op('Mul', [y, g.constant('scale', f.scale, [f.dim])]), g.constant('shift', f.shift, [f.dim])]);
+  const dims = [f.shift.length];
+  return g.op('Add', [g.op('Mul', [y, g.constant('scale', f.scale, dims)]), g.constant('shift', f.shift, dims)]);
 }

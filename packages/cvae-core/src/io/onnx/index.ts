@@ -47,6 +47,7 @@ export {
   ONNX_BATCH_DIM,
   exportActPolicyOnnx,
   type ActOnnxExportOptions,
+  type OnnxFeatureAffine,
   type OnnxImageInput,
 } from './export-act-policy.js';
 export { writeOnnxModel } from './write-onnx-model.js';
