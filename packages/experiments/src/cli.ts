@@ -12,6 +12,7 @@ import { registerTrainCommand } from './commands/train.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerRobotCommand } from './commands/robot.js';
+import { registerExportCommand } from './commands/export.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerDemoCommand(program);
   registerRobotCommand(program);
+  registerExportCommand(program);
   return program;
 }
 

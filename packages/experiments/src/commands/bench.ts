@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendRequest } from '@actfusion/cvae-core';
 import { readBenchPreset } from '../act/bench-preset.js';
 import { runActBench } from '../act/run-act-bench.js';
+import { printLatency } from '../act/print-latency.js';
 
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'tools', 'bench', 'act_torch.py');
 
@@ -24,10 +25,22 @@ export function registerBenchCommand(program: Command): void {
     .option('--backend <name>', `tensor backend: auto, ${BACKEND_NAMES.join(', ')}`, 'auto')
     .option('--threads <n>', 'threads for the PyTorch peer', '2')
     .option('--no-peer', 'do not run the PyTorch peer')
-    .action(async (opts: { preset: string; steps: string; backend: string; threads: string; peer: boolean }) => {
+    .option('--no-latency', 'skip the batch-1 latency comparison (ONNX Runtime, tfjs, PyTorch)')
+    .option('--latency-only', 'only the batch-1 latency comparison')
+    .option('--latency-threads <list>', 'thread counts of the latency comparison', '1,2')
+    .option('--latency-rounds <n>', 'alternation rounds of the latency comparison', '5')
+    .action(async (opts: { preset: string; steps: string; backend: string; threads: string; peer: boolean; latency: boolean; latencyOnly?: boolean; latencyThreads: string; latencyRounds: string }) => {
       const steps = Number(opts.steps);
       if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got '${opts.steps}'`);
       const { preset, path } = await readBenchPreset(opts.preset);
+      if (opts.latency || opts.latencyOnly) {
+        const threads = opts.latencyThreads.split(',').map((t) => Number(t));
+        if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--latency-threads: expected positive integers like 1,2, got '${opts.latencyThreads}'`);
+        const rounds = Number(opts.latencyRounds);
+        if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--latency-rounds: expected a positive integer, got '${opts.latencyRounds}'`);
+        await printLatency(preset.name ?? opts.preset, preset, path, { backend: opts.backend as BackendRequest, threads, rounds, iterations: steps, peer: opts.peer });
+        if (opts.latencyOnly) return;
+      }
       const ours = await runActBench(preset.name ?? opts.preset, preset, { backend: opts.backend as BackendRequest, steps });
       console.log(JSON.stringify(ours));
       if (!opts.peer) return finish(ours.train_error !== undefined);

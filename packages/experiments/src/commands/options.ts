@@ -12,3 +12,10 @@ export const SET_HELP = 'override a config value, typed by the schema (repeatabl
 export async function configFromOptions(opts: { config: string; set: string[] }): Promise<ExperimentConfig> {
   return loadConfig(opts.config, { registry: builtinKinds(), set: opts.set });
 }
+
+/** A positive integer command-line value, or an error naming the option. */
+export function positiveIntOption(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a positive integer, got '${value}'`);
+  return n;
+}

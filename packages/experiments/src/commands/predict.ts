@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, createRuntime, Normalizer, type BackendRequest, type NormalizerJson } from '@actfusion/cvae-core';
 import { loadLeRobotPolicy } from '../act/load-lerobot-policy.js';
 import { readParityInput } from '../act/parity-input.js';
+import { INFERENCE_RUNTIMES, type InferenceRuntime } from '../deploy/chunk-predictor.js';
+import { predictWithOnnx } from '../deploy/predict-with-onnx.js';
+import { positiveIntOption } from './options.js';
 
 /**
  * `actfusion predict --checkpoint DIR --input obs.json`: load a LeRobot ACT checkpoint directory
@@ -23,7 +26,14 @@ export function registerPredictCommand(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint directory (config.json + model.safetensors)')
     .requiredOption('--input <file>', 'observations JSON (parity.json layout)')
     .option('--backend <name>', `tensor backend: auto, ${BACKEND_NAMES.join(', ')}`, 'auto')
-    .action(async (opts: { checkpoint: string; input: string; backend: string }) => {
+    .option('--runtime <name>', `inference runtime: ${INFERENCE_RUNTIMES.join(' or ')} (onnx: the policy exported to ONNX, run by ONNX Runtime)`, 'tfjs')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads (with --runtime onnx)', '1')
+    .action(async (opts: { checkpoint: string; input: string; backend: string; runtime: string; threads: string }) => {
+      if (!(INFERENCE_RUNTIMES as readonly string[]).includes(opts.runtime)) {
+        throw new Error(`--runtime: expected ${INFERENCE_RUNTIMES.join(' or ')}, got '${opts.runtime}'`);
+      }
+      const inference = opts.runtime as InferenceRuntime;
+      const threads = positiveIntOption('--threads', opts.threads);
       const runtime = await createRuntime({ backend: opts.backend as BackendRequest, seed: 0 });
       try {
         const normalizer = await readNormalizer(opts.checkpoint);
@@ -37,6 +47,15 @@ export function registerPredictCommand(program: Command): void {
             );
           }
           const { batch } = await readParityInput(opts.input, description);
+          if (inference === 'onnx') {
+            try {
+              const action = await predictWithOnnx(policy, normalizer, batch, { threads });
+              process.stdout.write(`${JSON.stringify({ action })}\n`);
+            } finally {
+              tf.dispose([batch.qpos, ...Object.values(batch.images)]);
+            }
+            return;
+          }
           let qpos = batch.qpos;
           if (normalizer) {
             const raw = qpos.dataSync() as Float32Array;

@@ -76,6 +76,13 @@ export const runtimeSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** wasm threads (1 = no worker threads). */
   threads: upTo(LIMITS.threads).default(1),
+  /**
+   * What runs the trained policy in `predict`, `eval` and `run`: `tfjs` (the backend above) or
+   * `onnx` (the policy exported to ONNX in memory and run by ONNX Runtime on its own threads).
+   */
+  inference: z.enum(['tfjs', 'onnx']).default('tfjs'),
+  /** ONNX Runtime intra-op threads for `inference: onnx`. */
+  inferenceThreads: upTo(LIMITS.threads).default(1),
 });
 
 export const policySchema = z.strictObject({
@@ -147,7 +154,7 @@ export const experimentSchema = z.strictObject({
   name: z.string().min(1).default('experiment'),
   robot: robotSchema,
   dataset: datasetSchema,
-  runtime: runtimeSchema.default({ backend: 'auto', threads: 1 }),
+  runtime: runtimeSchema.prefault({}),
   encoders: z.array(kindOptionsSchema).min(1),
   decoder: kindOptionsSchema,
   policy: policySchema.prefault({}),

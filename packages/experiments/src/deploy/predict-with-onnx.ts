@@ -1,0 +1,36 @@
+import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs-core';
+import { encodeOnnxModel, exportActPolicyOnnx, type ActPolicy, type Normalizer, type ObservationBatch } from '@actfusion/cvae-core';
+import { OnnxChunkPredictor } from './onnx-chunk-predictor.js';
+
+/**
+ * `predict --runtime onnx`: export the loaded policy to ONNX in memory (images as float32 NCHW,
+ * the statistics inside the graph when there are any) and run the batch in ONNX Runtime.
+ * `batch` holds what the tfjs path feeds the policy before normalisation: raw state, NHWC images.
+ * Returns the chunk [B, k, A] as nested arrays.
+ */
+export async function predictWithOnnx(
+  policy: ActPolicy,
+  normalizer: Normalizer | null,
+  batch: ObservationBatch,
+  options: { threads: number },
+): Promise<number[][][]> {
+  const model = encodeOnnxModel(exportActPolicyOnnx(policy, { normalizer, imageInput: 'float-chw' }));
+  const predictor = await OnnxChunkPredictor.create(model, { threads: options.threads, source: 'the exported policy' });
+  try {
+    const [B, S] = batch.qpos.shape;
+    const feeds: Record<string, ort.Tensor> = {
+      'observation.state': new ort.Tensor('float32', Float32Array.from(batch.qpos.dataSync()), [B, S]),
+    };
+    for (const [cam, img] of Object.entries(batch.images)) {
+      const chw = tf.tidy(() => tf.transpose(img, [0, 3, 1, 2]));
+      feeds[`observation.images.${cam}`] = new ort.Tensor('float32', Float32Array.from(chw.dataSync()), chw.shape);
+      chw.dispose();
+    }
+    const data = await predictor.runFeeds(feeds);
+    const { chunkSize: k, actionDim: A } = predictor;
+    return Array.from({ length: B }, (_, b) => Array.from({ length: k }, (_, i) => Array.from(data.subarray((b * k + i) * A, (b * k + i + 1) * A))));
+  } finally {
+    await predictor.dispose();
+  }
+}
