@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { Observation } from '@actfusion/cvae-core';
+import { encodeOnnxModel, exportActPolicyOnnx, type ActPolicy, type Normalizer, type Observation, type OnnxFeatureAffine } from '@actfusion/cvae-core';
 import type { ChunkPredictor } from './chunk-predictor.js';
 import { observationFeeds, type OnnxInputSpec } from './onnx-observation-feeds.js';
 
@@ -70,6 +70,21 @@ export class OnnxChunkPredictor implements ChunkPredictor {
       await session.release();
       throw err;
     }
+  }
+
+  /**
+   * Export a loaded policy in memory (raw observations in: camera bytes, state in robot units;
+   * chunk in robot units out) and load it. `imageNormalization`: checkpoint image statistics the
+   * encoders do not apply themselves, by feature key (`observation.images.top`).
+   */
+  static async fromPolicy(
+    policy: ActPolicy,
+    normalizer: Normalizer | null,
+    options: OnnxChunkPredictorOptions & { imageNormalization?: ReadonlyMap<string, OnnxFeatureAffine> } = {},
+  ): Promise<OnnxChunkPredictor> {
+    const { imageNormalization, ...rest } = options;
+    const model = exportActPolicyOnnx(policy, { normalizer, imageInput: 'uint8-hwc', ...(imageNormalization ? { imageNormalization } : {}) });
+    return OnnxChunkPredictor.create(encodeOnnxModel(model), { source: 'the exported policy', ...rest });
   }
 
   /** Input names of the graph (feature keys). */
