@@ -48,12 +48,21 @@ export function ablationCsv(cells: readonly AblationCell[]): string {
 }
 
 /** Writes `ablation.md`, `ablation.csv`, `ablation.json` and the plots into `dir`. */
-export async function writeAblationReport(cells: readonly AblationCell[], dir: string, title: string): Promise<{ markdown: string; files: string[] }> {
-  const markdown = ablationMarkdown(cells, title);
+export async function writeAblationReport(
+  cells: readonly AblationCell[],
+  dir: string,
+  title: string,
+  provenance: { runner: string; trials: number; reused?: number } = { runner: 'unknown', trials: cells.reduce((n, c) => n + c.seeds.length, 0) },
+): Promise<{ markdown: string; files: string[] }> {
+  const note =
+    `Trial runner: \`${provenance.runner}\`; ${provenance.trials} trials` +
+    (provenance.reused ? ` (${provenance.reused} reused from an earlier, interrupted run of the same configs)` : '') +
+    '.\n';
+  const markdown = `${ablationMarkdown(cells, title)}\n${note}`;
   const files = [join(dir, 'ablation.md'), join(dir, 'ablation.csv'), join(dir, 'ablation.json')];
   await writeFileAtomic(files[0]!, markdown);
   await writeFileAtomic(files[1]!, ablationCsv(cells));
-  await writeFileAtomic(files[2]!, `${JSON.stringify(cells, null, 2)}\n`);
+  await writeFileAtomic(files[2]!, `${JSON.stringify({ runner: provenance.runner, trials: provenance.trials, reused: provenance.reused ?? 0, cells }, null, 2)}\n`);
   const plot = await writeChart(
     ablationPlotSpec(cells.map((c) => ({ params: c.params, mean: c.mean, lower: c.tLower, upper: c.tUpper })), { title }),
     join(dir, 'ablation-plot'),

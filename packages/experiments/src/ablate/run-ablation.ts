@@ -11,6 +11,8 @@ import { writeAblationReport } from './ablation-report.js';
 import { aggregateTrials, type AblationCell } from './aggregate-trials.js';
 import { runTrialsLocally } from './run-trials-locally.js';
 import { runTrialsOnQueue } from './trial-queue.js';
+import type { TrialResult, TrialSpec } from './trial.js';
+import { TrialResultsStore } from './trial-results-store.js';
 import type { TrialRunnerRef, TrialRunnerRegistry } from './trial-runners.js';
 import { join } from 'node:path';
 
@@ -71,11 +73,25 @@ export async function runAblation(options: AblationOptions): Promise<{ cells: Ab
   await writeResolvedConfig({ ...base, ablation: { grid, seeds: [...seeds] }, outputDir: dir }, dir);
   await writeFileAtomic(join(dir, 'trials.json'), `${JSON.stringify(trials.map((t) => ({ id: t.id, params: t.params, seed: t.seed })), null, 2)}\n`);
   if (options.dryRun ?? false) return { cells: [], markdown: '', dir, trials: trials.length };
-  const results =
-    options.queue === undefined
-      ? await runTrialsLocally(trials, options.runners.create(options.runner), log)
-      : await runTrialsOnQueue(trials, { url: options.queue, runner: options.runner, log, ...(options.queueName ? { queueName: options.queueName } : {}) });
+  const store = new TrialResultsStore(dir);
+  const results = new Map<string, TrialResult>();
+  for (const t of trials) {
+    const done = store.get(t);
+    if (done) results.set(t.id, done);
+  }
+  const todo = trials.filter((t) => !results.has(t.id));
+  if (results.size > 0) log(`${results.size} of ${trials.length} trials already finished in ${join(dir, 'trials')}; running the other ${todo.length}`);
+  const save = (trial: TrialSpec, result: TrialResult): Promise<void> => store.put(trial, result);
+  const fresh =
+    todo.length === 0
+      ? new Map<string, TrialResult>()
+      : options.queue === undefined
+        ? await runTrialsLocally(todo, options.runners.create(options.runner), log, save)
+        : await runTrialsOnQueue(todo, { url: options.queue, runner: options.runner, log, onResult: save, ...(options.queueName ? { queueName: options.queueName } : {}) });
+  for (const [id, r] of fresh) results.set(id, r);
   const cells = aggregateTrials(trials, results);
-  const { markdown } = await writeAblationReport(cells, dir, base.name);
+  // The runner is part of the result: a synthetic run says so in every title.
+  const title = options.runner.name === 'act' ? base.name : `${base.name} (${options.runner.name} trials${options.runner.name === 'synthetic' ? ': not a learning result' : ''})`;
+  const { markdown } = await writeAblationReport(cells, dir, title, { runner: options.runner.name, trials: trials.length, reused: trials.length - todo.length });
   return { cells, markdown, dir, trials: trials.length };
 }

@@ -5,12 +5,15 @@ export async function runTrialsLocally(
   trials: readonly TrialSpec[],
   runner: TrialRunner,
   log: (line: string) => void = () => {},
+  /** Called as each trial finishes (the ablation stores it, so a rerun skips it). */
+  onResult: (trial: TrialSpec, result: TrialResult) => Promise<void> = async () => {},
 ): Promise<Map<string, TrialResult>> {
   const results = new Map<string, TrialResult>();
   for (const [i, trial] of trials.entries()) {
     log(`[${i + 1}/${trials.length}] ${trial.id}`);
     const result = await runner.run(trial.config, { trialId: trial.id, log });
     results.set(trial.id, checkTrialResult(result, trial.id));
+    await onResult(trial, results.get(trial.id)!);
   }
   return results;
 }

@@ -15,8 +15,7 @@ export interface TrialJobData {
   runner: TrialRunnerRef;
 }
 
-/** Parses `redis://HOST:PORT[/DB]`, naming what was wrong. */
-export function redisConnection(url: string): Redis {
+function parseRedisUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -24,8 +23,45 @@ export function redisConnection(url: string): Redis {
     throw new Error(`--queue: expected redis://HOST:PORT, got "${url}"`);
   }
   if (parsed.protocol !== 'redis:') throw new Error(`--queue: expected a redis:// URL, got protocol "${parsed.protocol}" in "${url}"`);
+  return parsed;
+}
+
+/**
+ * Connects once, without retries, and fails with one line naming the URL when Redis is not
+ * there (instead of ioredis retrying forever and printing a trace per attempt).
+ */
+export async function checkRedisReachable(url: string, timeoutMs = 5000): Promise<void> {
+  parseRedisUrl(url);
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  let socketError: NodeJS.ErrnoException | undefined;
+  probe.on('error', (err: NodeJS.ErrnoException) => void (socketError ??= err)); // the cause; connect() only says "closed"
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    const e = socketError ?? (err as NodeJS.ErrnoException);
+    throw new Error(`--queue ${url}: cannot reach Redis (${e.code ?? e.message}); start redis-server there or check the address`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Parses `redis://HOST:PORT[/DB]`, naming what was wrong. */
+export function redisConnection(url: string, log: (line: string) => void = () => {}): Redis {
+  parseRedisUrl(url);
   // BullMQ workers block on Redis; ioredis must not give up on a request.
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  // Reconnects are ioredis's business; say so once per outage, not once per attempt with a trace.
+  let down = false;
+  connection.on('error', (err: NodeJS.ErrnoException) => {
+    if (!down) log(`lost Redis at ${url} (${err.code ?? err.message}); reconnecting`);
+    down = true;
+  });
+  connection.on('ready', () => {
+    if (down) log(`Redis at ${url} is back`);
+    down = false;
+  });
+  return connection;
 }
 
 /**
@@ -36,12 +72,22 @@ export function redisConnection(url: string): Redis {
  */
 export async function runTrialsOnQueue(
   trials: readonly TrialSpec[],
-  options: { url: string; queueName?: string; runner: TrialRunnerRef; runId?: string; pollMs?: number; log?: (line: string) => void },
+  options: {
+    url: string;
+    queueName?: string;
+    runner: TrialRunnerRef;
+    runId?: string;
+    pollMs?: number;
+    log?: (line: string) => void;
+    /** Called as each trial's result arrives (the ablation stores it, so a rerun skips it). */
+    onResult?: (trial: TrialSpec, result: TrialResult) => Promise<void>;
+  },
 ): Promise<Map<string, TrialResult>> {
-  const connection = redisConnection(options.url);
+  const log = options.log ?? (() => {});
+  await checkRedisReachable(options.url);
+  const connection = redisConnection(options.url, log);
   const queue = new Queue<TrialJobData>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   const runId = options.runId ?? `run-${Date.now().toString(36)}-${process.pid}`;
-  const log = options.log ?? (() => {});
   try {
     const jobs = await queue.addBulk(
       trials.map((t) => ({
@@ -60,6 +106,7 @@ export async function runTrialsOnQueue(
         const state = await job.getState();
         if (state === 'completed') {
           results.set(trial.id, checkTrialResult(job.returnvalue, trial.id));
+          await options.onResult?.(trial, results.get(trial.id)!);
           pending.delete(jobId);
           log(`[${results.size}/${trials.length}] ${trial.id} done (attempts ${job.attemptsStarted}, stalled ${job.stalledCounter})`);
           await job.remove();
@@ -90,8 +137,8 @@ export interface TrialWorkerOptions {
 
 /** A BullMQ worker that runs trials from the queue until closed. */
 export function startTrialWorker(options: TrialWorkerOptions): Worker<TrialJobData, TrialResult> {
-  const connection = redisConnection(options.url);
   const log = options.log ?? (() => {});
+  const connection = redisConnection(options.url, log);
   const worker = new Worker<TrialJobData, TrialResult>(
     options.queueName ?? DEFAULT_QUEUE_NAME,
     async (job) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { cliTrialRunners } from '../ablate/cli-trial-runners.js';
-import { DEFAULT_QUEUE_NAME, startTrialWorker } from '../ablate/trial-queue.js';
+import { checkRedisReachable, DEFAULT_QUEUE_NAME, startTrialWorker } from '../ablate/trial-queue.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -20,6 +20,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--max-stalled <n>', 'times a trial may be abandoned before it counts as failed', int('--max-stalled'), 2)
     .action(async (opts: { queue: string; queueName: string; concurrency: number; lockDuration: number; stalledInterval: number; maxStalled: number }) => {
       const log = (line: string): void => console.error(`[worker ${process.pid}] ${line}`);
+      await checkRedisReachable(opts.queue);
       const worker = startTrialWorker({
         url: opts.queue,
         queueName: opts.queueName,
