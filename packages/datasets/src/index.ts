@@ -14,6 +14,7 @@ export { formatPathTemplate, insideDataset } from './lerobot-paths.js';
 export { LeRobotDataset, LeRobotEpisode, cameraName, type LeRobotDatasetOptions } from './lerobot-dataset.js';
 export { LeRobotV3Writer, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';
 export { LeRobotEpisodeWriter, type LeRobotStep } from './lerobot-episode-writer.js';
+export { aggregateStats, estimateNumSamples, frameHistogram, imageStatsFromHistograms, sampleFrameIndices, LEROBOT_STAT_NAMES } from './lerobot-stats.js';
 export {
   AlohaHdf5Sink,
   EpisodeRecorder,

@@ -1,70 +1,76 @@
 import type { ImageFrame } from '@actfusion/contracts';
+import { frameHistogram } from './lerobot-stats.js';
 import type { LeRobotV3Writer } from './lerobot-v3-writer.js';
-import { StreamingStats } from './streaming-stats.js';
 import type { VideoEncoder } from './video-codec.js';
 
 export interface LeRobotStep {
   readonly qpos: Float32Array;
   readonly action: Float32Array;
+  /** Camera name (`top`) -> frame, for the `observation.images.<camera>` videos. */
   readonly images: Readonly<Record<string, ImageFrame>>;
+  /** Any further feature by its key: float vectors (`observation.taxels.<sensor>`) or video frames (`observation.tactile.<sensor>`). */
+  readonly features?: Readonly<Record<string, Float32Array | ImageFrame>>;
 }
-
-/** Every n-th frame of an episode enters the image statistics. */
-export const IMAGE_STATS_FRAME_STRIDE = 4;
-/** Every n-th pixel (both directions) of such a frame enters them. */
-const IMAGE_STATS_PIXEL_STRIDE = 8;
 
 /** One episode being recorded into a LeRobotV3Writer: frames stream into ffmpeg as they come. */
 export class LeRobotEpisodeWriter {
-  private readonly qpos: number[][] = [];
-  private readonly action: number[][] = [];
-  private readonly frameStats = new Map<string, StreamingStats>();
+  private readonly vectors = new Map<string, number[]>();
+  private readonly histograms = new Map<string, Uint32Array[]>();
+  private frames = 0;
   private done = false;
 
   constructor(
     private readonly writer: LeRobotV3Writer,
     readonly index: number,
     readonly task: string,
-    private readonly encoders: Map<string, VideoEncoder>,
+    private readonly encoders: ReadonlyMap<string, VideoEncoder>,
     private readonly release: () => void,
   ) {
-    for (const cam of encoders.keys()) this.frameStats.set(cam, new StreamingStats(3, 256));
+    for (const v of writer.layout.vectors) this.vectors.set(v.key, []);
+    for (const key of encoders.keys()) this.histograms.set(key, []);
   }
 
   get length(): number {
-    return this.qpos.length;
+    return this.frames;
   }
 
   async append(step: LeRobotStep): Promise<void> {
     if (this.done) throw new Error(`episode ${this.index} already finished or aborted`);
-    const { stateDim, actionDim } = this.writer.options;
-    if (step.qpos.length !== stateDim || step.action.length !== actionDim) {
-      throw new RangeError(`episode ${this.index} step ${this.length}: expected qpos[${stateDim}] and action[${actionDim}], got ${step.qpos.length} and ${step.action.length}`);
+    const t = this.frames;
+    const rows: [number[], Float32Array][] = [];
+    for (const v of this.writer.layout.vectors) {
+      const value = v.key === 'observation.state' ? step.qpos : v.key === 'action' ? step.action : step.features?.[v.key];
+      if (!(value instanceof Float32Array)) throw new RangeError(`episode ${this.index} step ${t}: feature ${v.key} missing (expected float32[${v.dim}])`);
+      if (value.length !== v.dim) throw new RangeError(`episode ${this.index} step ${t}: ${v.key} has ${value.length} values, expected ${v.dim}`);
+      rows.push([this.vectors.get(v.key)!, value]);
     }
-    const t = this.length;
-    for (const [cam, enc] of this.encoders) {
-      const frame = step.images[cam];
-      if (!frame) throw new RangeError(`episode ${this.index} step ${t}: camera ${cam} missing`);
+    for (const [key, enc] of this.encoders) {
+      const camera = key.startsWith('observation.images.') ? key.slice('observation.images.'.length) : undefined;
+      const frame = (camera !== undefined ? step.images[camera] : undefined) ?? step.features?.[key];
+      if (!frame || frame instanceof Float32Array) throw new RangeError(`episode ${this.index} step ${t}: ${camera !== undefined ? `camera ${camera}` : `feature ${key}`} missing`);
       await enc.write(frame);
-      if (t % IMAGE_STATS_FRAME_STRIDE === 0) addImageStats(this.frameStats.get(cam)!, frame);
+      this.histograms.get(key)!.push(frameHistogram(frame));
     }
-    this.qpos.push(Array.from(step.qpos));
-    this.action.push(Array.from(step.action));
+    for (const [store, value] of rows) for (let j = 0; j < value.length; j++) store.push(value[j]!);
+    this.frames++;
   }
 
   /** Close the videos, write the data file and the metadata. Returns the episode index. */
   async finish(): Promise<number> {
     if (this.done) throw new Error(`episode ${this.index} already finished or aborted`);
     this.done = true;
+    const videos = new Map<string, string>();
     try {
-      if (this.length === 0) throw new Error(`episode ${this.index} has no frames`);
-      for (const enc of this.encoders.values()) await enc.finish();
-      await this.writer.commitEpisode(this.index, this.task, this.qpos, this.action, this.frameStats);
+      if (this.frames === 0) throw new Error(`episode ${this.index} has no frames`);
+      for (const [key, enc] of this.encoders) videos.set(key, await enc.finish());
+      const vectors = new Map([...this.vectors].map(([k, v]) => [k, Float32Array.from(v)]));
+      await this.writer.commitEpisode({ index: this.index, task: this.task, length: this.frames, vectors, videos, histograms: this.histograms });
       return this.index;
     } catch (err) {
       for (const enc of this.encoders.values()) await enc.abort();
       throw err;
     } finally {
+      await this.writer.dropStaging(videos);
       this.release();
     }
   }
@@ -77,17 +83,3 @@ export class LeRobotEpisodeWriter {
     this.release();
   }
 }
-
-export function addImageStats(st: StreamingStats, f: ImageFrame): void {
-  const px = new Float32Array(3);
-  for (let y = 0; y < f.height; y += IMAGE_STATS_PIXEL_STRIDE) {
-    for (let x = 0; x < f.width; x += IMAGE_STATS_PIXEL_STRIDE) {
-      const o = (y * f.width + x) * 3;
-      px[0] = f.data[o]! / 255;
-      px[1] = f.data[o + 1]! / 255;
-      px[2] = f.data[o + 2]! / 255;
-      st.add(px);
-    }
-  }
-}
-

@@ -1,76 +1,126 @@
 import { existsSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/contracts';
-import { writeFileAtomic } from './atomic-file.js';
+import { commitTemporary } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
-import { cameraName, LeRobotDataset } from './lerobot-dataset.js';
+import { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
 import { formatPathTemplate, V3_DATA_PATH, V3_EPISODES_PATH, V3_VIDEO_PATH } from './lerobot-paths.js';
+import { imageStatsFromHistograms, sampleFrameIndices, vectorStats } from './lerobot-stats.js';
+import {
+  episodeColumns,
+  huggingfaceMetadata,
+  INDEX_FEATURES,
+  nextFile,
+  writeStatsAndInfo,
+  writeTasksParquet,
+  type EpisodeRecord,
+  type FilePointer,
+  type V3Layout,
+} from './lerobot-v3-meta.js';
+import { resumeV3 } from './lerobot-v3-resume.js';
 import { writeParquetFile, type ParquetColumn } from './parquet-table.js';
-import { StreamingStats, type FullFeatureStats } from './streaming-stats.js';
+import type { FullFeatureStats } from './streaming-stats.js';
 import { VideoEncoder, type VideoCodec } from './video-codec.js';
-import { addImageStats, IMAGE_STATS_FRAME_STRIDE, LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
+import { appendVideo } from './video-concat.js';
 
 export interface LeRobotV3WriterOptions {
   readonly fps: number;
   readonly robotType?: string;
   readonly stateDim: number;
   readonly actionDim: number;
+  /** The robot's joint names (features[...].names); `null` in info.json when not given. */
   readonly stateNames?: readonly string[];
   readonly actionNames?: readonly string[];
   /** Camera name (`top`) -> [height, width]; stored as `observation.images.<name>` videos. */
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  /** Further float32 vector features by key (`observation.taxels.<sensor>`): their length and element names. */
+  readonly vectors?: Readonly<Record<string, { readonly dim: number; readonly names?: readonly string[] }>>;
+  /** Further video features by key (`observation.tactile.<sensor>`) -> [height, width]. */
+  readonly videos?: Readonly<Record<string, readonly [number, number]>>;
   /** Default `h264` (libx264); `av1` uses libsvtav1 like LeRobot's default. */
   readonly codec?: VideoCodec;
+  /** Files per chunk folder (LeRobot default 1000). */
+  readonly chunksSize?: number;
+  /** A data file takes episodes until it would reach this size (LeRobot default 100 MB). */
+  readonly dataFilesSizeInMb?: number;
+  /** A video file takes episodes until it would reach this size (LeRobot default 200 MB). */
+  readonly videoFilesSizeInMb?: number;
 }
 
-
-interface EpisodeRow {
-  episode_index: number;
-  tasks: string[];
-  length: number;
-  from: number;
-  /** Per-episode statistics of observation.state and action (the `stats/<feature>/<stat>` columns). */
-  stats: Record<string, FullFeatureStats>;
+/** The episode a LeRobotEpisodeWriter hands over once its videos are closed. */
+export interface FinishedEpisode {
+  readonly index: number;
+  readonly task: string;
+  readonly length: number;
+  /** Feature key -> [length * dim] values. */
+  readonly vectors: ReadonlyMap<string, Float32Array>;
+  /** Video key -> the episode's own MP4 (in the staging folder). */
+  readonly videos: ReadonlyMap<string, string>;
+  /** Video key -> per-frame pixel histograms. */
+  readonly histograms: ReadonlyMap<string, readonly Uint32Array[]>;
 }
 
-function episodeStats(qpos: ArrayLike<number>, action: ArrayLike<number>, S: number, A: number): Record<string, FullFeatureStats> {
-  const s = new StreamingStats(S);
-  const a = new StreamingStats(A);
-  s.addRows(qpos);
-  a.addRows(action);
-  return { 'observation.state': s.result(), action: a.result() };
+interface DataFile {
+  readonly pointer: FilePointer;
+  readonly columns: Map<string, unknown[]>;
+  mb: number;
 }
 
-const EPISODE_STAT_NAMES = ['min', 'max', 'mean', 'std', 'q01', 'q10', 'q50', 'q90', 'q99'] as const;
-
-const CHUNKS_SIZE = 1000;
+interface VideoFile {
+  readonly pointer: FilePointer;
+  bytes: number;
+  frames: number;
+}
 
 /**
- * Writes a LeRobotDataset v3.0 (meta/info.json, meta/stats.json, meta/tasks.parquet,
- * meta/episodes/chunk-000/file-000.parquet, data/chunk-XXX/file-YYY.parquet, videos/<key>/chunk-XXX/file-YYY.mp4).
- * Each episode goes to its own data and video files (file_index = episode_index), written through
- * temporary files; the metadata is rewritten atomically after the episode's files are in place,
- * info.json last, so a crash mid-episode leaves every earlier episode readable.
+ * Writes a LeRobotDataset v3.0 as LeRobot's own writer lays it out: episodes packed into data files
+ * up to `data_files_size_in_mb` and per-camera video files up to `video_files_size_in_mb`
+ * (`chunks_size` files per chunk folder); meta/episodes rows point into them and carry every
+ * feature's per-episode statistics; meta/stats.json aggregates those. Files are replaced
+ * atomically and the metadata is rewritten after an episode's files are in place, info.json last,
+ * so a crash mid-episode leaves every earlier episode readable. Reopening continues in new files.
  */
 export class LeRobotV3Writer {
-  private readonly episodes: EpisodeRow[] = [];
+  readonly layout: V3Layout;
+  private readonly episodes: EpisodeRecord[] = [];
   private readonly tasks: string[] = [];
-  private readonly stateStats: StreamingStats;
-  private readonly actionStats: StreamingStats;
-  private readonly imageStats = new Map<string, StreamingStats>();
+  private metaFile: FilePointer = { chunk: 0, file: 0 };
+  private lastDataFile: FilePointer | undefined;
+  private readonly lastVideoFile = new Map<string, FilePointer>();
+  private dataFile: DataFile | undefined;
+  private readonly videoFiles = new Map<string, VideoFile>();
   private active = false;
 
   private constructor(
     readonly root: string,
     readonly options: LeRobotV3WriterOptions,
   ) {
-    this.stateStats = new StreamingStats(options.stateDim);
-    this.actionStats = new StreamingStats(options.actionDim);
-    for (const cam of Object.keys(options.cameras)) this.imageStats.set(cam, new StreamingStats(3, 256));
+    const names = (n: readonly string[] | undefined, dim: number, key: string) => {
+      if (n && n.length !== dim) throw new RangeError(`LeRobotV3Writer: ${key} has ${dim} values but ${n.length} names`);
+      return n ? [...n] : null;
+    };
+    this.layout = {
+      fps: options.fps,
+      robotType: options.robotType ?? null,
+      codec: options.codec ?? 'h264',
+      vectors: [
+        { key: 'observation.state', dim: options.stateDim, names: names(options.stateNames, options.stateDim, 'observation.state') },
+        { key: 'action', dim: options.actionDim, names: names(options.actionNames, options.actionDim, 'action') },
+        ...Object.entries(options.vectors ?? {}).map(([key, v]) => ({ key, dim: v.dim, names: names(v.names, v.dim, key) })),
+      ],
+      videos: [
+        ...Object.entries(options.cameras).map(([cam, [height, width]]) => ({ key: `observation.images.${cam}`, height, width })),
+        ...Object.entries(options.videos ?? {}).map(([key, [height, width]]) => ({ key, height, width })),
+      ],
+      chunksSize: options.chunksSize ?? 1000,
+      dataFilesSizeInMb: options.dataFilesSizeInMb ?? 100,
+      videoFilesSizeInMb: options.videoFilesSizeInMb ?? 200,
+    };
   }
 
   get codec(): VideoCodec {
-    return this.options.codec ?? 'h264';
+    return this.layout.codec;
   }
 
   get episodeCount(): number {
@@ -84,35 +134,15 @@ export class LeRobotV3Writer {
   /** Start a new dataset at `root`, or continue one written before (its layout must match). */
   static async open(root: string, options: LeRobotV3WriterOptions): Promise<LeRobotV3Writer> {
     const writer = new LeRobotV3Writer(resolve(root), options);
-    if (existsSync(join(writer.root, 'meta/info.json'))) await writer.resume();
-    return writer;
-  }
-
-  private async resume(): Promise<void> {
-    const ds = await LeRobotDataset.open(this.root);
-    try {
-      const infoFile = join(this.root, 'meta/info.json');
-      if (ds.version !== 'v3.0') throw new Error(`${infoFile}: codebase_version ${ds.version}; can only append to v3.0`);
-      if (ds.fps !== this.options.fps || ds.stateDim !== this.options.stateDim || ds.actionDim !== this.options.actionDim) {
-        throw new Error(`${infoFile}: fps/state/action ${ds.fps}/${ds.stateDim}/${ds.actionDim} differ from the writer's ${this.options.fps}/${this.options.stateDim}/${this.options.actionDim}`);
-      }
-      const want = Object.keys(this.options.cameras).sort().join(',');
-      if (Object.keys(ds.cameras).sort().join(',') !== want) throw new Error(`${infoFile}: cameras ${Object.keys(ds.cameras).join(',')} differ from the writer's ${want}`);
-      this.tasks.push(...ds.tasks);
-      let from = 0;
-      for (const ep of ds.episodes) {
-        const stats = episodeStats(ep.qpos, ep.action, ep.stateDim, ep.actionDim);
-        this.episodes.push({ episode_index: ep.index, tasks: [...ep.tasks], length: ep.length, from, stats });
-        from += ep.length;
-        this.stateStats.addRows(ep.qpos, ep.length);
-        this.actionStats.addRows(ep.action, ep.length);
-        for (const cam of ep.cameras) {
-          for (let t = 0; t < ep.length; t += IMAGE_STATS_FRAME_STRIDE) addImageStats(this.imageStats.get(cam)!, await ep.readImage(cam, t));
-        }
-      }
-    } finally {
-      await ds.close();
+    if (existsSync(join(writer.root, 'meta/info.json'))) {
+      const state = await resumeV3(writer.root, writer.layout);
+      writer.episodes.push(...state.episodes);
+      writer.tasks.push(...state.tasks);
+      writer.metaFile = state.nextMetaFile;
+      writer.lastDataFile = state.lastDataFile;
+      for (const [k, p] of state.lastVideoFiles) writer.lastVideoFile.set(k, p);
     }
+    return writer;
   }
 
   /** Begin recording an episode with its task (instruction) text. One episode at a time. */
@@ -120,11 +150,9 @@ export class LeRobotV3Writer {
     if (this.active) throw new Error(`${this.root}: an episode is already being written`);
     this.active = true;
     const index = this.episodes.length;
-    const file = { chunk_index: Math.floor(index / CHUNKS_SIZE), file_index: index };
     const encoders = new Map<string, VideoEncoder>();
-    for (const [cam, [h, w]] of Object.entries(this.options.cameras)) {
-      const rel = formatPathTemplate('info.json', 'video_path', V3_VIDEO_PATH, { ...file, video_key: `observation.images.${cam}` });
-      encoders.set(cam, new VideoEncoder(join(this.root, rel), h, w, this.options.fps, this.codec));
+    for (const v of this.layout.videos) {
+      encoders.set(v.key, new VideoEncoder(this.stagingPath(v.key, index), v.height, v.width, this.layout.fps, this.codec));
     }
     return new LeRobotEpisodeWriter(this, index, task, encoders, () => (this.active = false));
   }
@@ -149,149 +177,109 @@ export class LeRobotV3Writer {
     return w.finish();
   }
 
-  /** @internal Called by LeRobotEpisodeWriter.finish once the videos are in place. */
-  async commitEpisode(index: number, task: string, qpos: number[][], action: number[][], frameStats: Map<string, StreamingStats>): Promise<void> {
-    const length = qpos.length;
-    let taskIndex = this.tasks.indexOf(task);
-    if (taskIndex < 0) {
-      this.tasks.push(task);
-      taskIndex = this.tasks.length - 1;
-    }
+  private stagingPath(key: string, index: number): string {
+    return join(this.root, '.staging', key, `episode_${index}.mp4`);
+  }
+
+  /** @internal Remove what is left of an episode's staged videos. */
+  async dropStaging(videos: ReadonlyMap<string, string>): Promise<void> {
+    for (const file of videos.values()) await rm(file, { force: true });
+    await rm(join(this.root, '.staging'), { recursive: true, force: true });
+  }
+
+  /** @internal Called by LeRobotEpisodeWriter.finish once the episode's videos are closed. */
+  async commitEpisode(ep: FinishedEpisode): Promise<void> {
+    const { fps, chunksSize } = this.layout;
+    const taskIndex = this.tasks.includes(ep.task) ? this.tasks.indexOf(ep.task) : this.tasks.length;
     const from = this.frameCount;
-    const fps = this.options.fps;
-    const dataRel = formatPathTemplate('info.json', 'data_path', V3_DATA_PATH, { chunk_index: Math.floor(index / CHUNKS_SIZE), file_index: index });
-    const range = Array.from({ length }, (_, t) => t);
-    await writeParquetFile(join(this.root, dataRel), [
-      { name: 'observation.state', type: 'FLOAT_LIST', data: qpos },
-      { name: 'action', type: 'FLOAT_LIST', data: action },
-      { name: 'timestamp', type: 'FLOAT', data: range.map((t) => t / fps) },
-      { name: 'frame_index', type: 'INT64', data: range },
-      { name: 'episode_index', type: 'INT64', data: range.map(() => index) },
-      { name: 'index', type: 'INT64', data: range.map((t) => from + t) },
-      { name: 'task_index', type: 'INT64', data: range.map(() => taskIndex) },
-    ]);
-    for (const row of qpos) this.stateStats.add(row);
-    for (const row of action) this.actionStats.add(row);
-    for (const [cam, st] of frameStats) this.imageStats.set(cam, mergeInto(this.imageStats.get(cam)!, st));
-    const stats = episodeStats(qpos.flat(), action.flat(), this.options.stateDim, this.options.actionDim);
-    this.episodes.push({ episode_index: index, tasks: [task], length, from, stats });
+    const T = ep.length;
+    const range = Array.from({ length: T }, (_, t) => t);
+    const index: Record<string, number[]> = {
+      timestamp: range.map((t) => Math.fround(t / fps)),
+      frame_index: range,
+      episode_index: range.map(() => ep.index),
+      index: range.map((t) => from + t),
+      task_index: range.map(() => taskIndex),
+    };
+    const stats: Record<string, FullFeatureStats> = {};
+    for (const v of this.layout.vectors) stats[v.key] = vectorStats(ep.vectors.get(v.key)!, v.dim);
+    const sampled = sampleFrameIndices(T);
+    for (const v of this.layout.videos) stats[v.key] = imageStatsFromHistograms(sampled.map((t) => ep.histograms.get(v.key)![t]!), sampled.length);
+    for (const f of INDEX_FEATURES) stats[f.key] = vectorStats(index[f.key]!, 1);
+
+    try {
+      // Data: append to the current file unless it would pass data_files_size_in_mb.
+      const rowBytes = this.layout.vectors.reduce((a, v) => a + 4 * v.dim, 0) + 4 + 8 * 4;
+      const epMb = (T * rowBytes) / 2 ** 20;
+      let data = this.dataFile;
+      if (!data || data.mb + epMb >= this.layout.dataFilesSizeInMb) {
+        data = { pointer: nextFile(this.lastDataFile, chunksSize), columns: new Map(), mb: 0 };
+        this.lastDataFile = data.pointer;
+      }
+      const columns = new Map([...data.columns].map(([k, v]) => [k, [...v]]));
+      const add = (key: string, values: unknown[]) => columns.set(key, [...(columns.get(key) ?? []), ...values]);
+      for (const v of this.layout.vectors) {
+        const flat = ep.vectors.get(v.key)!;
+        add(v.key, range.map((t) => Array.from(flat.subarray(t * v.dim, (t + 1) * v.dim))));
+      }
+      for (const f of INDEX_FEATURES) add(f.key, index[f.key]!);
+      await writeParquetFile(join(this.root, this.path('data_path', V3_DATA_PATH, data.pointer)), this.dataColumns(columns), [
+        { key: 'huggingface', value: huggingfaceMetadata(this.layout) },
+      ]);
+
+      // Videos: append to the camera's current file unless it would pass video_files_size_in_mb.
+      const videos: Record<string, FilePointer & { fromTimestamp: number; toTimestamp: number }> = {};
+      const nextVideoFiles = new Map<string, VideoFile>();
+      for (const v of this.layout.videos) {
+        const staged = ep.videos.get(v.key)!;
+        const size = (await stat(staged)).size;
+        let file = this.videoFiles.get(v.key);
+        let fromTimestamp = 0;
+        if (!file || file.bytes + size >= this.layout.videoFilesSizeInMb * 2 ** 20) {
+          const pointer = nextFile(this.lastVideoFile.get(v.key), chunksSize);
+          this.lastVideoFile.set(v.key, pointer);
+          const target = join(this.root, this.path('video_path', V3_VIDEO_PATH, pointer, v.key));
+          await commitTemporary(staged, target);
+          file = { pointer, bytes: size, frames: T };
+        } else {
+          const target = join(this.root, this.path('video_path', V3_VIDEO_PATH, file.pointer, v.key));
+          await appendVideo(target, staged);
+          fromTimestamp = file.frames / fps;
+          file = { pointer: file.pointer, bytes: (await stat(target)).size, frames: file.frames + T };
+        }
+        nextVideoFiles.set(v.key, file);
+        videos[v.key] = { chunk: file.pointer.chunk, file: file.pointer.file, fromTimestamp, toTimestamp: fromTimestamp + T / fps };
+      }
+      this.dataFile = { pointer: data.pointer, columns, mb: data.mb + epMb };
+      for (const [k, f] of nextVideoFiles) this.videoFiles.set(k, f);
+      if (taskIndex === this.tasks.length) this.tasks.push(ep.task);
+      this.episodes.push({ index: ep.index, tasks: [ep.task], length: T, from, data: data.pointer, videos, meta: this.metaFile, stats });
+    } catch (err) {
+      // Whatever this episode half-wrote stays behind the committed episodes; the next one starts new files.
+      this.dataFile = undefined;
+      this.videoFiles.clear();
+      throw err;
+    }
     await this.writeMeta();
   }
 
+  private path(field: string, template: string, p: FilePointer, videoKey?: string): string {
+    return formatPathTemplate('info.json', field, template, { chunk_index: p.chunk, file_index: p.file, ...(videoKey ? { video_key: videoKey } : {}) });
+  }
+
+  private dataColumns(columns: Map<string, unknown[]>): ParquetColumn[] {
+    const out: ParquetColumn[] = this.layout.vectors.map((v) => ({ name: v.key, type: 'FLOAT_LIST', data: columns.get(v.key) as number[][] }));
+    for (const f of INDEX_FEATURES) {
+      const data = columns.get(f.key) as number[];
+      out.push(f.dtype === 'float32' ? { name: f.key, type: 'FLOAT', data } : { name: f.key, type: 'INT64', data });
+    }
+    return out;
+  }
+
   private async writeMeta(): Promise<void> {
-    const eps = this.episodes;
-    const cams = Object.keys(this.options.cameras);
-    const fps = this.options.fps;
-    const columns: ParquetColumn[] = [
-      { name: 'episode_index', type: 'INT64', data: eps.map((e) => e.episode_index) },
-      { name: 'tasks', type: 'STRING_LIST', data: eps.map((e) => e.tasks) },
-      { name: 'length', type: 'INT64', data: eps.map((e) => e.length) },
-      { name: 'data/chunk_index', type: 'INT64', data: eps.map((e) => Math.floor(e.episode_index / CHUNKS_SIZE)) },
-      { name: 'data/file_index', type: 'INT64', data: eps.map((e) => e.episode_index) },
-      { name: 'dataset_from_index', type: 'INT64', data: eps.map((e) => e.from) },
-      { name: 'dataset_to_index', type: 'INT64', data: eps.map((e) => e.from + e.length) },
-    ];
-    for (const cam of cams) {
-      const key = `videos/observation.images.${cam}`;
-      columns.push(
-        { name: `${key}/chunk_index`, type: 'INT64', data: eps.map((e) => Math.floor(e.episode_index / CHUNKS_SIZE)) },
-        { name: `${key}/file_index`, type: 'INT64', data: eps.map((e) => e.episode_index) },
-        { name: `${key}/from_timestamp`, type: 'DOUBLE', data: eps.map(() => 0) },
-        { name: `${key}/to_timestamp`, type: 'DOUBLE', data: eps.map((e) => e.length / fps) },
-      );
-    }
-    columns.push(
-      { name: 'meta/episodes/chunk_index', type: 'INT64', data: eps.map(() => 0) },
-      { name: 'meta/episodes/file_index', type: 'INT64', data: eps.map(() => 0) },
-    );
-    for (const feature of ['observation.state', 'action']) {
-      for (const stat of EPISODE_STAT_NAMES) {
-        columns.push({ name: `stats/${feature}/${stat}`, type: 'DOUBLE_LIST', data: eps.map((e) => Array.from(e.stats[feature]![stat])) });
-      }
-      columns.push({ name: `stats/${feature}/count`, type: 'INT64_LIST', data: eps.map((e) => [e.stats[feature]!.count]) });
-    }
-
-    await writeParquetFile(join(this.root, formatPathTemplate('info.json', 'episodes', V3_EPISODES_PATH, { chunk_index: 0, file_index: 0 })), columns);
-    await writeParquetFile(
-      join(this.root, 'meta/tasks.parquet'),
-      [
-        { name: 'task_index', type: 'INT64', data: this.tasks.map((_, i) => i) },
-        { name: '__index_level_0__', type: 'STRING', data: this.tasks },
-      ],
-      [{ key: 'pandas', value: JSON.stringify(PANDAS_TASKS_METADATA) }],
-    );
-    const stats: Record<string, unknown> = {
-      'observation.state': statsJson(this.stateStats.result()),
-      action: statsJson(this.actionStats.result()),
-    };
-    for (const [cam, st] of this.imageStats) if (st.count > 0) stats[`observation.images.${cam}`] = statsJson(st.result(), true);
-    await writeFileAtomic(join(this.root, 'meta/stats.json'), JSON.stringify(stats, null, 2));
-    await writeFileAtomic(join(this.root, 'meta/info.json'), JSON.stringify(this.info(), null, 4));
-  }
-
-  /** meta/info.json as LeRobot's DatasetInfo (v3.0) writes it. */
-  info(): Record<string, unknown> {
-    const { fps, stateDim, actionDim } = this.options;
-    const names = (given: readonly string[] | undefined, n: number, prefix: string) => given ? [...given] : Array.from({ length: n }, (_, i) => `${prefix}_${i}`);
-    const features: Record<string, unknown> = {
-      'observation.state': { dtype: 'float32', shape: [stateDim], names: names(this.options.stateNames, stateDim, 'joint') },
-      action: { dtype: 'float32', shape: [actionDim], names: names(this.options.actionNames, actionDim, 'joint') },
-    };
-    for (const [cam, [h, w]] of Object.entries(this.options.cameras)) {
-      features[`observation.images.${cam}`] = {
-        dtype: 'video',
-        shape: [h, w, 3],
-        names: ['height', 'width', 'channels'],
-        info: {
-          'video.height': h,
-          'video.width': w,
-          'video.codec': this.codec,
-          'video.pix_fmt': 'yuv420p',
-          'video.is_depth_map': false,
-          'video.fps': fps,
-          'video.channels': 3,
-          has_audio: false,
-        },
-      };
-    }
-    for (const key of ['timestamp']) features[key] = { dtype: 'float32', shape: [1], names: null };
-    for (const key of ['frame_index', 'episode_index', 'index', 'task_index']) features[key] = { dtype: 'int64', shape: [1], names: null };
-    return {
-      codebase_version: 'v3.0',
-      robot_type: this.options.robotType ?? null,
-      total_episodes: this.episodes.length,
-      total_frames: this.frameCount,
-      total_tasks: this.tasks.length,
-      chunks_size: CHUNKS_SIZE,
-      data_files_size_in_mb: 100,
-      video_files_size_in_mb: 200,
-      fps,
-      splits: { train: `0:${this.episodes.length}` },
-      data_path: V3_DATA_PATH,
-      video_path: Object.keys(this.options.cameras).length > 0 ? V3_VIDEO_PATH : null,
-      features,
-    };
+    const own = this.episodes.filter((e) => e.meta.chunk === this.metaFile.chunk && e.meta.file === this.metaFile.file);
+    await writeParquetFile(join(this.root, this.path('episodes', V3_EPISODES_PATH, this.metaFile)), episodeColumns(this.layout, own));
+    await writeTasksParquet(this.root, this.tasks);
+    await writeStatsAndInfo(this.root, this.layout, this.episodes, this.tasks.length);
   }
 }
-
-/** Fold the statistics of one episode into the running total. */
-function mergeInto(total: StreamingStats, episode: StreamingStats): StreamingStats {
-  return total.count === 0 ? episode : total.mergeFrom(episode);
-}
-
-function statsJson(s: FullFeatureStats, image = false): Record<string, unknown> {
-  const v = (a: Float32Array) => (image ? Array.from(a, (x) => [[x]]) : Array.from(a));
-  return { min: v(s.min), max: v(s.max), mean: v(s.mean), std: v(s.std), count: [s.count], q01: v(s.q01), q10: v(s.q10), q50: v(s.q50), q90: v(s.q90), q99: v(s.q99) };
-}
-
-const PANDAS_TASKS_METADATA = {
-  index_columns: ['__index_level_0__'],
-  column_indexes: [{ name: null, field_name: null, pandas_type: 'unicode', numpy_type: 'object', metadata: { encoding: 'UTF-8' } }],
-  columns: [
-    { name: 'task_index', field_name: 'task_index', pandas_type: 'int64', numpy_type: 'int64', metadata: null },
-    { name: null, field_name: '__index_level_0__', pandas_type: 'unicode', numpy_type: 'object', metadata: null },
-  ],
-  creator: { library: 'pyarrow', version: '14.0.2' },
-  pandas_version: '2.1.4',
-};
-

@@ -43,7 +43,9 @@ export type ParquetColumn =
   | { readonly name: string; readonly type: 'FLOAT' | 'DOUBLE'; readonly data: readonly number[] }
   | { readonly name: string; readonly type: 'STRING'; readonly data: readonly string[] }
   | { readonly name: string; readonly type: 'FLOAT_LIST' | 'DOUBLE_LIST' | 'INT64_LIST'; readonly data: readonly (readonly number[])[] }
-  | { readonly name: string; readonly type: 'STRING_LIST'; readonly data: readonly (readonly string[])[] };
+  | { readonly name: string; readonly type: 'STRING_LIST'; readonly data: readonly (readonly string[])[] }
+  /** list<list<list<double>>>: LeRobot's per-episode image statistics, shape (3, 1, 1) per row. */
+  | { readonly name: string; readonly type: 'DOUBLE_LIST3'; readonly data: readonly (readonly (readonly (readonly number[])[])[])[] };
 
 /** Write a Parquet file atomically with hyparquet-writer (SNAPPY). */
 export async function writeParquetFile(
@@ -68,6 +70,15 @@ export async function writeParquetFile(
         schema.push({ name: col.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' });
         columnData.push({ name: col.name, data: [...col.data] });
         break;
+      case 'DOUBLE_LIST3': {
+        const list = (name: string) => [
+          { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', logical_type: { type: 'LIST' }, num_children: 1 },
+          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        ];
+        schema.push(...list(col.name), ...list('element'), ...list('element'), { name: 'element', type: 'DOUBLE', repetition_type: 'OPTIONAL' });
+        columnData.push({ name: col.name, data: col.data.map((a) => a.map((b) => b.map((c) => [...c]))) });
+        break;
+      }
       default: {
         const element =
           col.type === 'STRING_LIST'

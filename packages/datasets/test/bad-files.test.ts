@@ -112,7 +112,8 @@ describe('bad LeRobot datasets', () => {
   let good: string;
   beforeAll(async () => {
     good = join(tempDir(), 'good');
-    const w = await LeRobotV3Writer.open(good, { fps: 10, stateDim: 2, actionDim: 2, cameras: { top: [16, 16] } });
+    // Tiny file-size limits: each episode gets its own data and video file (a layout LeRobot writes too).
+    const w = await LeRobotV3Writer.open(good, { fps: 10, stateDim: 2, actionDim: 2, cameras: { top: [16, 16] }, dataFilesSizeInMb: 1e-4, videoFilesSizeInMb: 1e-4 });
     for (const seed of [0, 1]) {
       await w.writeEpisode(
         { length: 4, stateDim: 2, actionDim: 2, qpos: new Float32Array(8).fill(seed), action: new Float32Array(8), images: { top: Array.from({ length: 4 }, (_, t) => syntheticFrame(t, seed, 16, 16)) } },

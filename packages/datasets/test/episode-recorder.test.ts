@@ -99,7 +99,9 @@ describe('EpisodeRecorder', () => {
     expect(ds.episodes.map((e) => [e.length, e.instruction])).toEqual([[5, 'wave'], [4, 'wave again']]);
     const f = await ds.episodes[1]!.readImage('top', 2);
     expect(meanAbsDiff(f.data, syntheticFrame(7, 0, 16, 16).data)).toBeLessThan(12);
-    expect(readdirSync(join(root, 'videos/observation.images.top/chunk-000')).sort()).toEqual(['file-000.mp4', 'file-001.mp4']);
+    // Both kept episodes share one video file (packed up to 200 MB); the failed one left nothing behind.
+    expect(readdirSync(join(root, 'videos/observation.images.top/chunk-000')).sort()).toEqual(['file-000.mp4']);
+    expect(readdirSync(root).sort()).toEqual(['data', 'meta', 'videos']);
     await ds.close();
   });
 });

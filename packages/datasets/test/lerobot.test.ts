@@ -43,7 +43,8 @@ describe.each(['h264', 'av1'] as const)('LeRobot v3.0 write -> read (%s)', (code
     expect(info).toMatchObject({ codebase_version: 'v3.0', total_episodes: 2, total_frames: 21, total_tasks: 2, fps: 30, chunks_size: 1000, splits: { train: '0:2' } });
     expect(info.data_path).toBe('data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet');
     expect(info.features['observation.images.top'].info['video.codec']).toBe(codec);
-    expect(readdirSync(join(root, 'videos/observation.images.top/chunk-000')).sort()).toEqual(['file-000.mp4', 'file-001.mp4']);
+    expect(readdirSync(join(root, 'videos/observation.images.top/chunk-000')).sort()).toEqual(['file-000.mp4']);
+    expect(readdirSync(join(root, 'data/chunk-000')).sort()).toEqual(['file-000.parquet']);
     const epRows = await readParquetRows(join(root, 'meta/episodes/chunk-000/file-000.parquet'));
     expect(epRows.map((r) => [r['episode_index'], r['length'], r['dataset_from_index'], r['dataset_to_index']])).toEqual([[0n, 12n, 0n, 12n], [1n, 9n, 12n, 21n]]);
     expect(epRows[1]!['stats/action/max']).toEqual(Array.from(episode(9, 2).action.slice(-3)).map((v) => expect.closeTo(v, 5)));

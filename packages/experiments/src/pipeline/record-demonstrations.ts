@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/cvae-core';
 import { LeRobotV3Writer, writeAlohaEpisode, type EpisodeData } from '@actfusion/datasets';
-import { recordScriptedEpisode, simTask, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
+import { ARM_JOINT_NAMES, recordScriptedEpisode, simTask, taskArms, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
 
 export type DatasetFormat = 'aloha-hdf5' | 'lerobot';
 
@@ -89,7 +89,9 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
       if (options.format === 'aloha-hdf5') {
         await writeAlohaEpisode(join(partial, `episode_${summary.kept}.hdf5`), data, { sim: true, attributes: { task: task.name, seed } });
       } else {
-        lerobot ??= await LeRobotV3Writer.open(partial, { fps: 50, robotType: 'actfusion-sim', stateDim: data.stateDim, actionDim: data.actionDim, cameras });
+        // The sim robot's joint names (SimRobot.spec.joints): <side>_<joint> per arm, then <side>_gripper.
+        const joints = taskArms(task.name as SimTaskName).flatMap((side) => [...ARM_JOINT_NAMES.map((j) => `${side}_${j}`), `${side}_gripper`]);
+        lerobot ??= await LeRobotV3Writer.open(partial, { fps: 50, robotType: 'actfusion-sim', stateDim: data.stateDim, actionDim: data.actionDim, stateNames: joints, actionNames: joints, cameras });
         await lerobot.writeEpisode(data, task.name);
       }
       summary.kept++;
