@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Rng } from '@actfusion/cvae-core';
 import { describe, expect, it } from 'vitest';
 import { ChunkSampler, LeRobotDataset, LeRobotV3Writer, VideoEncoder, readParquetRows, writeParquetFile } from '../src/index.js';
-import { meanAbsDiff, syntheticFrame, tempDir } from './helpers.js';
+import { FIXTURES, meanAbsDiff, syntheticFrame, tempDir } from './helpers.js';
 
 const H = 64;
 const W = 64;
@@ -89,6 +89,32 @@ describe('LeRobot v3.0 writer', () => {
     expect(ds.tasks).toEqual(['a', 'b']);
     await expectFramesMatch(ds, 1, 3, [2]);
     await expectFramesMatch(ds, 0, 1, [4]);
+  });
+});
+
+describe('LeRobot v3.0 writer on a dataset written elsewhere', () => {
+  it('appends to the parquet-wasm fixture (no per-episode stats): recomputes them and continues in new files', async () => {
+    const { cpSync } = await import('node:fs');
+    const root = join(tempDir(), 'ds');
+    cpSync(join(FIXTURES, 'lerobot-v3-parquet-wasm'), root, { recursive: true });
+    const oldMeta = readFileSync(join(root, 'meta/episodes/chunk-000/file-000.parquet'));
+    const w = await LeRobotV3Writer.open(root, { fps: 10, robotType: 'koch', stateDim: 2, actionDim: 2, cameras: { cam_high: [H, W] }, codec: 'av1' });
+    expect(w.episodeCount).toBe(2);
+    const ep = { ...episode(4, 7), stateDim: 2, actionDim: 2, qpos: Float32Array.from({ length: 8 }, (_, i) => i), action: Float32Array.from({ length: 8 }, (_, i) => -i), images: { cam_high: Array.from({ length: 4 }, (_, t) => syntheticFrame(t, 7, H, W)) } };
+    await w.writeEpisode(ep, 'new task');
+    // LeRobot resumes in the next files; the old episode metadata file is not rewritten.
+    expect(readFileSync(join(root, 'meta/episodes/chunk-000/file-000.parquet')).equals(oldMeta)).toBe(true);
+    const rows = await readParquetRows(join(root, 'meta/episodes/chunk-000/file-001.parquet'));
+    expect(rows.map((r) => [r['episode_index'], r['data/file_index'], r['videos/observation.images.cam_high/file_index'], r['dataset_from_index']])).toEqual([[2n, 1n, 1n, 10n]]);
+    const stats = JSON.parse(readFileSync(join(root, 'meta/stats.json'), 'utf8'));
+    expect(stats['observation.images.cam_high'].count).toEqual([10 + 4]); // every frame of the fixture's short episodes + 4 new ones
+    expect(stats['frame_index'].count).toEqual([14]);
+    const ds = await LeRobotDataset.open(root);
+    expect(ds.episodes.map((e) => [e.length, e.instruction])).toEqual([[6, 'stack the blocks'], [4, 'stack the blocks'], [4, 'new task']]);
+    expect(Array.from(ds.episodes[2]!.qpos)).toEqual(Array.from(ep.qpos));
+    const f = await ds.episodes[2]!.readImage('cam_high', 3);
+    expect(meanAbsDiff(f.data, syntheticFrame(3, 7, H, W).data)).toBeLessThan(9);
+    await ds.close();
   });
 });
 
