@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { StreamingStats, type FullFeatureStats } from './streaming-stats.js';
 
 /**

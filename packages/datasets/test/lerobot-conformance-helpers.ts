@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 
 /**
  * Independent readers for the conformance test: Parquet through parquet-wasm (Rust arrow/parquet)

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LeRobotDataset, LeRobotV3Writer, readParquetRows, sampleFrameIndices } from '../src/index.js';
 import { meanAbsDiff, tempDir } from './helpers.js';
