@@ -14,6 +14,11 @@ if (!existsSync(tsc)) {
   process.exit(0);
 }
 const started = Date.now();
-const r = spawnSync(process.execPath, [tsc, '-b', 'packages/experiments/tsconfig.lib.json'], { cwd: root, stdio: 'inherit' });
+let r = spawnSync(process.execPath, [tsc, '-b', 'packages/experiments/tsconfig.lib.json'], { cwd: root, stdio: 'inherit' });
+// The page `actfusion view` serves (uPlot and the app, bundled by vite into packages/experiments/dist/web).
+const vite = join(root, 'node_modules/vite/bin/vite.js');
+if (r.status === 0 && existsSync(vite)) {
+  r = spawnSync(process.execPath, [vite, 'build', '--config', 'packages/experiments/web/vite.config.ts'], { cwd: root, stdio: 'inherit' });
+}
 if (r.status === 0) console.error(`prepare: built the packages for \`npx actfusion\` in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 else console.error('prepare: the build failed (see above); `npx actfusion` needs `npm run build` after the fix');

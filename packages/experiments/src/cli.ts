@@ -13,6 +13,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerRobotCommand } from './commands/robot.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerViewCommand } from './commands/view.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerRobotCommand(program);
   registerExportCommand(program);
+  registerViewCommand(program);
   return program;
 }
 

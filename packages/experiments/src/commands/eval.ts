@@ -10,7 +10,7 @@ export function registerEvalCommand(program: Command): void {
     .requiredOption('-c, --config <file|preset>', CONFIG_HELP)
     .option('--set <key=value>', SET_HELP + '; e.g. --set eval.episodes=50 --set eval.saveFramesEvery=10 (frames as PNG)', collect, [])
     .option('--checkpoint <dir>', 'checkpoint folder (default <outputDir>/checkpoints/last)')
-    .option('-o, --out <dir>', 'where eval.json, eval.md, the plot and frames go (default <outputDir>/eval)')
+    .option('-o, --out <dir>', 'where eval.json, eval.md, the plot, rollouts/<name>.json (per-step log for actfusion view) and frames go (default <outputDir>/eval)')
     .action(async (opts: { config: string; set: string[]; checkpoint?: string; out?: string }) => {
       const config = await configFromOptions(opts);
       const summary = await evaluatePolicy(config, {

@@ -17,6 +17,7 @@ import { buildExperimentContainer } from '../composition/experiment-container.js
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { loggingChunkSource, RolloutRecorder, writeRolloutLog } from './rollout-log.js';
 import { wilsonInterval } from '../stats/wilson-interval.js';
 
 /** The chunk execution the config asks for, as cvae-core's ChunkExecutor mode. */
@@ -84,7 +85,10 @@ export async function evaluatePolicy(
       }
       policy.eval();
       const normalizer = Normalizer.fromJSON(ckpt.normalizer, `${checkpoint}/pretrained_model/normalizer.json`);
-      const executor = new ChunkExecutor(policyChunkSource(policy, normalizer), config.policy.chunkSize, executionModeOf(config));
+      let recorder: RolloutRecorder | undefined;
+      const source = loggingChunkSource(policyChunkSource(policy, normalizer), () => recorder);
+      const executor = new ChunkExecutor(source, config.policy.chunkSize, executionModeOf(config));
+      const stageNames = [...robot.task.stages].slice(1, robot.task.maxReward + 1);
       const maxSteps = config.eval.maxSteps ?? robotCfg.episodeLength;
       const maxReward = robot.task.maxReward;
       const rewards: number[] = [];
@@ -93,6 +97,7 @@ export async function evaluatePolicy(
           const seed = evalEpisodeSeed(evalSeed, e);
           robot.reset(seed);
           executor.reset();
+          recorder = new RolloutRecorder({ name: `seed-${evalSeed}-episode-${e}`, task: robotCfg.task, evalSeed, episode: e, seed, maxReward, stageNames });
           const framesDir = config.eval.saveFramesEvery > 0 ? join(outDir, 'frames', `seed-${evalSeed}-episode-${e}`) : undefined;
           if (framesDir) await mkdir(framesDir, { recursive: true });
           for (let t = 0; t < maxSteps; t++) {
@@ -100,14 +105,16 @@ export async function evaluatePolicy(
             if (framesDir && t % config.eval.saveFramesEvery === 0) {
               for (const [cam, frame] of Object.entries(obs.images)) writePng(join(framesDir, `${cam}-${String(t).padStart(4, '0')}.png`), frame);
             }
-            robot.step(await executor.step(obs));
+            const action = await executor.step(obs);
+            robot.step(action);
+            recorder.step(obs.qpos, action, robot.reward());
             if (robot.success) break;
           }
+          await writeRolloutLog(outDir, recorder.finish(robot.episodeReward, robot.success));
           rewards.push(robot.episodeReward);
           log(`eval seed ${evalSeed} episode ${e + 1}/${config.eval.episodes}: reward ${robot.episodeReward}/${maxReward}${robot.success ? ' success' : ''}`);
         }
       }
-      const stageNames = [...robot.task.stages].slice(1, maxReward + 1);
       const stageReached = Array.from({ length: maxReward }, (_, i) => rewards.filter((r) => r >= i + 1).length);
       const summary: EvalSummary = {
         task: robotCfg.task,

@@ -1,0 +1,103 @@
+import type { ImageFrame } from '@actfusion/cvae-core';
+import { AlohaDataset, LeRobotDataset, type Episode, type EpisodeCollection } from '@actfusion/datasets';
+import { LeRobotTactile, type TactileSeries } from './lerobot-tactile.js';
+import type { DatasetFormatName } from './view-target.js';
+
+export interface DatasetSummary {
+  readonly root: string;
+  readonly format: DatasetFormatName;
+  readonly fps: number;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  /** Camera name -> [height, width]. */
+  readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  /** Tactile sensor key -> [rows, cols]. */
+  readonly tactile: Readonly<Record<string, readonly [number, number]>>;
+  readonly episodes: readonly { readonly index: number; readonly length: number; readonly instruction: string | null }[];
+}
+
+/** One episode's low-dimensional data, column-major (one array per dimension) for plotting. */
+export interface EpisodeSeries {
+  readonly index: number;
+  readonly length: number;
+  readonly instruction: string | null;
+  readonly fps: number;
+  readonly cameras: readonly string[];
+  readonly state: readonly number[][];
+  readonly action: readonly number[][];
+  readonly velocity?: readonly number[][];
+}
+
+/**
+ * A dataset opened read-only through @actfusion/datasets' readers. Opening reads metadata and the
+ * low-dimensional arrays only; camera frames are decoded one per request.
+ */
+export class DatasetView {
+  private constructor(
+    readonly format: DatasetFormatName,
+    private readonly collection: EpisodeCollection,
+    private readonly tactile: LeRobotTactile | undefined,
+  ) {}
+
+  static async open(root: string, format: DatasetFormatName): Promise<DatasetView> {
+    if (format === 'aloha-hdf5') return new DatasetView(format, await AlohaDataset.open(root), undefined);
+    const ds = await LeRobotDataset.open(root, { decodeWindow: 8 });
+    return new DatasetView(format, ds, await LeRobotTactile.open(ds));
+  }
+
+  summary(): DatasetSummary {
+    const c = this.collection;
+    return {
+      root: c.root,
+      format: this.format,
+      fps: c.fps,
+      stateDim: c.stateDim,
+      actionDim: c.actionDim,
+      cameras: c.cameras,
+      tactile: this.tactile?.sensors ?? {},
+      episodes: c.episodes.map((e) => ({ index: e.index, length: e.length, instruction: e.instruction ?? null })),
+    };
+  }
+
+  /** The episode at position `i` in the dataset, or a RangeError naming the valid range. */
+  episode(i: number): Episode {
+    const eps = this.collection.episodes;
+    const ep = Number.isInteger(i) ? eps[i] : undefined;
+    if (!ep) throw new RangeError(`episode ${i} outside [0, ${eps.length})`);
+    return ep;
+  }
+
+  series(i: number): EpisodeSeries {
+    const ep = this.episode(i);
+    return {
+      index: ep.index,
+      length: ep.length,
+      instruction: ep.instruction ?? null,
+      fps: this.collection.fps,
+      cameras: ep.cameras.filter((c) => c in this.collection.cameras),
+      state: columns(ep.qpos, ep.length, ep.stateDim),
+      action: columns(ep.action, ep.length, ep.actionDim),
+      ...(ep.qvel ? { velocity: columns(ep.qvel, ep.length, ep.stateDim) } : {}),
+    };
+  }
+
+  async frame(i: number, camera: string, t: number): Promise<ImageFrame> {
+    const ep = this.episode(i);
+    if (!(camera in this.collection.cameras)) throw new RangeError(`no camera "${camera}" (have ${Object.keys(this.collection.cameras).join(', ') || 'none'})`);
+    return ep.readImage(camera, t);
+  }
+
+  async tactileSeries(i: number, sensor: string): Promise<TactileSeries> {
+    if (!this.tactile) throw new RangeError(`no tactile sensor "${sensor}" (this dataset has none)`);
+    return this.tactile.read(this.episode(i).index, sensor);
+  }
+
+  close(): Promise<void> {
+    return this.collection.close();
+  }
+}
+
+/** [T * dim] row-major -> dim arrays of T numbers. */
+export function columns(data: Float32Array, length: number, dim: number): number[][] {
+  return Array.from({ length: dim }, (_, d) => Array.from({ length }, (_, t) => data[t * dim + d]!));
+}
