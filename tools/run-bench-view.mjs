@@ -9,7 +9,8 @@
 // holds it), launches Debian's chromium (not timed), then times from spawning
 // `node packages/experiments/bin/actfusion.js view <dir>` to (a) the printed URL and (b) frame 0 of
 // episode 0 drawn on the page's canvas. Scrub latency is the median over 20 random steps (press a
-// key on the slider -> the canvas holds the new frame). RSS is the view process' VmRSS.
+// key on the slider -> the canvas holds the new frame). RSS is the view process' VmRSS; its CPU time
+// to the first frame is printed too, with the 1-minute load average (the machine may be shared).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -105,6 +106,14 @@ await page.waitForSelector('#frame-top[data-t="0"]', { timeout: 120_000 });
 const tFrame = performance.now();
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
 const rssFirst = rss();
+// CPU time (user + sys) the view process used up to the first frame: on a busy machine the wall
+// time above includes waiting for a core, this does not.
+const cpuMs = () => {
+  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+};
+const cpuFirst = cpuMs();
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 
 const scrubs = [];
 for (let k = 0; k < 20; k++) {
@@ -131,6 +140,8 @@ console.log(JSON.stringify({
   dataset: { format: 'aloha-hdf5', episodes: E, frames: T, height: H, width: W, gib: +(bytes / 2 ** 30).toFixed(2) },
   url_ms: Math.round(tUrl - t0),
   first_frame_ms: Math.round(tFrame - t0),
+  view_cpu_ms_to_first_frame: Math.round(cpuFirst),
+  load_average_1min: Number(load),
   scrub_median_ms: Math.round(scrubs[10]),
   scrub_max_ms: Math.round(scrubs.at(-1)),
   rss_mb_first_frame: Math.round(rssFirst),

@@ -41,7 +41,7 @@ describe('the view server (in-process, real ALOHA HDF5 files, run and eval folde
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'af-view-srv-'));
     assets = join(dir, 'web');
-    await mkdir(assets);
+    await mkdir(join(assets, 'assets'), { recursive: true });
     await writeFile(join(assets, 'index.html'), '<!doctype html><title>t</title>');
     const data = join(dir, 'data');
     for (let e = 0; e < 2; e++) {
@@ -88,8 +88,10 @@ describe('the view server (in-process, real ALOHA HDF5 files, run and eval folde
     expect((await getRaw(server.url)).body.toString()).toContain('<title>t</title>');
     expect((await getJson(`${server.url}api/info`)).body).toMatchObject({ dataset: true, run: true, eval: true });
     const ds = (await getJson(`${server.url}api/dataset`)).body;
-    expect(ds).toMatchObject({ format: 'aloha-hdf5', stateDim: S, cameras: { top: [H, W] }, episodes: [{ index: 0, length: T, instruction: 'task 0' }, { index: 1, length: T, instruction: 'task 1' }] });
+    // ALOHA files open on first request: episode 1 is listed but not read yet.
+    expect(ds).toMatchObject({ format: 'aloha-hdf5', stateDim: S, cameras: { top: [H, W] }, episodes: [{ index: 0, length: T, instruction: 'task 0' }, { index: 1, length: null, instruction: null }] });
     const ep = (await getJson(`${server.url}api/dataset/episodes/1`)).body as { state: number[][]; action: number[][] };
+    expect((await getJson(`${server.url}api/dataset`)).body['episodes']).toEqual([{ index: 0, length: T, instruction: 'task 0' }, { index: 1, length: T, instruction: 'task 1' }]);
     expect(ep.state).toHaveLength(S);
     expect(ep.state[2]![4]).toBeCloseTo(1 + (4 * S + 2) / 100, 5);
     expect(ep.action[2]![4]).toBeCloseTo(-(1 + (4 * S + 2) / 100), 5);
@@ -118,7 +120,25 @@ describe('the view server (in-process, real ALOHA HDF5 files, run and eval folde
     expect((await getJson(`${server.url}api/dataset/episodes/0/frames/side/0`)).body.error).toBe('no camera "side" (have top)');
     expect((await getJson(`${server.url}api/eval/rollouts/..%2Fx`)).body.error).toMatch(/bad rollout name/);
     expect((await getRaw(`${server.url}..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await getRaw(`${server.url}assets`)).status).toBe(404);
+    expect((await getRaw(`${server.url}api/dataset/episodes/%E0%A4%A`)).status).toBe(400);
     const rebinding = await getRaw(`${server.url}api/info`, 'evil.example:80');
     expect(rebinding.status).toBe(403);
+  });
+
+  it('an ALOHA episode that does not match episode 0 is refused when opened, naming the file and field', async () => {
+    const bad = join(dir, 'bad');
+    const frames = (n: number) => Array.from({ length: T }, () => ({ height: H, width: W, data: new Uint8Array(H * W * 3) })).slice(0, n);
+    await writeAlohaEpisode(join(bad, 'episode_0.hdf5'), { qpos: new Float32Array(T * S), action: new Float32Array(T * S), stateDim: S, actionDim: S, length: T, images: { top: frames(T) } }, { sim: true });
+    await writeAlohaEpisode(join(bad, 'episode_1.hdf5'), { qpos: new Float32Array(T * 2), action: new Float32Array(T * 2), stateDim: 2, actionDim: 2, length: T, images: { top: frames(T) } }, { sim: true });
+    const other = await ViewServer.start(await resolveViewTarget(bad), { assetsDir: assets });
+    try {
+      expect((await getJson(`${other.url}api/dataset/episodes/0`)).status).toBe(200);
+      const r = await getJson(`${other.url}api/dataset/episodes/1/frames/top/0`);
+      expect(r.status).toBe(500);
+      expect(r.body.error).toBe(`${join(bad, 'episode_1.hdf5')}: /observations/qpos: has 2 state / 2 action dims but ${join(bad, 'episode_0.hdf5')} has ${S} / ${S}`);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import type { ImageFrame } from '@actfusion/cvae-core';
-import { AlohaDataset, LeRobotDataset, type Episode, type EpisodeCollection } from '@actfusion/datasets';
+import { LeRobotDataset } from '@actfusion/datasets';
+import { LazyAlohaEpisodes } from './aloha-episodes.js';
+import { collectionSource, type EpisodeSource } from './episode-source.js';
 import { LeRobotTactile, type TactileSeries } from './lerobot-tactile.js';
 import type { DatasetFormatName } from './view-target.js';
 
@@ -13,7 +15,8 @@ export interface DatasetSummary {
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
   /** Tactile sensor key -> [rows, cols]. */
   readonly tactile: Readonly<Record<string, readonly [number, number]>>;
-  readonly episodes: readonly { readonly index: number; readonly length: number; readonly instruction: string | null }[];
+  /** length and instruction are null for ALOHA episodes not opened yet (files open on first request). */
+  readonly episodes: readonly { readonly index: number; readonly length: number | null; readonly instruction: string | null }[];
 }
 
 /** One episode's low-dimensional data, column-major (one array per dimension) for plotting. */
@@ -30,19 +33,20 @@ export interface EpisodeSeries {
 
 /**
  * A dataset opened read-only through @actfusion/datasets' readers. Opening reads metadata and the
- * low-dimensional arrays only; camera frames are decoded one per request.
+ * low-dimensional arrays only (ALOHA: of episode 0; the other files open when first requested);
+ * camera frames are decoded one per request.
  */
 export class DatasetView {
   private constructor(
     readonly format: DatasetFormatName,
-    private readonly collection: EpisodeCollection,
+    private readonly collection: EpisodeSource,
     private readonly tactile: LeRobotTactile | undefined,
   ) {}
 
   static async open(root: string, format: DatasetFormatName): Promise<DatasetView> {
-    if (format === 'aloha-hdf5') return new DatasetView(format, await AlohaDataset.open(root), undefined);
+    if (format === 'aloha-hdf5') return new DatasetView(format, await LazyAlohaEpisodes.open(root), undefined);
     const ds = await LeRobotDataset.open(root, { decodeWindow: 8 });
-    return new DatasetView(format, ds, await LeRobotTactile.open(ds));
+    return new DatasetView(format, collectionSource(ds), await LeRobotTactile.open(ds));
   }
 
   summary(): DatasetSummary {
@@ -55,20 +59,15 @@ export class DatasetView {
       actionDim: c.actionDim,
       cameras: c.cameras,
       tactile: this.tactile?.sensors ?? {},
-      episodes: c.episodes.map((e) => ({ index: e.index, length: e.length, instruction: e.instruction ?? null })),
+      episodes: Array.from({ length: c.count }, (_, i) => {
+        const e = c.known(i);
+        return { index: e?.index ?? i, length: e?.length ?? null, instruction: e?.instruction ?? null };
+      }),
     };
   }
 
-  /** The episode at position `i` in the dataset, or a RangeError naming the valid range. */
-  episode(i: number): Episode {
-    const eps = this.collection.episodes;
-    const ep = Number.isInteger(i) ? eps[i] : undefined;
-    if (!ep) throw new RangeError(`episode ${i} outside [0, ${eps.length})`);
-    return ep;
-  }
-
-  series(i: number): EpisodeSeries {
-    const ep = this.episode(i);
+  async series(i: number): Promise<EpisodeSeries> {
+    const ep = await this.collection.episode(i);
     return {
       index: ep.index,
       length: ep.length,
@@ -82,14 +81,14 @@ export class DatasetView {
   }
 
   async frame(i: number, camera: string, t: number): Promise<ImageFrame> {
-    const ep = this.episode(i);
+    const ep = await this.collection.episode(i);
     if (!(camera in this.collection.cameras)) throw new RangeError(`no camera "${camera}" (have ${Object.keys(this.collection.cameras).join(', ') || 'none'})`);
     return ep.readImage(camera, t);
   }
 
   async tactileSeries(i: number, sensor: string): Promise<TactileSeries> {
     if (!this.tactile) throw new RangeError(`no tactile sensor "${sensor}" (this dataset has none)`);
-    return this.tactile.read(this.episode(i).index, sensor);
+    return this.tactile.read((await this.collection.episode(i)).index, sensor);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -93,7 +93,7 @@ export class ViewServer {
       if (parts[0] === 'api') await this.api(parts.slice(1), res);
       else this.asset(assetsDir, parts, res);
     } catch (err) {
-      const status = err instanceof HttpError ? err.status : err instanceof RangeError ? 404 : 500;
+      const status = err instanceof HttpError ? err.status : err instanceof RangeError ? 404 : err instanceof URIError ? 400 : 500;
       const message = err instanceof Error ? err.message : String(err);
       if (!res.headersSent) {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -112,7 +112,7 @@ export class ViewServer {
       if (p.length === 1) return json(res, ds.summary());
       if (p[1] !== 'episodes' || p[2] === undefined) throw new HttpError(404, `no route /api/${route}`);
       const i = int(p[2], 'episode');
-      if (p.length === 3) return json(res, ds.series(i));
+      if (p.length === 3) return json(res, await ds.series(i));
       if (p[3] === 'frames' && p.length === 6) {
         const frame = await ds.frame(i, p[4]!, int(p[5]!, 'frame'));
         res.writeHead(200, {
@@ -153,9 +153,11 @@ function json(res: ServerResponse, value: unknown): void {
 }
 
 function file(res: ServerResponse, path: string): void {
-  if (!existsSync(path)) throw new HttpError(404, `not found: ${path}`);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new HttpError(404, `not found: ${path}`);
   res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
-  createReadStream(path).pipe(res);
+  createReadStream(path)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 function int(s: string, what: string): number {

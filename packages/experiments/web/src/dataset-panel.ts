@@ -36,7 +36,9 @@ export async function datasetPanel(app: HTMLElement): Promise<void> {
         + (tactile.length ? ` · tactile ${tactile.map(([k, [r, c]]) => `${k} ${r}x${c}`).join(', ')}` : '')),
   );
   const picker = el('select', { id: 'episode' });
-  for (const [i, e] of ds.episodes.entries()) picker.append(el('option', { value: i }, `episode ${e.index} · ${e.length} steps${e.instruction ? ` · ${e.instruction}` : ''}`));
+  const label = (index: number, length: number | null, instruction: string | null) =>
+    `episode ${index}${length !== null ? ` · ${length} steps` : ''}${instruction ? ` · ${instruction}` : ''}`;
+  for (const [i, e] of ds.episodes.entries()) picker.append(el('option', { value: i }, label(e.index, e.length, e.instruction)));
   const instruction = el('p', { id: 'instruction', class: 'instruction' });
   const scrubber = el('input', { id: 'scrubber', type: 'range', min: 0, max: 0, value: 0, step: 1 });
   const play = el('button', { id: 'play', type: 'button' }, 'play');
@@ -96,6 +98,7 @@ export async function datasetPanel(app: HTMLElement): Promise<void> {
 
   const load = async (i: number): Promise<void> => {
     series = await getJson<EpisodeSeries>(`api/dataset/episodes/${i}`);
+    picker.options[i]!.textContent = label(series.index, series.length, series.instruction);
     instruction.textContent = series.instruction ? `“${series.instruction}”` : 'no instruction recorded';
     scrubber.max = String(series.length - 1);
     for (const c of charts) c.destroy();

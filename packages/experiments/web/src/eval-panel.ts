@@ -59,7 +59,7 @@ export async function evalPanel(app: HTMLElement): Promise<void> {
     plots.append(rewardHolder, actionHolder);
     const stages = log.stageNames.map((n, i) => `${i + 1} ${n}`).join(', ');
     charts = [
-      new TimePlot(rewardHolder, { title: `reward stage over time (${stages})`, x, xLabel: 'step', yLabel: 'stage', series: [{ label: 'reward stage', values: pad(log.reward), colour: '#59a14f', width: 2, stepped: true }] }),
+      new TimePlot(rewardHolder, { title: `reward stage over time (${stages})`, x, xLabel: 'step', yLabel: 'stage', yRange: [-0.2, log.maxReward + 0.2], series: [{ label: 'reward stage', values: pad(log.reward), colour: '#59a14f', width: 2, stepped: true }] }),
       new TimePlot(actionHolder, {
         title: `joint ${d}: executed action (black) and predicted chunks (coloured, ${log.chunks.length})`,
         x,

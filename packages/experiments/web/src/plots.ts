@@ -28,6 +28,8 @@ export interface TimePlotOptions {
   readonly width?: number;
   readonly height?: number;
   readonly logY?: boolean;
+  /** Fixed y range (default: fitted to the data). */
+  readonly yRange?: readonly [number, number];
   readonly legend?: boolean;
 }
 
@@ -43,11 +45,11 @@ export class TimePlot {
     const self = this;
     const opts: uPlot.Options = {
       title: o.title,
-      width: o.width ?? Math.max(320, Math.min(720, parent.clientWidth || 560)),
+      width: o.width ?? 600,
       height: o.height ?? 220,
       legend: { show: o.legend ?? true, live: false },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false }, ...(o.logY ? { y: { distr: 3 } } : {}) },
+      scales: { x: { time: false }, y: { ...(o.logY ? { distr: 3 } : {}), ...(o.yRange ? { range: [o.yRange[0], o.yRange[1]] as uPlot.Range.MinMax } : {}) } },
       axes: [{ label: o.xLabel }, { label: o.yLabel ?? '' }],
       series: [
         {},
