@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lastCheckpoint } from '@actfusion/cvae-core';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { builtinKinds } from '../src/composition/builtin-kinds.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
+import { trainExperiment } from '../src/pipeline/train-experiment.js';
+
+// Training survives SIGKILL at random moments: `actfusion train` runs in a child process and is
+// killed while it trains (checkpoints every 2 steps, so many kills land in checkpoint writes); the
+// last complete checkpoint always loads, and resuming until done gives weights and optimiser state
+// byte-identical to an uninterrupted run (cpu backend, fixed seeds). 4 kills in the suite;
+// ACTFUSION_CRASH_KILLS=30 for the long run.
+const KILLS = Number(process.env.ACTFUSION_CRASH_KILLS ?? 4);
+const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
+const registry = builtinKinds();
+
+/** mulberry32, so a failing kill schedule can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function tinyDocument(dir: string, outputDir: string): Record<string, unknown> {
+  return {
+    extends: 'act-small',
+    runtime: { backend: 'cpu' },
+    robot: { imageHeight: 24, imageWidth: 32, episodeLength: 12 },
+    dataset: { path: join(dir, 'data'), episodes: 2 },
+    policy: { dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, chunkSize: 4 },
+    cvae: { latentDim: 4, nVaeEncoderLayers: 1 },
+    train: { steps: 24, batchSize: 2, saveFreq: 2, logFreq: 1 },
+    outputDir,
+  };
+}
+
+/**
+ * Runs `actfusion train` in a child; when `killAfterMs` is set, SIGKILLs it that long after its
+ * first training-step log line. Resolves with how it ended.
+ */
+function trainChild(config: string, resume: boolean, killAfterMs?: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [runCli, 'train', '-c', config, ...(resume ? ['--resume'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let timer: NodeJS.Timeout | undefined;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (killAfterMs !== undefined && timer === undefined && /step \d+\/\d+/.test(stderr)) {
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
+    });
+    child.stdout.resume();
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL', code, stderr });
+    });
+  });
+}
+
+async function checkpointBytes(outputDir: string): Promise<{ model: Buffer; optimizer: Buffer[] }> {
+  const last = await lastCheckpoint(outputDir);
+  if (last === null) throw new Error(`no checkpoint in ${outputDir}`);
+  const model = await readFile(join(last, 'pretrained_model', 'model.safetensors'));
+  const stateDir = join(last, 'training_state');
+  const optimizer = await Promise.all(['optimizer_state.safetensors', 'optimizer_param_groups.json', 'rng_state.json', 'training_step.json'].filter((f) => existsSync(join(stateDir, f))).map((f) => readFile(join(stateDir, f))));
+  return { model, optimizer };
+}
+
+describe('training killed at random moments (SIGKILL, child process)', () => {
+  it(`survives ${KILLS} kills: the last checkpoint always loads, and resuming reaches the uninterrupted run's weights`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'af-crash-'));
+    await recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: join(dir, 'data'), format: 'aloha-hdf5', cameras: [{ name: 'top', height: 24, width: 32 }], episodeLength: 12, onlySuccessful: false });
+
+    // The uninterrupted reference, in this process.
+    const refFile = join(dir, 'reference.yaml');
+    await writeFile(refFile, stringify(tinyDocument(dir, join(dir, 'reference'))));
+    await trainExperiment(await loadConfig(refFile, { registry }), { registry });
+    const reference = await checkpointBytes(join(dir, 'reference'));
+
+    const runFile = join(dir, 'crash.yaml');
+    const runDir = join(dir, 'crash');
+    await writeFile(runFile, stringify(tinyDocument(dir, runDir)));
+    const random = rng(20261127);
+    let kills = 0;
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      expect(attempts, 'the run never finished').toBeLessThan(KILLS + 10);
+      const hasCheckpoint = (await lastCheckpoint(runDir).catch(() => null)) !== null;
+      // A run killed before its first checkpoint has nothing to resume: start it again.
+      if (!hasCheckpoint) await rm(runDir, { recursive: true, force: true });
+      const r = await trainChild(runFile, hasCheckpoint, kills < KILLS ? Math.floor(random() * 1500) : undefined);
+      if (r.killed) {
+        kills++;
+        // Whatever the moment of the kill, the newest complete checkpoint loads (or none exists yet).
+        const last = await lastCheckpoint(runDir).catch((err: Error) => {
+          throw new Error(`after kill ${kills}: ${err.message}`);
+        });
+        if (last !== null) await checkpointBytes(runDir);
+        continue;
+      }
+      expect(r.code, r.stderr).toBe(0);
+      break;
+    }
+    expect(kills).toBe(KILLS);
+    const resumed = await checkpointBytes(runDir);
+    expect(resumed.model.equals(reference.model), 'model weights differ from the uninterrupted run').toBe(true);
+    expect(resumed.optimizer.length).toBe(reference.optimizer.length);
+    resumed.optimizer.forEach((b, i) => expect(b.equals(reference.optimizer[i]!), `training state file ${i} differs`).toBe(true));
+    console.log(`crash test: ${kills} SIGKILLs over ${attempts} runs; final weights byte-identical to the uninterrupted run`);
+  }, 900_000);
+});
