@@ -28,6 +28,8 @@ export const LIMITS = {
   heads: 1024,
   chunkSize: 10_000,
   seed: 2 ** 32 - 1,
+  evalSeed: 1000,
+  evalEpisodes: 100_000,
   threads: 1024,
 } as const;
 const upTo = (max: number) => positiveInt.max(max);
@@ -134,9 +136,15 @@ export const trainSchema = z.strictObject({
 
 export const evalSchema = z.strictObject({
   /** Rollouts per seed. */
-  episodes: upTo(LIMITS.episodes).default(50),
+  episodes: upTo(LIMITS.evalEpisodes).default(50),
   /** Environment seeds; each seed runs `episodes` rollouts. */
-  seeds: z.array(nonNegativeInt.max(LIMITS.seed)).min(1).default([1000]),
+  seeds: z.array(nonNegativeInt.max(LIMITS.evalSeed)).min(1).default([1000]),
+  /**
+   * Which episode seeds to draw: `tune` while choosing settings, `report` for the figures you
+   * publish. The two ranges are disjoint by construction (see `evalEpisodeSeed`), and both are
+   * disjoint from the recording seeds (0, 1, ...).
+   */
+  split: z.enum(['tune', 'report']).default('tune'),
   /** Save every Nth rollout frame as PNG (0 = none). */
   saveFramesEvery: nonNegativeInt.default(0),
   /** Stop a rollout after this many steps (default: the robot's episode length). */

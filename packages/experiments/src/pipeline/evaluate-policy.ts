@@ -33,9 +33,14 @@ export function executionModeOf(config: ExperimentConfig): ChunkExecutionMode {
   }
 }
 
-/** Seed of evaluation episode `e` under eval seed `s`; disjoint from recording seeds (0, 1, ...). */
-export function evalEpisodeSeed(evalSeed: number, episode: number): number {
-  return 1_000_000 + evalSeed * 1000 + episode;
+/**
+ * Seed of evaluation episode `e` under eval seed `s`. Recording uses seeds 0, 1, ... (below
+ * 1,000,000); `tune` episodes lie in [1,000,000, 2,100,000) (eval seeds <= 1000, episodes
+ * <= 100,000: the formula earlier results used); `report` episodes lie in [1e9, 1.1e9). So what
+ * is reported was never seen while choosing settings, nor while recording demonstrations.
+ */
+export function evalEpisodeSeed(evalSeed: number, episode: number, split: 'tune' | 'report' = 'tune'): number {
+  return split === 'report' ? 1_000_000_000 + evalSeed * 100_000 + episode : 1_000_000 + evalSeed * 1000 + episode;
 }
 
 export interface EvalSummary {
@@ -49,8 +54,13 @@ export interface EvalSummary {
   rewards: number[];
   seconds: number;
   checkpoint: string;
+  /** Episode seeds drawn from the tuning or the reporting range (`eval.split`). */
+  split: 'tune' | 'report';
   markdown: string;
 }
+
+/** Fewer reporting episodes than this and eval.md says the result is not one to publish. */
+export const MIN_REPORT_EPISODES = 50;
 
 /**
  * `actfusion eval`: loads a checkpoint into the policy the config composes, rolls it out in the
@@ -94,7 +104,7 @@ export async function evaluatePolicy(
       const rewards: number[] = [];
       for (const evalSeed of config.eval.seeds) {
         for (let e = 0; e < config.eval.episodes; e++) {
-          const seed = evalEpisodeSeed(evalSeed, e);
+          const seed = evalEpisodeSeed(evalSeed, e, config.eval.split);
           robot.reset(seed);
           executor.reset();
           recorder = new RolloutRecorder({ name: `seed-${evalSeed}-episode-${e}`, task: robotCfg.task, evalSeed, episode: e, seed, maxReward, stageNames });
@@ -125,6 +135,7 @@ export async function evaluatePolicy(
         rewards,
         seconds: (performance.now() - started) / 1000,
         checkpoint,
+        split: config.eval.split,
         markdown: '',
       };
       summary.markdown = evalMarkdown(summary, config.name);
@@ -150,10 +161,17 @@ export async function evaluatePolicy(
 }
 
 /** The success table: one row per reward stage, percent with the Wilson 95% interval. */
-export function evalMarkdown(s: Pick<EvalSummary, 'task' | 'episodes' | 'stageReached' | 'stageNames'>, name: string): string {
+export function evalMarkdown(s: Pick<EvalSummary, 'task' | 'episodes' | 'stageReached' | 'stageNames'> & Partial<Pick<EvalSummary, 'split'>>, name: string): string {
   const rows = s.stageNames.map((stage, i) => {
     const w = wilsonInterval(s.stageReached[i]!, s.episodes);
     return `| ${i + 1} | ${stage} | ${s.stageReached[i]}/${s.episodes} | ${(100 * w.estimate).toFixed(1)} % | [${(100 * w.lower).toFixed(1)}, ${(100 * w.upper).toFixed(1)}] |`;
   });
-  return [`## ${name}: ${s.task}`, '', '| stage | reached | episodes | success | 95% Wilson CI (%) |', '|---|---|---|---|---|', ...rows, ''].join('\n');
+  const split = s.split ?? 'tune';
+  const note =
+    split === 'tune'
+      ? 'Episode seeds: tuning range (`eval.split: tune`): for choosing settings, not for reporting.'
+      : s.episodes < MIN_REPORT_EPISODES
+        ? `Episode seeds: reporting range (\`eval.split: report\`), but only ${s.episodes} episodes: at least ${MIN_REPORT_EPISODES} are needed for a reported result.`
+        : 'Episode seeds: reporting range (`eval.split: report`), never used while choosing settings.';
+  return [`## ${name}: ${s.task}`, '', '| stage | reached | episodes | success | 95% Wilson CI (%) |', '|---|---|---|---|---|', ...rows, '', note, ''].join('\n');
 }
