@@ -28,7 +28,7 @@ export const LIMITS = {
   heads: 1024,
   chunkSize: 10_000,
   seed: 2 ** 32 - 1,
-  evalSeed: 1000,
+  evalSeed: 999_999,
   evalEpisodes: 100_000,
   threads: 1024,
 } as const;

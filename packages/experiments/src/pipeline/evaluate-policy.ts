@@ -34,13 +34,13 @@ export function executionModeOf(config: ExperimentConfig): ChunkExecutionMode {
 }
 
 /**
- * Seed of evaluation episode `e` under eval seed `s`. Recording uses seeds 0, 1, ... (below
- * 1,000,000); `tune` episodes lie in [1,000,000, 2,100,000) (eval seeds <= 1000, episodes
- * <= 100,000: the formula earlier results used); `report` episodes lie in [1e9, 1.1e9). So what
- * is reported was never seen while choosing settings, nor while recording demonstrations.
+ * Seed of evaluation episode `e` under eval seed `s` (s < 1,000,000, e < 100,000, as the config
+ * schema bounds them). Recording uses seeds 0, 1, ... (below 1,000,000); `tune` episodes lie in
+ * [1e6, 1.0011e9) (the formula earlier results used); `report` episodes in [2e9, 3.0002e9). So
+ * what is reported was never seen while choosing settings, nor while recording demonstrations.
  */
 export function evalEpisodeSeed(evalSeed: number, episode: number, split: 'tune' | 'report' = 'tune'): number {
-  return split === 'report' ? 1_000_000_000 + evalSeed * 100_000 + episode : 1_000_000 + evalSeed * 1000 + episode;
+  return (split === 'report' ? 2_000_000_000 : 1_000_000) + evalSeed * 1000 + episode;
 }
 
 export interface EvalSummary {
