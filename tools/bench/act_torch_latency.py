@@ -5,7 +5,7 @@
 builds the peer's model for the preset (eval mode, z = 0, random NCHW images in [0, 1]), prints
 {"ready": true, "params": N, "impl": ...}, then answers one line per command read on stdin:
     threads T   -> torch.set_num_threads(T); {"threads": T}
-    run N       -> one untimed call, then N timed calls; {"ms": [N times]}
+    run N       -> one untimed call, then N timed calls; {"ms": [N wall times], "cpu_ms": [N process CPU times]}
 so a benchmark can alternate it with other runtimes in the same minutes.
 """
 import json
@@ -36,14 +36,15 @@ def main():
             print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
         elif words[0] == "run":
             n = int(words[1])
-            times = []
+            times, cpu = [], []
             with torch.no_grad():
                 m(state, images)
                 for _ in range(n):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     m(state, images)
                     times.append((time.perf_counter() - t) * 1000)
-            print(json.dumps({"ms": times}), flush=True)
+                    cpu.append((time.process_time() - c) * 1000)
+            print(json.dumps({"ms": times, "cpu_ms": cpu}), flush=True)
         else:
             print(json.dumps({"error": "unknown command " + words[0]}), flush=True)
 

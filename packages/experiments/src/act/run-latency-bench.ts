@@ -13,7 +13,10 @@ export interface LatencyRow {
   readonly threads: number;
   /** ONNX Runtime's graph optimisation level (ONNX rows only). */
   readonly graph_optimization?: string;
+  /** Median wall-clock ms of one batch-1 prediction. */
   readonly median_ms: number;
+  /** Median process CPU ms of one prediction (all the runtime's threads; less sensitive to a loaded machine). */
+  readonly median_cpu_ms: number;
   readonly samples: number;
 }
 
@@ -22,7 +25,10 @@ export interface LatencyRatio {
   readonly ratio: string;
   readonly preset: string;
   readonly threads: number;
+  /** Wall-clock ratio. */
   readonly value: number;
+  /** Process-CPU-time ratio. */
+  readonly cpu_value: number;
   readonly goal?: number;
 }
 
@@ -48,15 +54,37 @@ function median(xs: readonly number[]): number {
 }
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-async function timeAsync(n: number, f: () => Promise<unknown>): Promise<number[]> {
+interface Timed {
+  readonly wall: number[];
+  readonly cpu: number[];
+}
+
+/** One untimed call, then `n` timed ones: wall ms and this process's CPU ms (every thread). */
+async function timeAsync(n: number, f: () => Promise<unknown>): Promise<Timed> {
   await f();
-  const out: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await f();
-    out.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
-  return out;
+  return { wall, cpu };
+}
+
+/** Per-round medians of one runtime configuration. */
+class Samples {
+  readonly wall: number[] = [];
+  readonly cpu: number[] = [];
+  add(t: Timed): { wall: number; cpu: number } {
+    const r = { wall: median(t.wall), cpu: median(t.cpu) };
+    this.wall.push(r.wall);
+    this.cpu.push(r.cpu);
+    return r;
+  }
 }
 
 /**
@@ -96,45 +124,69 @@ export async function runLatencyBench(presetName: string, preset: BenchPreset, o
     };
     const ortVersion = ort.env.versions.common;
     const rows: LatencyRow[] = [];
-    const best = new Map<number, { level: string; session: ort.InferenceSession }>();
+    // Graph optimisation levels, timed in alternation (the machine's load drifts), the fastest kept.
+    const candidates = new Map<number, { level: string; session: ort.InferenceSession; samples: Samples }[]>();
     for (const t of threads) {
-      let chosen: { level: string; session: ort.InferenceSession; ms: number } | null = null;
+      const list = [];
       for (const level of LEVELS) {
         const session = await ort.InferenceSession.create(model, { intraOpNumThreads: t, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: level });
         sessions.push(session);
-        const ms = median(await timeAsync(iterations, () => session.run(feeds)));
-        log(`latency ${presetName}: onnxruntime ${t} thread(s), graph optimisation ${level}: ${ms.toFixed(1)} ms (calibration)`);
-        if (chosen === null || ms < chosen.ms) chosen = { level, session, ms };
+        list.push({ level, session, samples: new Samples() });
       }
-      best.set(t, chosen!);
+      candidates.set(t, list);
     }
-    const samples = { ort: new Map<number, number[]>(), torch: new Map<number, number[]>(), tfjs: [] as number[] };
-    const perRound = new Map<number, number[]>();
+    const calibrationRounds = Math.max(2, Math.ceil(rounds / 2));
+    for (let r = 0; r < calibrationRounds; r++) {
+      for (const t of threads) for (const c of candidates.get(t)!) c.samples.add(await timeAsync(iterations, () => c.session.run(feeds)));
+    }
+    const best = new Map<number, { level: string; session: ort.InferenceSession }>();
+    for (const t of threads) {
+      const list = candidates.get(t)!;
+      for (const c of list) log(`latency ${presetName}: onnxruntime ${t} thread(s), graph optimisation ${c.level}: ${median(c.samples.wall).toFixed(1)} ms wall, ${median(c.samples.cpu).toFixed(1)} ms CPU (calibration)`);
+      const chosen = list.reduce((a, b) => (median(b.samples.wall) < median(a.samples.wall) ? b : a));
+      best.set(t, chosen);
+    }
+    const ortSamples = new Map(threads.map((t) => [t, new Samples()]));
+    const torchSamples = new Map(threads.map((t) => [t, new Samples()]));
+    const tfjsSamples = new Samples();
+    const perRound = new Map(threads.map((t) => [t, { wall: [] as number[], cpu: [] as number[] }]));
     for (let r = 0; r < rounds; r++) {
       for (const t of threads) {
-        const o = median(await timeAsync(iterations, () => best.get(t)!.session.run(feeds)));
-        samples.ort.set(t, [...(samples.ort.get(t) ?? []), o]);
+        const o = ortSamples.get(t)!.add(await timeAsync(iterations, () => best.get(t)!.session.run(feeds)));
         if (options.peer) {
-          const p = median(await options.peer.run(t, iterations));
-          samples.torch.set(t, [...(samples.torch.get(t) ?? []), p]);
-          perRound.set(t, [...(perRound.get(t) ?? []), o / p]);
+          const p = torchSamples.get(t)!.add(await options.peer.run(t, iterations));
+          perRound.get(t)!.wall.push(o.wall / p.wall);
+          perRound.get(t)!.cpu.push(o.cpu / p.cpu);
         }
       }
-      samples.tfjs.push(median(await timeAsync(iterations, tfjsInfer)));
+      tfjsSamples.add(await timeAsync(iterations, tfjsInfer));
       log(`latency ${presetName}: round ${r + 1}/${rounds} done`);
     }
-    for (const t of threads) {
-      rows.push({ latency: true, preset: presetName, runtime: `onnxruntime-${ortVersion}`, threads: t, graph_optimization: best.get(t)!.level, median_ms: round2(median(samples.ort.get(t)!)), samples: rounds });
-      if (options.peer) rows.push({ latency: true, preset: presetName, runtime: options.peer.impl, threads: t, median_ms: round2(median(samples.torch.get(t)!)), samples: rounds });
-    }
-    rows.push({ latency: true, preset: presetName, runtime: `tfjs-${tf.version_core}-${runtime.backend}`, threads: 1, median_ms: round2(median(samples.tfjs)), samples: rounds });
-    const ratios: LatencyRatio[] = [...perRound].map(([t, rs]) => ({
-      ratio: 'onnxruntime / pytorch',
+    const row = (runtimeName: string, t: number, s: Samples, level?: string): LatencyRow => ({
+      latency: true,
       preset: presetName,
+      runtime: runtimeName,
       threads: t,
-      value: round2(median(rs)),
-      ...(options.goal !== undefined ? { goal: options.goal } : {}),
-    }));
+      ...(level ? { graph_optimization: level } : {}),
+      median_ms: round2(median(s.wall)),
+      median_cpu_ms: round2(median(s.cpu)),
+      samples: s.wall.length,
+    });
+    for (const t of threads) {
+      rows.push(row(`onnxruntime-${ortVersion}`, t, ortSamples.get(t)!, best.get(t)!.level));
+      if (options.peer) rows.push(row(options.peer.impl, t, torchSamples.get(t)!));
+    }
+    rows.push(row(`tfjs-${tf.version_core}-${runtime.backend}`, 1, tfjsSamples));
+    const ratios: LatencyRatio[] = options.peer
+      ? threads.map((t) => ({
+          ratio: 'onnxruntime / pytorch',
+          preset: presetName,
+          threads: t,
+          value: round2(median(perRound.get(t)!.wall)),
+          cpu_value: round2(median(perRound.get(t)!.cpu)),
+          ...(options.goal !== undefined ? { goal: options.goal } : {}),
+        }))
+      : [];
     policy.dispose();
     tf.dispose([one.qpos, ...Object.values(images)]);
     return { rows, ratios };

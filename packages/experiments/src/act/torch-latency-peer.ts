@@ -38,15 +38,15 @@ export class TorchLatencyPeer {
     return peer;
   }
 
-  /** `n` timed batch-1 predictions at `threads` threads (after one untimed), in ms. */
-  async run(threads: number, n: number): Promise<number[]> {
+  /** `n` timed batch-1 predictions at `threads` threads (after one untimed): wall and process CPU ms. */
+  async run(threads: number, n: number): Promise<{ wall: number[]; cpu: number[] }> {
     if (threads !== this.threads) {
       await this.ask(`threads ${threads}`);
       this.threads = threads;
     }
-    const r = (await this.ask(`run ${n}`)) as { ms?: number[] };
-    if (!r.ms) throw new Error(`the PyTorch latency peer answered ${JSON.stringify(r)}`);
-    return r.ms;
+    const r = (await this.ask(`run ${n}`)) as { ms?: number[]; cpu_ms?: number[] };
+    if (!r.ms || !r.cpu_ms) throw new Error(`the PyTorch latency peer answered ${JSON.stringify(r)}`);
+    return { wall: r.ms, cpu: r.cpu_ms };
   }
 
   close(): void {
