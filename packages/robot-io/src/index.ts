@@ -53,8 +53,15 @@ export { Camera, ffmpegArgs } from './camera/camera.js';
 export type { CameraOptions, CameraStats, FfmpegInput } from './camera/camera.js';
 export { SimRobot, SIM_CONTROL_HZ, SIM_SUBSTEPS } from './sim/sim-robot.js';
 export type { SimRobotOptions } from './sim/sim-robot.js';
-export { INSERTION, LIFT_CUBE, SIM_TASKS, TRANSFER_CUBE, simTask } from './sim/sim-task.js';
-export type { ContactSet, LiftCubeTask, ObjectPose, SimTask } from './sim/sim-task.js';
+export { INSERTION, LIFT_CUBE, SIM_TASKS, TRANSFER_CUBE, instructionIndex, simTask } from './sim/sim-task.js';
+export type { ContactSet, EpisodeContext, LiftCubeTask, ObjectPose, ObjectPositionFn, SimTask } from './sim/sim-task.js';
+export { COLORED_CUBE_INSTRUCTIONS, LIFT_COLORED_CUBE } from './sim/lift-colored-cube-task.js';
+export type { LiftColoredCubeTask } from './sim/lift-colored-cube-task.js';
+export { OCCLUDED_PICK, OTHER_SLOT, PROBE_SLOT } from './sim/occluded-pick-task.js';
+export type { OccludedPickTask } from './sim/occluded-pick-task.js';
+export { OCCLUDED_PICK_PROBE_TICK } from './sim/single-arm-plans.js';
+export { LIFT_GAIN, liftStage, liftStageNames } from './sim/lift-stages.js';
+export { REST_HEIGHT, heightGained } from './sim/scene-objects.js';
 export {
   ARM_JOINT_NAMES,
   FINGER_CLOSED,

@@ -11,7 +11,7 @@ describe('authored MJCF scene', () => {
   });
 
   it('compiles every task with position actuators, cameras and one touch sensor per taxel', () => {
-    const expected = { 'transfer-cube': [16, 4], insertion: [16, 4], 'lift-cube': [8, 2] } as const;
+    const expected = { 'transfer-cube': [16, 4], insertion: [16, 4], 'lift-cube': [8, 2], 'lift-colored-cube': [8, 2], 'occluded-pick': [8, 2] } as const;
     for (const [task, [nu, fingers]] of Object.entries(expected)) {
       const m = compileModel(mj, buildSceneXml(task as never), task);
       try {

@@ -87,17 +87,17 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
       }
       const data = toEpisodeData(ep);
       if (options.format === 'aloha-hdf5') {
-        await writeAlohaEpisode(join(partial, `episode_${summary.kept}.hdf5`), data, { sim: true, attributes: { task: task.name, seed } });
+        await writeAlohaEpisode(join(partial, `episode_${summary.kept}.hdf5`), data, { sim: true, attributes: { task: task.name, seed, instruction: ep.instruction } });
       } else {
         // The sim robot's joint names (SimRobot.spec.joints): <side>_<joint> per arm, then <side>_gripper.
         const joints = taskArms(task.name as SimTaskName).flatMap((side) => [...ARM_JOINT_NAMES.map((j) => `${side}_${j}`), `${side}_gripper`]);
         lerobot ??= await LeRobotV3Writer.open(partial, { fps: 50, robotType: 'actfusion-sim', stateDim: data.stateDim, actionDim: data.actionDim, stateNames: joints, actionNames: joints, cameras });
-        await lerobot.writeEpisode(data, task.name);
+        await lerobot.writeEpisode(data, ep.instruction);
       }
       summary.kept++;
       summary.seeds.push(seed);
       summary.rewards.push(ep.maxReward);
-      log(`episode ${summary.kept}/${options.episodes} (seed ${seed}, ${data.length} steps)`);
+      log(`episode ${summary.kept}/${options.episodes} (seed ${seed}, ${data.length} steps${task.instructions.length > 1 ? `, "${ep.instruction}"` : ''})`);
     }
     await rename(partial, out);
     return summary;

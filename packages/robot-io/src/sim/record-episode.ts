@@ -8,6 +8,8 @@ import { SimRobot } from './sim-robot.js';
 export interface SimEpisode {
   readonly task: SimTaskName;
   readonly seed: number;
+  /** The episode's instruction (its `task` string; chosen by the seed on multi-instruction tasks). */
+  readonly instruction: string;
   readonly observations: Observation[];
   readonly actions: Action[];
   /** Reward after each action. */
@@ -26,6 +28,8 @@ export interface RecordOptions {
   readonly episodeLength?: number;
   /** Expert xyz noise in metres (ACT's inject_noise uses 0.01); default 0. */
   readonly noise?: number;
+  /** Instruction (text or index) instead of the one the seed picks, on multi-instruction tasks. */
+  readonly instruction?: string | number;
 }
 
 /** Runs the scripted expert without cameras and returns its joint-space actions and success. */
@@ -34,10 +38,12 @@ export async function scriptedActions(
   seed: number,
   episodeLength?: number,
   noise = 0,
-): Promise<{ actions: Action[]; success: boolean; maxReward: number }> {
+  instruction?: string | number,
+): Promise<{ actions: Action[]; success: boolean; maxReward: number; instruction: string }> {
   const robot = await SimRobot.create({ task, cameras: [], tactile: false, seed });
   const expert = new ScriptedExpert(robot, { noise, noiseSeed: seed });
   try {
+    if (instruction !== undefined) robot.reset(seed, { instruction });
     expert.reset();
     const n = episodeLength ?? robot.task.episodeLength;
     const actions: Action[] = [];
@@ -46,7 +52,7 @@ export async function scriptedActions(
       actions.push(a);
       robot.step(a);
     }
-    return { actions, success: robot.success, maxReward: robot.episodeReward };
+    return { actions, success: robot.success, maxReward: robot.episodeReward, instruction: robot.instruction };
   } finally {
     expert.delete();
     robot.close();
@@ -59,7 +65,7 @@ export async function scriptedActions(
  * what the robot observes (qpos, qvel, camera images, tactile) and the actions.
  */
 export async function recordScriptedEpisode(options: RecordOptions): Promise<SimEpisode> {
-  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength, options.noise ?? 0);
+  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength, options.noise ?? 0, options.instruction);
   return replayActions(options, actions);
 }
 
@@ -72,6 +78,7 @@ export async function replayActions(options: RecordOptions, actions: readonly Ac
     ...(options.tactile !== undefined ? { tactile: options.tactile } : {}),
   });
   try {
+    if (options.instruction !== undefined) robot.reset(options.seed, { instruction: options.instruction });
     const observations: Observation[] = [];
     const rewards: number[] = [];
     for (const a of actions) {
@@ -82,6 +89,7 @@ export async function replayActions(options: RecordOptions, actions: readonly Ac
     return {
       task: options.task,
       seed: options.seed,
+      instruction: robot.instruction,
       observations,
       actions: actions.map((a) => Float32Array.from(a)),
       rewards,

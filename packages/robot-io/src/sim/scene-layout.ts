@@ -51,9 +51,13 @@ export function sceneLayout(mj: MujocoModule, m: MjModel, task: SimTaskName, wit
     };
   });
   const objectQposAdr = new Map<string, number>();
-  for (const body of ['box', 'peg', 'socket']) {
-    const b = mj.mj_name2id(m, mj.mjtObj.mjOBJ_BODY.value, body);
-    if (b >= 0) objectQposAdr.set(body, qposAdr[(m.body_jntadr as Int32Array)[b]!]!);
+  // Every body with a free joint is a task object (`box`, `peg`, `socket`, `blue_box`, ...).
+  const bodyJntAdr = m.body_jntadr as Int32Array;
+  const jntType = m.jnt_type as Int32Array;
+  const free = mj.mjtJoint.mjJNT_FREE.value;
+  for (let b = 1; b < m.nbody; b++) {
+    const j = bodyJntAdr[b]!;
+    if (j >= 0 && jntType[j] === free) objectQposAdr.set(mj.mj_id2name(m, mj.mjtObj.mjOBJ_BODY.value, b) ?? `body${b}`, qposAdr[j]!);
   }
   const geomNames = Array.from({ length: m.ngeom }, (_, g) =>
     (mj.mj_id2name(m, mj.mjtObj.mjOBJ_GEOM.value, g) ?? '').replace(/^(\w+_finger_[ab])_pad_\d+_\d+$/, '$1'),

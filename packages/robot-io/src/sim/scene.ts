@@ -8,7 +8,10 @@
  * the right arm is rotated 180 degrees about z so both face the centre.
  */
 
-export type SimTaskName = 'transfer-cube' | 'insertion' | 'lift-cube';
+import { f, v3 } from './mjcf-format.js';
+import { taskObjectsXml } from './scene-objects.js';
+
+export type SimTaskName = 'transfer-cube' | 'insertion' | 'lift-cube' | 'lift-colored-cube' | 'occluded-pick';
 export type ArmSide = 'left' | 'right';
 
 export const ARM_JOINT_NAMES = ['waist', 'shoulder', 'elbow', 'forearm_roll', 'wrist_angle', 'wrist_rotate'] as const;
@@ -61,8 +64,6 @@ const PAD_LEN = 0.04;
 /** Tool centre point: between the fingertips, 1.5 cm back from the tips. */
 export const TCP_OFFSET = FINGER_X0 + FINGER_LEN - 0.015;
 
-const f = (v: number): string => (Math.abs(v) < 1e-12 ? '0' : String(Number(v.toFixed(6))));
-const v3 = (a: number, b: number, c: number): string => `${f(a)} ${f(b)} ${f(c)}`;
 
 function fingerXml(side: ArmSide, finger: 'a' | 'b', colour: string): string {
   const s = finger === 'a' ? 1 : -1; // finger a moves along +y of the gripper, b along -y
@@ -163,44 +164,15 @@ function touchSensors(side: ArmSide): string {
   return out.join('\n');
 }
 
-/** Cube: 4 cm, 50 g (ACT's red_box). */
-const CUBE_XML = `<body name="box" pos="0.1 0.5 0.05">
-  <freejoint name="box"/>
-  <geom name="red_box" type="box" size="0.02 0.02 0.02" mass="0.05" rgba="0.85 0.1 0.1 1" friction="1.5 0.05 0.001" condim="4"/>
-</body>`;
-
-/** Peg: 12 x 2 x 2 cm (ACT's red_peg). Socket: a square tube along x (4 walls) closed by the `pin` at its -x end. */
-export const SOCKET_HALF_LEN = 0.04;
-export const SOCKET_INNER = 0.0135;
-const SOCKET_WALL = 0.004;
-const PEG_XML = `<body name="peg" pos="0.15 0.5 0.05">
-  <freejoint name="peg"/>
-  <geom name="red_peg" type="box" size="0.06 0.01 0.01" mass="0.03" rgba="0.85 0.1 0.1 1" friction="1.5 0.05 0.001" condim="4"/>
-</body>`;
-function socketXml(): string {
-  const L = SOCKET_HALF_LEN;
-  const o = SOCKET_INNER + SOCKET_WALL; // wall centre offset
-  const w = SOCKET_INNER + 2 * SOCKET_WALL; // wall half width
-  const blue = '0.1 0.25 0.8 1';
-  return `<body name="socket" pos="-0.15 0.5 0.05">
-  <freejoint name="socket"/>
-  <geom name="socket-1" type="box" pos="0 0 ${f(-o)}" size="${v3(L, w, SOCKET_WALL)}" mass="0.02" rgba="${blue}" friction="1.5 0.05 0.001" condim="4"/>
-  <geom name="socket-2" type="box" pos="0 0 ${f(o)}" size="${v3(L, w, SOCKET_WALL)}" mass="0.02" rgba="${blue}" friction="1.5 0.05 0.001" condim="4"/>
-  <geom name="socket-3" type="box" pos="0 ${f(o)} 0" size="${v3(L, SOCKET_WALL, SOCKET_INNER)}" mass="0.02" rgba="${blue}" friction="1.5 0.05 0.001" condim="4"/>
-  <geom name="socket-4" type="box" pos="0 ${f(-o)} 0" size="${v3(L, SOCKET_WALL, SOCKET_INNER)}" mass="0.02" rgba="${blue}" friction="1.5 0.05 0.001" condim="4"/>
-  <geom name="pin" type="box" pos="${f(-L + 0.006)} 0 0" size="${v3(0.006, SOCKET_INNER, SOCKET_INNER)}" mass="0.005" rgba="0.95 0.8 0.1 1"/>
-</body>`;
-}
-
 /** The arms a task uses, in action order (left then right, as ALOHA). */
 export function taskArms(task: SimTaskName): readonly ArmSide[] {
-  return task === 'lift-cube' ? ['right'] : ['left', 'right'];
+  return task === 'transfer-cube' || task === 'insertion' ? ['left', 'right'] : ['right'];
 }
 
 /** Builds the MJCF of a task's scene. */
 export function buildSceneXml(task: SimTaskName): string {
   const arms = taskArms(task);
-  const objects = task === 'insertion' ? PEG_XML + socketXml() : CUBE_XML;
+  const objects = taskObjectsXml(task);
   return `<mujoco model="actfusion-${task}">
 <compiler angle="radian" autolimits="true"/>
 <option timestep="0.002" integrator="implicitfast" cone="elliptic" impratio="10"/>

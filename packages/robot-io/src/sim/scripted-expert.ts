@@ -2,6 +2,7 @@ import { ArmIk, type GripperPose, type Vec3 } from './arm-ik.js';
 import { START_ARM_POSE, START_GRIPPER, type ArmSide } from './scene.js';
 import type { SimRobot } from './sim-robot.js';
 import { SimRng } from './sim-rng.js';
+import { singleArmPlan } from './single-arm-plans.js';
 
 export interface ScriptedExpertOptions {
   /** ACT's `inject_noise`: uniform noise of +/- this many metres on every tick's xyz target (ACT: 0.01). Default 0. */
@@ -93,17 +94,9 @@ export function buildPlans(robot: SimRobot, start: Readonly<Record<string, Gripp
       ];
       return { left, right };
     }
-    case 'lift-cube': {
-      const [cx, cy] = robot.objectPosition('box');
-      const right: ArmPlan = [
-        s('right'),
-        { t: 50, pos: [cx, cy, 0.13], point: DOWN, close: NEG_Y, g: 1 },
-        { t: 85, pos: [cx, cy, 0.022], point: DOWN, close: NEG_Y, g: 1 },
-        { t: 105, pos: [cx, cy, 0.022], point: DOWN, close: NEG_Y, g: 0 },
-        { t: 120, pos: [cx, cy, 0.022], point: DOWN, close: NEG_Y, g: 0 },
-        { t: 170, pos: [cx, cy, 0.2], point: DOWN, close: NEG_Y, g: 0 },
-        { t: 200, pos: [cx, cy, 0.2], point: DOWN, close: NEG_Y, g: 0 },
-      ];
+    default: {
+      const right = singleArmPlan(robot, s('right'));
+      if (!right) throw new Error(`no scripted plan for task "${robot.task.name}"`);
       return { right };
     }
   }

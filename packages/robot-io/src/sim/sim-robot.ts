@@ -20,7 +20,7 @@ import {
 } from './scene.js';
 import { contactPairs } from './contact-pairs.js';
 import { sceneLayout, type ArmIndex, type TactileIndex } from './scene-layout.js';
-import { simTask, type SimTask } from './sim-task.js';
+import { instructionIndex, simTask, type SimTask } from './sim-task.js';
 import { renderTactileImage } from './tactile-image.js';
 
 export interface SimRobotOptions {
@@ -60,6 +60,8 @@ export class SimRobot implements Robot {
   private tick = 0;
   private episodeMaxReward = 0;
   private lastReward = 0;
+  private instructionIdx = 0;
+  private failedLatch = false;
   private closed = false;
 
   static async create(options: SimRobotOptions): Promise<SimRobot> {
@@ -127,6 +129,18 @@ export class SimRobot implements Robot {
   get success(): boolean {
     return this.episodeMaxReward >= this.task.maxReward;
   }
+  /** The episode's instruction (its `task` string), chosen by the reset seed on multi-instruction tasks. */
+  get instruction(): string {
+    return this.task.instructions[this.instructionIdx]!;
+  }
+  /** Index of the episode's instruction in `task.instructions`. */
+  get instructionIndex(): number {
+    return this.instructionIdx;
+  }
+  /** True once the task's failure condition held (e.g. the wrong object lifted); the reward stays 0 after it. */
+  get episodeFailed(): boolean {
+    return this.failedLatch;
+  }
   /** The MuJoCo data (for experts and renderers that read the simulated state). */
   get mjData(): MjData {
     return this.data;
@@ -147,8 +161,11 @@ export class SimRobot implements Robot {
     this.assertOpen();
   }
 
-  /** Resets to ALOHA's start pose with objects placed from `seed` (ACT's sampling ranges). */
-  reset(seed: number): void {
+  /**
+   * Resets to ALOHA's start pose with objects placed (and the instruction chosen) from `seed` (ACT's
+   * sampling ranges). `options.instruction` (an instruction or its index) overrides the seed's choice.
+   */
+  reset(seed: number, options: { readonly instruction?: string | number } = {}): void {
     this.assertOpen();
     const { mj, model: m } = this;
     const d = this.data;
@@ -166,6 +183,9 @@ export class SimRobot implements Robot {
       if (a === undefined) throw new Error(`task "${this.task.name}" places "${o.body}", which the scene lacks`);
       qpos.set([o.pos[0], o.pos[1], o.pos[2], 1, 0, 0, 0], a);
     }
+    this.instructionIdx = this.task.sampleInstruction?.(rng) ?? 0;
+    if (options.instruction !== undefined) this.instructionIdx = instructionIndex(this.task, options.instruction);
+    this.failedLatch = false;
     mj.mj_forward(m, d);
     this.tick = 0;
     this.lastReward = this.computeReward();
@@ -193,6 +213,7 @@ export class SimRobot implements Robot {
       qvel: this.qvel(),
       images,
       ...(this.tactileAdr.length > 0 ? { tactile } : {}),
+      instruction: this.instruction,
       timestamp: this.tick / SIM_CONTROL_HZ,
     };
   }
@@ -291,7 +312,11 @@ export class SimRobot implements Robot {
   }
 
   private computeReward(): number {
-    return this.task.reward(contactPairs(this.data, this.geomNames), (body) => this.objectPosition(body));
+    const contacts = contactPairs(this.data, this.geomNames);
+    const pos = (body: string): [number, number, number] => this.objectPosition(body);
+    const episode = { instruction: this.instructionIdx };
+    if (!this.failedLatch && this.task.failed?.(contacts, pos, episode)) this.failedLatch = true;
+    return this.failedLatch ? 0 : this.task.reward(contacts, pos, episode);
   }
 
   async disconnect(): Promise<void> {

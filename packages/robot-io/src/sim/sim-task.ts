@@ -1,5 +1,8 @@
 import type { SimRng } from './sim-rng.js';
 import type { SimTaskName } from './scene.js';
+import { LIFT_GAIN, liftStage, liftStageNames } from './lift-stages.js';
+import { LIFT_COLORED_CUBE } from './lift-colored-cube-task.js';
+import { OCCLUDED_PICK } from './occluded-pick-task.js';
 
 /** Geom-name contact pairs of the current state, queried by the reward functions. */
 export interface ContactSet {
@@ -15,7 +18,16 @@ export interface ObjectPose {
   readonly pos: readonly [number, number, number];
 }
 
-/** One simulated task: objects, randomised initial state, reward stages. */
+/** What the reward functions know about the running episode besides the physical state. */
+export interface EpisodeContext {
+  /** Index of this episode's instruction in `task.instructions`. */
+  readonly instruction: number;
+}
+
+/** Object position lookup (body origin, world frame) passed to the reward functions. */
+export type ObjectPositionFn = (body: string) => readonly [number, number, number];
+
+/** One simulated task: objects, randomised initial state, instruction, reward stages. */
 export interface SimTask {
   readonly name: SimTaskName;
   readonly maxReward: number;
@@ -23,10 +35,22 @@ export interface SimTask {
   readonly episodeLength: number;
   /** Cameras a policy uses by default (ALOHA sim: top). */
   readonly defaultCameras: readonly string[];
+  /**
+   * The instructions an episode of this task can carry (the episode's `task` string, LeRobot's task
+   * column). Single-instruction tasks have one; a multi-instruction task picks one per episode.
+   */
+  readonly instructions: readonly string[];
   /** Free bodies and their randomised start positions (ACT's sample_box_pose / sample_insertion_pose ranges). */
   sampleObjects(rng: SimRng): readonly ObjectPose[];
+  /** Index of the episode's instruction, drawn after the objects from the same seeded generator (default 0). */
+  sampleInstruction?(rng: SimRng): number;
   /** Reward stage of the current state (0..maxReward), from contacts and object positions. */
-  reward(contacts: ContactSet, objectPos: (body: string) => readonly [number, number, number]): number;
+  reward(contacts: ContactSet, objectPos: ObjectPositionFn, episode: EpisodeContext): number;
+  /**
+   * True when the episode has failed for good (e.g. the wrong object was lifted). The robot latches
+   * it: from then on the reward is 0, so the episode cannot succeed any more.
+   */
+  failed?(contacts: ContactSet, objectPos: ObjectPositionFn, episode: EpisodeContext): boolean;
   /** Human-readable meaning of each reward stage (index = reward). */
   readonly stages: readonly string[];
 }
@@ -44,6 +68,7 @@ export const TRANSFER_CUBE: SimTask = {
   maxReward: 4,
   episodeLength: 400,
   defaultCameras: ['top'],
+  instructions: ['transfer the cube from the right gripper to the left'],
   stages: ['nothing', 'right gripper touches cube', 'cube lifted by right gripper', 'left gripper touches cube', 'cube lifted with left gripper touching (transferred)'],
   sampleObjects(rng) {
     return [{ body: 'box', pos: [rng.uniform(0, 0.2), rng.uniform(0.4, 0.6), 0.05] }];
@@ -67,6 +92,7 @@ export const INSERTION: SimTask = {
   maxReward: 4,
   episodeLength: 400,
   defaultCameras: ['top'],
+  instructions: ['insert the peg into the socket'],
   stages: ['nothing', 'both grippers touch their objects', 'peg and socket lifted', 'peg touches socket in the air', 'peg touches the pin (inserted)'],
   sampleObjects(rng) {
     const y = (): number => rng.uniform(0.4, 0.6);
@@ -91,34 +117,28 @@ export const INSERTION: SimTask = {
   },
 };
 
-/** Single-arm quick task: the right arm grasps the cube and lifts it 10 cm. Height comes from the cube's z. */
+/**
+ * Single-arm quick task: the right arm grasps the cube and lifts it 10 cm: its centre rises
+ * `LIFT_GAIN` above where it rests on the table (0.02 m), i.e. to z >= 0.12.
+ */
 export interface LiftCubeTask extends SimTask {
-  /** Cube centre height (m) above which a grasped cube counts as lifted. */
+  /** Height (m) the grasped cube must gain over its resting height to count as lifted. */
   readonly liftHeight: number;
 }
-
-const LIFT_HEIGHT = 0.1;
 
 export const LIFT_CUBE: LiftCubeTask = {
   name: 'lift-cube',
   maxReward: 4,
   episodeLength: 200,
   defaultCameras: ['angle'],
-  liftHeight: LIFT_HEIGHT,
-  stages: ['nothing', 'a finger touches the cube', 'both fingers touch (grasped)', 'grasped cube off the table', 'grasped cube lifted 10 cm'],
+  instructions: ['lift the cube'],
+  liftHeight: LIFT_GAIN,
+  stages: liftStageNames('the cube'),
   sampleObjects(rng) {
     return [{ body: 'box', pos: [rng.uniform(0, 0.2), rng.uniform(0.4, 0.6), 0.05] }];
   },
   reward(c, objectPos) {
-    const a = c.touching('red_box', 'right_finger_a');
-    const b = c.touching('red_box', 'right_finger_b');
-    const onTable = c.touching('red_box', 'table');
-    let r = 0;
-    if (a || b) r = 1;
-    if (a && b) r = 2;
-    if (a && b && !onTable) r = 3;
-    if (r === 3 && objectPos('box')[2] >= LIFT_HEIGHT) r = 4;
-    return r;
+    return liftStage(c, objectPos, 'red_box', 'box');
   },
 };
 
@@ -126,10 +146,22 @@ export const SIM_TASKS: Readonly<Record<SimTaskName, SimTask>> = {
   'transfer-cube': TRANSFER_CUBE,
   insertion: INSERTION,
   'lift-cube': LIFT_CUBE,
+  'lift-colored-cube': LIFT_COLORED_CUBE,
+  'occluded-pick': OCCLUDED_PICK,
 };
 
 export function simTask(name: string): SimTask {
   const t = (SIM_TASKS as Record<string, SimTask | undefined>)[name];
   if (!t) throw new Error(`unknown sim task "${name}": expected one of ${Object.keys(SIM_TASKS).join(', ')}`);
   return t;
+}
+
+/** Index of `instruction` (its text or index) in `task.instructions`; an unknown one is an error listing the valid ones. */
+export function instructionIndex(task: SimTask, instruction: string | number): number {
+  const all = task.instructions;
+  const i = typeof instruction === 'number' ? instruction : all.indexOf(instruction);
+  if (!Number.isInteger(i) || i < 0 || i >= all.length) {
+    throw new Error(`task "${task.name}": unknown instruction ${JSON.stringify(instruction)}; expected one of ${all.map((t) => JSON.stringify(t)).join(', ')} (or an index below ${all.length})`);
+  }
+  return i;
 }
