@@ -3,12 +3,14 @@
 // lifting the wrong cube); lift-colored-cube also reports per instruction, occluded-pick per hidden layout.
 // Usage: npx tsc -b packages/robot-io/tsconfig.lib.json && node packages/robot-io/bench/sim-experts.mjs [episodes=100] [task...]
 // SIM_EXPERT_NOISE=0.01 adds ACT's inject_noise (uniform +/- metres on every xyz target).
-import { OCCLUDED_PICK, ScriptedExpert, SimRobot } from '@actfusion/robot-io';
+import { OCCLUDED_PICK, OCCLUDED_PICK_PROBE_TICK, ScriptedExpert, SimRobot } from '@actfusion/robot-io';
 
 const episodes = Number(process.argv[2] ?? 100);
 const tasks = process.argv.length > 3 ? process.argv.slice(3) : ['transfer-cube', 'insertion', 'lift-cube', 'lift-colored-cube', 'occluded-pick'];
 for (const task of tasks) {
-  const robot = await SimRobot.create({ task, cameras: [], tactile: false });
+  const occluded = task === 'occluded-pick';
+  const robot = await SimRobot.create({ task, cameras: [], tactile: occluded });
+  let taxelRuleAgrees = 0; // occluded-pick: "rows 2-3 pressed => tall block in the probe slot" at the probe tick
   const noise = Number(process.env.SIM_EXPERT_NOISE ?? 0);
   const expert = new ScriptedExpert(robot, { noise });
   const stageCounts = new Array(robot.maxReward + 1).fill(0);
@@ -25,7 +27,14 @@ for (const task of tasks) {
           ? `"${robot.instruction}"`
           : undefined;
     expert.reset(seed); // noise sequence seeded per episode
-    for (let t = 0; t < robot.task.episodeLength; t++) robot.step(expert.action());
+    for (let t = 0; t < robot.task.episodeLength; t++) {
+      if (occluded && t === OCCLUDED_PICK_PROBE_TICK) {
+        const tac = robot.observeNow().tactile;
+        const upper = ['right_finger_a', 'right_finger_b'].reduce((s, f) => s + tac[f].data.subarray(8).reduce((a, v) => a + v, 0), 0);
+        if (upper > 0.5 === OCCLUDED_PICK.tallInProbeSlot((b) => robot.objectPosition(b))) taxelRuleAgrees++;
+      }
+      robot.step(expert.action());
+    }
     ticks += robot.task.episodeLength;
     stageCounts[robot.episodeReward]++;
     if (!robot.success) failures.push(`${seed}:${robot.episodeReward}${robot.episodeFailed ? '(failed)' : ''}`);
@@ -39,6 +48,7 @@ for (const task of tasks) {
   console.log(
     `${task}${noise > 0 ? ` (noise ${noise} m)` : ''}: success ${ok}/${episodes} (${((100 * ok) / episodes).toFixed(1)}%), episodes by max reward ${JSON.stringify(stageCounts)}, ` +
       (groups.size ? `${[...groups].map(([k, [ok, n]]) => `${k} ${ok}/${n}`).join(', ')}, ` : '') +
+      (occluded ? `taxel rule at tick ${OCCLUDED_PICK_PROBE_TICK} agrees with the hidden layout in ${taxelRuleAgrees}/${episodes}, ` : '') +
       `${(s / episodes).toFixed(2)} s/episode, ${(ticks / s).toFixed(0)} ticks/s with expert IK and no camera` +
       (failures.length ? `, failed seed:reward ${failures.join(' ')}` : ''),
   );
