@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '@actfusion/cvae-core';
+import type { Observation } from '@actfusion/contracts';
 import { OCCLUDED_PICK } from '../src/sim/occluded-pick-task.js';
 import { scriptedActions } from '../src/sim/record-episode.js';
 import { ScriptedExpert } from '../src/sim/scripted-expert.js';
