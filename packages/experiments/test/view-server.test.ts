@@ -60,7 +60,7 @@ describe('the view server (in-process, real ALOHA HDF5 files, run and eval folde
     const rec = new RolloutRecorder({ name: 'seed-1-episode-0', task: 'transfer-cube', evalSeed: 1, episode: 0, seed: 1001, maxReward: 4, stageNames: ['a', 'b', 'c', 'd'] });
     rec.chunk(0, [Float32Array.of(1, 2, 3), Float32Array.of(4, 5, 6)]);
     rec.step([0, 0, 0], [1, 2, 3], 0);
-    rec.step([1, 2, 3], [4, 5, 6], 2);
+    rec.step([1, 2, 3], [4, 5, 6], 2, { finger: { rows: 1, cols: 2, data: Float32Array.of(0.5, 1.5) } });
     await writeRolloutLog(join(run, 'eval'), rec.finish(2, false));
     await writeFile(join(run, 'eval', 'eval.json'), JSON.stringify({ task: 'transfer-cube', episodes: 1, stageNames: ['a', 'b', 'c', 'd'], stageReached: [1, 1, 0, 0] }));
     server = await ViewServer.start(await resolveViewTarget(run), { assetsDir: assets });
@@ -110,7 +110,7 @@ describe('the view server (in-process, real ALOHA HDF5 files, run and eval folde
     expect(ev.summary.stageReached).toEqual([1, 1, 0, 0]);
     expect(ev.rollouts).toEqual([{ name: 'seed-1-episode-0', success: false, episodeReward: 2, steps: 2, frames: [] }]);
     const log = (await getJson(`${server.url}api/eval/rollouts/seed-1-episode-0`)).body;
-    expect(log).toMatchObject({ format: 'actfusion.rollout/1', reward: [0, 2], action: [[1, 2, 3], [4, 5, 6]], chunks: [{ t: 0, actions: [[1, 2, 3], [4, 5, 6]] }] });
+    expect(log).toMatchObject({ format: 'actfusion.rollout/1', reward: [0, 2], action: [[1, 2, 3], [4, 5, 6]], chunks: [{ t: 0, actions: [[1, 2, 3], [4, 5, 6]] }], tactile: { finger: { rows: 1, cols: 2, frames: [[0, 0], [0.5, 1.5]] } } });
   });
 
   it('refuses bad requests with a status and a message naming what was wrong', async () => {

@@ -12,7 +12,7 @@ import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
 import { trainExperiment } from '../src/pipeline/train-experiment.js';
 import { launchChromium } from './support/chromium.js';
 import { canvasColours, canvasHash, imageLoaded } from './support/page-probes.js';
-import { addTactileColumn } from './support/tactile-column.js';
+import { addTaxelsColumn } from './support/taxels-column.js';
 import { startViewCommand } from './support/view-process.js';
 
 const registry = builtinKinds();
@@ -40,7 +40,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
     await browser?.close();
   });
 
-  it('a LeRobot dataset with tactile, and a run trained and evaluated on an ALOHA dataset: frames, plots and heat maps change when scrubbed', async () => {
+  it('a LeRobot dataset with taxels, and a run trained and evaluated on an ALOHA dataset: frames, plots and heat maps change when scrubbed', async () => {
     const config = await loadConfig('act-small', {
       registry,
       set: [
@@ -54,7 +54,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
     const root = join(dir, 'lerobot');
     await Promise.all([
       recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: root, format: 'lerobot', cameras: [{ name: 'top', height: 72, width: 96 }], episodeLength: 24, onlySuccessful: false })
-        .then(() => addTactileColumn(root, 'left_finger', 4, 4)),
+        .then(() => addTaxelsColumn(root, 'left_finger', 4, 4)),
       recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: config.dataset.path, format: 'aloha-hdf5', cameras: [{ name: 'top', height: 48, width: 64 }], episodeLength: 16, onlySuccessful: false }),
     ]);
     await trainExperiment(config, { registry });
@@ -75,13 +75,13 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
       expect(await canvasColours(page, '#frame-top')).toBeGreaterThan(8);
       const frame0 = await canvasHash(page, '#frame-top');
       const state0 = await canvasHash(page, '#plot-state canvas');
-      const heat0 = await canvasHash(page, '#tactile-observation_tactile_left_finger');
+      const heat0 = await canvasHash(page, '#tactile-observation_taxels_left_finger');
       await page.locator('#scrubber').press('End');
       await page.waitForSelector('#frame-top[data-t="23"]');
       expect(await page.textContent('#clock')).toContain('t = 23 / 23');
       expect(await canvasHash(page, '#frame-top')).not.toBe(frame0);
       expect(await canvasHash(page, '#plot-state canvas')).not.toBe(state0);
-      expect(await canvasHash(page, '#tactile-observation_tactile_left_finger')).not.toBe(heat0);
+      expect(await canvasHash(page, '#tactile-observation_taxels_left_finger')).not.toBe(heat0);
       for (let k = 0; k < 8; k++) await page.locator('#scrubber').press('ArrowLeft');
       await page.waitForSelector('#frame-top[data-t="15"]');
       await screenshot(page, 'viewer-dataset.png', dir);
@@ -104,6 +104,8 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
       expect(await canvasHash(page, '#plot-chunks canvas')).not.toBe(chunks0);
       expect(await canvasHash(page, '#plot-reward canvas')).not.toBe(reward0);
       const joint0 = await canvasHash(page, '#plot-chunks canvas');
+      // The eval ran the simulator's finger sensors: one heat map each, following the rollout scrubber.
+      expect(await page.locator('#rollout-tactile canvas[data-t="9"]').count()).toBeGreaterThan(0);
       await page.selectOption('#rollout-joint', '6');
       expect(await canvasHash(page, '#plot-chunks canvas')).not.toBe(joint0);
       await imageLoaded(page, 'rollout-frame', 64);

@@ -117,7 +117,7 @@ export async function evaluatePolicy(
             }
             const action = await executor.step(obs);
             robot.step(action);
-            recorder.step(obs.qpos, action, robot.reward());
+            recorder.step(obs.qpos, action, robot.reward(), obs.tactile);
             if (robot.success) break;
           }
           await writeRolloutLog(outDir, recorder.finish(robot.episodeReward, robot.success));

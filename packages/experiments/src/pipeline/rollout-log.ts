@@ -30,6 +30,15 @@ export interface RolloutLog {
   /** The action executed at each step. */
   readonly action: readonly (readonly number[])[];
   readonly chunks: readonly { readonly t: number; readonly actions: readonly (readonly number[])[] }[];
+  /** Taxel forces observed before each step, per tactile sensor (rows * cols values a step, row-major). */
+  readonly tactile?: Readonly<Record<string, { readonly rows: number; readonly cols: number; readonly frames: readonly (readonly number[])[] }>>;
+}
+
+/** A taxel reading as robots report it (cvae-core / contracts `TactileFrame`). */
+export interface TaxelReading {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: ArrayLike<number>;
 }
 
 const round = (v: number): number => Math.round(v * 1e5) / 1e5;
@@ -41,6 +50,7 @@ export class RolloutRecorder {
   private readonly qpos: number[][] = [];
   private readonly action: number[][] = [];
   private readonly chunks: { t: number; actions: number[][] }[] = [];
+  private readonly tactile: Record<string, { rows: number; cols: number; frames: number[][] }> = {};
 
   constructor(private readonly meta: Pick<RolloutLog, 'name' | 'task' | 'evalSeed' | 'episode' | 'seed' | 'maxReward' | 'stageNames'>) {}
 
@@ -49,8 +59,14 @@ export class RolloutRecorder {
     return this.action.length;
   }
 
-  /** Records one executed step: the state it started from, the action and the reward stage after it. */
-  step(qpos: ArrayLike<number>, action: ArrayLike<number>, reward: number): void {
+  /** Records one executed step: the state (and taxels) it started from, the action and the reward stage after it. */
+  step(qpos: ArrayLike<number>, action: ArrayLike<number>, reward: number, tactile?: Readonly<Record<string, TaxelReading>>): void {
+    for (const [sensor, r] of Object.entries(tactile ?? {})) {
+      const log = (this.tactile[sensor] ??= { rows: r.rows, cols: r.cols, frames: [] });
+      // A sensor that appears late is padded with zeros, so frames[t] is always step t.
+      while (log.frames.length < this.t) log.frames.push(new Array<number>(r.rows * r.cols).fill(0));
+      log.frames.push(row(r.data));
+    }
     this.qpos.push(row(qpos));
     this.action.push(row(action));
     this.reward.push(reward);
@@ -61,7 +77,17 @@ export class RolloutRecorder {
   }
 
   finish(episodeReward: number, success: boolean): RolloutLog {
-    return { format: ROLLOUT_LOG_FORMAT, ...this.meta, success, episodeReward, reward: this.reward, qpos: this.qpos, action: this.action, chunks: this.chunks };
+    return {
+      format: ROLLOUT_LOG_FORMAT,
+      ...this.meta,
+      success,
+      episodeReward,
+      reward: this.reward,
+      qpos: this.qpos,
+      action: this.action,
+      chunks: this.chunks,
+      ...(Object.keys(this.tactile).length > 0 ? { tactile: this.tactile } : {}),
+    };
   }
 }
 

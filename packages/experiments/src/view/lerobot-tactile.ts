@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetFormatError, formatPathTemplate, insideDataset, readParquetRows, type LeRobotDataset } from '@actfusion/datasets';
 
-/** One tactile sensor over an episode: `frames[t]` holds rows * cols forces, row-major. */
+/** One tactile sensor over an episode: `frames[t]` holds rows * cols forces, row-major (the magnitude over channels when a taxel has several). */
 export interface TactileSeries {
   readonly sensor: string;
   readonly rows: number;
@@ -10,33 +10,42 @@ export interface TactileSeries {
   readonly frames: readonly number[][];
 }
 
-/** Feature keys read as tactile grids (the names @actfusion/contracts uses). */
-export const TACTILE_PREFIXES = ['observation.tactile.', 'observation.taxels.'] as const;
+/**
+ * Feature keys read as taxel grids: @actfusion/contracts' `observation.taxels.<sensor>` (forces,
+ * [rows, cols] or [rows, cols, channels]) and numeric `observation.tactile.<sensor>` features
+ * (tactile images stored as video are shown as cameras by the reader instead).
+ */
+export const TACTILE_PREFIXES = ['observation.taxels.', 'observation.tactile.'] as const;
+
+const NUMERIC = new Set(['float32', 'float64', 'float16', 'int64', 'int32', 'int16', 'uint8']);
 
 /**
- * Tactile readings of a LeRobot dataset: the `observation.tactile.<sensor>` and
- * `observation.taxels.<sensor>` features of meta/info.json (shape [rows, cols] or [n]), read from
- * the episode's data Parquet file on request (one column, one episode at a time).
+ * Tactile readings of a LeRobot dataset: its numeric taxel features in meta/info.json (shape
+ * [n], [rows, cols] or [rows, cols, channels]), read from the episode's data Parquet file on
+ * request (one column, one episode at a time).
  */
 export class LeRobotTactile {
   private constructor(
-    private readonly ds: LeRobotDataset,
     readonly sensors: Readonly<Record<string, readonly [number, number]>>,
+    private readonly channels: Readonly<Record<string, number>>,
     private readonly dataFiles: ReadonlyMap<number, string>,
   ) {}
 
   static async open(ds: LeRobotDataset): Promise<LeRobotTactile | undefined> {
     const infoFile = join(ds.root, 'meta/info.json');
     const sensors: Record<string, readonly [number, number]> = {};
+    const channels: Record<string, number> = {};
     for (const [key, f] of Object.entries(ds.info.features)) {
-      if (!TACTILE_PREFIXES.some((p) => key.startsWith(p))) continue;
+      if (!TACTILE_PREFIXES.some((p) => key.startsWith(p)) || !NUMERIC.has(f.dtype)) continue;
       const s = f.shape;
-      if (s.length === 1) sensors[key] = [1, s[0]!];
-      else if (s.length === 2 || (s.length === 3 && s[2] === 1)) sensors[key] = [s[0]!, s[1]!];
-      else throw new DatasetFormatError(infoFile, `features.${key}.shape`, `expected [rows, cols] or [n] for a tactile grid, got [${s.join(', ')}]`);
+      if (s.length < 1 || s.length > 3 || s.some((d) => !Number.isInteger(d) || d < 1)) {
+        throw new DatasetFormatError(infoFile, `features.${key}.shape`, `expected [n], [rows, cols] or [rows, cols, channels] for a taxel grid, got [${s.join(', ')}]`);
+      }
+      sensors[key] = s.length === 1 ? [1, s[0]!] : [s[0]!, s[1]!];
+      channels[key] = s[2] ?? 1;
     }
     if (Object.keys(sensors).length === 0) return undefined;
-    return new LeRobotTactile(ds, sensors, await dataFiles(ds));
+    return new LeRobotTactile(sensors, channels, await dataFiles(ds));
   }
 
   async read(episodeIndex: number, sensor: string): Promise<TactileSeries> {
@@ -45,18 +54,24 @@ export class LeRobotTactile {
     const file = this.dataFiles.get(episodeIndex);
     if (!file) throw new RangeError(`episode ${episodeIndex} has no data file`);
     const [rows, cols] = shape;
+    const c = this.channels[sensor] ?? 1;
     const frames = (await readParquetRows(file, [sensor, 'episode_index', 'frame_index']))
       .filter((r) => r['episode_index'] === undefined || Number(r['episode_index']) === episodeIndex)
       .sort((a, b) => Number(a['frame_index']) - Number(b['frame_index']))
       .map((r, t) => {
         const flat = flatten(r[sensor]);
-        if (flat === undefined || flat.length !== rows * cols) {
-          throw new DatasetFormatError(file, `column ${sensor}`, `row ${t} of episode ${episodeIndex}: expected ${rows * cols} numbers (shape [${rows}, ${cols}])`);
+        if (flat === undefined || flat.length !== rows * cols * c) {
+          throw new DatasetFormatError(file, `column ${sensor}`, `row ${t} of episode ${episodeIndex}: expected ${rows * cols * c} numbers (shape [${rows}, ${cols}${c > 1 ? `, ${c}` : ''}]), got ${flat === undefined ? 'a non-numeric value' : flat.length}`);
         }
-        return flat;
+        return c === 1 ? flat : magnitudes(flat, c);
       });
     return { sensor, rows, cols, frames };
   }
+}
+
+/** Per taxel, the Euclidean norm over its `c` channels (normal and shear forces -> one number). */
+function magnitudes(flat: readonly number[], c: number): number[] {
+  return Array.from({ length: flat.length / c }, (_, i) => Math.hypot(...flat.slice(i * c, i * c + c)));
 }
 
 function flatten(v: unknown): number[] | undefined {

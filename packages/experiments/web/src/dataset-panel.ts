@@ -33,7 +33,7 @@ export async function datasetPanel(app: HTMLElement): Promise<void> {
   body.append(
     el('p', { class: 'muted' },
       `${ds.format} · ${ds.episodes.length} episodes · ${ds.fps} fps · state ${ds.stateDim} · action ${ds.actionDim} · cameras ${cams.map(([c, [h, w]]) => `${c} ${w}x${h}`).join(', ') || 'none'}`
-        + (tactile.length ? ` · tactile ${tactile.map(([k, [r, c]]) => `${k} ${r}x${c}`).join(', ')}` : '')),
+        + (tactile.length ? ` · taxels ${tactile.map(([k, [r, c]]) => `${k} ${r}x${c}`).join(', ')}` : '')),
   );
   const picker = el('select', { id: 'episode' });
   const label = (index: number, length: number | null, instruction: string | null) =>

@@ -1,5 +1,6 @@
 import { getJson, type EvalData, type RolloutLog } from './api.js';
 import { el, section, showError } from './dom.js';
+import { drawHeatmap, extent } from './heatmap.js';
 import { colour, range, TimePlot } from './plots.js';
 
 /** Wilson score interval, 95 %. */
@@ -41,7 +42,8 @@ export async function evalPanel(app: HTMLElement): Promise<void> {
   const scrubber = el('input', { id: 'rollout-scrubber', type: 'range', min: 0, max: 0, value: 0 });
   const still = el('img', { id: 'rollout-frame', class: 'frame', alt: 'saved frame' });
   const plots = el('div', { class: 'plots' });
-  body.append(el('h3', {}, 'rollouts'), el('div', { class: 'row' }, el('label', {}, 'rollout ', picker), el('label', {}, 'joint ', joint), scrubber), still, plots);
+  const heat = el('div', { class: 'frames', id: 'rollout-tactile' });
+  body.append(el('h3', {}, 'rollouts'), el('div', { class: 'row' }, el('label', {}, 'rollout ', picker), el('label', {}, 'joint ', joint), scrubber), el('div', { class: 'frames' }, still, heat), plots);
 
   let log: RolloutLog | undefined;
   let charts: TimePlot[] = [];
@@ -78,12 +80,27 @@ export async function evalPanel(app: HTMLElement): Promise<void> {
       }),
     ];
     scrubber.max = String(log.action.length - 1);
+    heat.replaceChildren();
+    for (const sensor of Object.keys(log.tactile ?? {})) {
+      const c = el('canvas', { class: 'heatmap', 'data-sensor': sensor, title: sensor });
+      heat.append(el('figure', {}, c, el('figcaption', {}, sensor)));
+    }
     step();
   };
   const rollout = () => ev.rollouts.find((r) => r.name === picker.value)!;
   const step = (): void => {
     const t = Number(scrubber.value);
     for (const c of charts) c.setMarker(t);
+    const tactile = log?.tactile ?? {};
+    for (const canvas of heat.querySelectorAll('canvas')) {
+      const s = tactile[canvas.dataset['sensor']!]!;
+      const [lo, hi] = extent(s.frames);
+      const values = s.frames[Math.min(t, s.frames.length - 1)]!;
+      drawHeatmap(canvas, values, s.rows, s.cols, Math.min(0, lo), hi);
+      canvas.dataset['t'] = String(t);
+      const caption = canvas.nextElementSibling;
+      if (caption) caption.textContent = `${canvas.dataset['sensor']} · max ${Math.max(...values).toFixed(2)} (rollout max ${hi.toFixed(2)})`;
+    }
     const saved = rollout().frames.filter((f) => Number(/(\d+)\.png$/.exec(f)?.[1] ?? NaN) <= t).at(-1);
     if (saved) still.src = `api/eval/frames/${encodeURIComponent(picker.value)}/${encodeURIComponent(saved)}`;
     still.style.display = saved ? '' : 'none';

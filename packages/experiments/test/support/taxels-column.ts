@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { readParquetRows, writeParquetFile } from '@actfusion/datasets';
 
 /**
- * Test fixture: adds a tactile feature `observation.tactile.<sensor>` ([rows, cols] float32) to a
- * LeRobot v3.0 dataset written by the recorder, as @actfusion/contracts names it. The readings
- * are a pressure blob that moves across the grid over the episode, so every frame differs.
+ * Test fixture: adds a taxel feature `observation.taxels.<sensor>` ([rows, cols, 3] float32:
+ * normal force and two shear components, as @actfusion/contracts names it) to a LeRobot v3.0
+ * dataset written by the recorder. The normal force is a pressure blob that moves across the grid
+ * over the episode, so every frame differs.
  */
-export async function addTactileColumn(root: string, sensor: string, rows: number, cols: number): Promise<void> {
-  const key = `observation.tactile.${sensor}`;
+export async function addTaxelsColumn(root: string, sensor: string, rows: number, cols: number): Promise<void> {
+  const key = `observation.taxels.${sensor}`;
   const dataDir = join(root, 'data');
   const files = (await readdir(dataDir, { recursive: true })).filter((f) => f.endsWith('.parquet'));
   for (const f of files) {
@@ -20,7 +21,8 @@ export async function addTactileColumn(root: string, sensor: string, rows: numbe
     const blob = (t: number) => {
       const cy = ((rows - 1) * t) / Math.max(1, T - 1);
       const cx = ((cols - 1) * (T - 1 - t)) / Math.max(1, T - 1);
-      return Array.from({ length: rows * cols }, (_, i) => 5 * Math.exp(-((Math.floor(i / cols) - cy) ** 2 + ((i % cols) - cx) ** 2) / 2));
+      const normal = (i: number) => 5 * Math.exp(-((Math.floor(i / cols) - cy) ** 2 + ((i % cols) - cx) ** 2) / 2);
+      return Array.from({ length: rows * cols }, (_, i) => [normal(i), 0.1 * normal(i), -0.1 * normal(i)]).flat();
     };
     await writeParquetFile(file, [
       { name: 'observation.state', type: 'FLOAT_LIST', data: list('observation.state') },
@@ -35,6 +37,6 @@ export async function addTactileColumn(root: string, sensor: string, rows: numbe
   }
   const infoFile = join(root, 'meta/info.json');
   const info = JSON.parse(await readFile(infoFile, 'utf8')) as { features: Record<string, unknown> };
-  info.features[key] = { dtype: 'float32', shape: [rows, cols], names: null };
+  info.features[key] = { dtype: 'float32', shape: [rows, cols, 3], names: null };
   await writeFile(infoFile, JSON.stringify(info, null, 4));
 }
