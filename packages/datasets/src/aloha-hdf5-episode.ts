@@ -1,16 +1,9 @@
-import { open, stat } from 'node:fs/promises';
-import type { ImageFrame } from '@actfusion/contracts';
+import { keySuffix, tactileKey, taxelsKey, TACTILE_PREFIX, TAXELS_PREFIX, type FeatureSpec, type ImageFrame } from '@actfusion/contracts';
 import jpeg from 'jpeg-js';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 import type { Episode } from './episode.js';
-import {
-  HDF5_SIGNATURE,
-  loadHdf5,
-  SUPPORTED_HDF5_FILTERS,
-  type H5Dataset,
-  type H5File,
-  type H5Group,
-} from './hdf5-runtime.js';
+import { loadHdf5, type H5Dataset, type H5File, type H5Group } from './hdf5-runtime.js';
+import { asDataset, checkDtype, checkFilters, checkSignature, groupDatasets, matrixShape, readFloatArray, readFloatMatrix, readSlice, requireDataset } from './hdf5-checks.js';
 
 interface CameraLayout {
   readonly dataset: H5Dataset;
@@ -40,7 +33,31 @@ export class AlohaHdf5Episode implements Episode {
     private readonly cameraLayouts: ReadonlyMap<string, CameraLayout>,
     readonly instruction: string | undefined,
     readonly attributes: Readonly<Record<string, string | number>>,
+    private readonly tactileLayouts: ReadonlyMap<string, CameraLayout> = new Map(),
+    private readonly taxelArrays: ReadonlyMap<string, { readonly rows: number; readonly cols: number; readonly data: Float32Array }> = new Map(),
   ) {}
+
+  /** Tactile images (`/observations/tactile/<sensor>`) and taxel arrays (`/observations/taxels/<sensor>`) by LeRobot key. */
+  get features(): readonly FeatureSpec[] {
+    return [
+      ...[...this.tactileLayouts].map(([s, l]): FeatureSpec => ({ key: tactileKey(s), kind: 'tactile-image', shape: [l.height, l.width, 3] })),
+      ...[...this.taxelArrays].map(([s, a]): FeatureSpec => ({ key: taxelsKey(s), kind: 'taxels', shape: [a.rows, a.cols] })),
+    ];
+  }
+
+  async readFeature(key: string, frameIndex: number): Promise<ImageFrame | Float32Array> {
+    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.length) throw new RangeError(`${this.file}: ${key}: frame ${frameIndex} outside [0, ${this.length})`);
+    const tactile = keySuffix(key, TACTILE_PREFIX);
+    const layout = tactile !== undefined ? this.tactileLayouts.get(tactile) : undefined;
+    if (layout) {
+      const path = `/observations/tactile/${tactile}`;
+      return { height: layout.height, width: layout.width, data: readSlice(this.file, path, layout.dataset, frameIndex) };
+    }
+    const taxels = keySuffix(key, TAXELS_PREFIX);
+    const arr = taxels !== undefined ? this.taxelArrays.get(taxels) : undefined;
+    if (arr) return arr.data.subarray(frameIndex * arr.rows * arr.cols, (frameIndex + 1) * arr.rows * arr.cols);
+    throw new DatasetFormatError(this.file, key, `no such feature (have ${this.features.map((f) => f.key).join(', ') || 'none'})`);
+  }
 
   get cameras(): readonly string[] {
     return [...this.cameraLayouts.keys()];
@@ -144,8 +161,27 @@ export class AlohaHdf5Episode implements Episode {
         }
       }
     }
+    const tactileLayouts = new Map<string, CameraLayout>();
+    for (const [sensor, ds, path] of groupDatasets(file, h5, '/observations/tactile')) {
+      checkFilters(file, path, ds);
+      checkDtype(file, path, ds, 'uint8');
+      const shape = ds.shape ?? [];
+      if (shape.length !== 4 || shape[0] !== length || shape[3] !== 3) throw new DatasetFormatError(file, path, `expected a tactile image array [${length}, H, W, 3] uint8, got [${shape.join(', ')}]`);
+      tactileLayouts.set(sensor, { dataset: ds, compressed: false, height: shape[1]!, width: shape[2]! });
+    }
+    const taxelArrays = new Map<string, { rows: number; cols: number; data: Float32Array }>();
+    for (const [sensor, ds, path] of groupDatasets(file, h5, '/observations/taxels')) {
+      const shape = ds.shape ?? [];
+      if ((shape.length !== 3 && shape.length !== 2) || shape[0] !== length) throw new DatasetFormatError(file, path, `expected a taxel array [${length}, rows, cols] float32, got [${shape.join(', ')}]`);
+      checkFilters(file, path, ds);
+      checkDtype(file, path, ds, 'float');
+      const rows = shape.length === 3 ? shape[1]! : 1;
+      const cols = shape.length === 3 ? shape[2]! : shape[1]!;
+      taxelArrays.set(sensor, { rows, cols, data: readFloatArray(file, path, ds) });
+    }
+    // The instruction: root attribute `instruction` (what we write); `task` for files that name it so.
     const instruction = typeof attributes['instruction'] === 'string' ? attributes['instruction'] : typeof attributes['task'] === 'string' ? attributes['task'] : undefined;
-    const episode = new AlohaHdf5Episode(file, index, h5, sim, length, stateDim, actionDim, qpos, action, qvel, effort, cameraLayouts, instruction, attributes);
+    const episode = new AlohaHdf5Episode(file, index, h5, sim, length, stateDim, actionDim, qpos, action, qvel, effort, cameraLayouts, instruction, attributes, tactileLayouts, taxelArrays);
     // Compressed rows carry their size inside the JPEG: decode frame 0 to learn it.
     for (const [cam, layout] of cameraLayouts) {
       if (layout.compressed && length > 0) {
@@ -193,107 +229,4 @@ export class AlohaHdf5Episode implements Episode {
   close(): void {
     this.h5.close();
   }
-}
-
-async function checkSignature(file: string): Promise<void> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (err) {
-    throw new DatasetFormatError(file, '/', `cannot open: ${describeError(err)}`, { cause: err });
-  }
-  const fh = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(head, 0, 64, 0);
-    if (bytesRead < 8 || !HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
-      throw new DatasetFormatError(file, 'byte 0', `expected the HDF5 signature \\x89HDF\\r\\n\\x1a\\n (file is ${size} bytes)`);
-    }
-    const eof = superblockEndOfFile(head.subarray(0, bytesRead));
-    if (eof !== undefined && eof > size) {
-      throw new DatasetFormatError(file, 'superblock end-of-file address', `the file should be ${eof} bytes but is ${size}: truncated (an interrupted copy or recording?)`);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The end-of-file address recorded in an HDF5 superblock at offset 0 (versions 0 to 3). */
-function superblockEndOfFile(head: Buffer): number | undefined {
-  const version = head[8];
-  let offsetSize: number | undefined;
-  let at: number;
-  if (version === 0 || version === 1) {
-    offsetSize = head[13];
-    at = (version === 0 ? 24 : 28);
-  } else if (version === 2 || version === 3) {
-    offsetSize = head[9];
-    at = 12;
-  } else return undefined;
-  if (offsetSize !== 8 && offsetSize !== 4) return undefined;
-  const read = (pos: number) => (offsetSize === 8 ? Number(head.readBigUInt64LE(pos)) : head.readUInt32LE(pos));
-  if (at + 3 * offsetSize > head.length) return undefined;
-  const base = read(at);
-  const eof = read(at + 2 * offsetSize);
-  return base + eof;
-}
-
-function requireDataset(file: string, h5: H5File, path: string): H5Dataset {
-  const entity = h5.get(path);
-  if (entity === null) throw new DatasetFormatError(file, path, 'missing dataset (ACT episodes have /observations/qpos and /action)');
-  return asDataset(file, path, entity);
-}
-
-function asDataset(file: string, path: string, entity: unknown): H5Dataset {
-  if (entity === null || typeof entity !== 'object' || !('shape' in entity) || !('slice' in entity)) {
-    throw new DatasetFormatError(file, path, 'expected a dataset, found a group or link');
-  }
-  return entity as H5Dataset;
-}
-
-function checkFilters(file: string, path: string, ds: H5Dataset): void {
-  for (const f of ds.filters) {
-    if (!SUPPORTED_HDF5_FILTERS.has(f.id)) {
-      throw new DatasetFormatError(file, path, `uses HDF5 filter ${f.id} (${f.name}); only gzip/deflate, shuffle and fletcher32 are read correctly (re-save without LZF)`);
-    }
-  }
-}
-
-function checkDtype(file: string, path: string, ds: H5Dataset, want: 'uint8' | 'float'): void {
-  const m = ds.metadata;
-  const ok = want === 'uint8' ? m.type === 0 && m.size === 1 && !m.signed : m.type === 1 && (m.size === 4 || m.size === 8);
-  if (!ok) {
-    throw new DatasetFormatError(file, path, `expected dtype ${want === 'uint8' ? 'uint8' : 'float32 or float64'}, got ${JSON.stringify(ds.dtype)}`);
-  }
-}
-
-function matrixShape(file: string, path: string, ds: H5Dataset): [number, number] {
-  const shape = ds.shape ?? [];
-  if (shape.length !== 2) throw new DatasetFormatError(file, path, `expected a 2-D array [T, dim], got shape [${shape.join(', ')}]`);
-  return [shape[0]!, shape[1]!];
-}
-
-function readFloatMatrix(file: string, path: string, ds: H5Dataset): Float32Array {
-  checkFilters(file, path, ds);
-  checkDtype(file, path, ds, 'float');
-  let value: unknown;
-  try {
-    value = ds.value;
-  } catch (err) {
-    throw new DatasetFormatError(file, path, `cannot read (truncated?): ${describeError(err)}`, { cause: err });
-  }
-  if (value instanceof Float32Array) return value;
-  if (value instanceof Float64Array) return Float32Array.from(value);
-  throw new DatasetFormatError(file, path, 'could not be read as floats (truncated or corrupt?)');
-}
-
-function readSlice(file: string, path: string, ds: H5Dataset, t: number): Uint8Array {
-  let value: unknown;
-  try {
-    value = ds.slice([[t, t + 1]]);
-  } catch (err) {
-    throw new DatasetFormatError(file, path, `frame ${t} cannot be read (truncated?): ${describeError(err)}`, { cause: err });
-  }
-  if (!(value instanceof Uint8Array)) throw new DatasetFormatError(file, path, `frame ${t} could not be read as uint8 (truncated or corrupt?)`);
-  return value;
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ImageFrame } from '@actfusion/contracts';
+import { keySuffix, TACTILE_PREFIX, TAXELS_PREFIX, type ImageFrame } from '@actfusion/contracts';
 import { commitTemporary, temporaryPathFor } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
 import { loadHdf5, type H5Dataset, type H5File } from './hdf5-runtime.js';
@@ -19,8 +19,14 @@ export interface AlohaEpisodeLayout {
    */
   readonly withQvel?: boolean;
   readonly withEffort?: boolean;
-  /** Extra root attributes (rate, robot name, instruction, ...). ACT's loader ignores them. */
+  /** Extra root attributes (rate, robot name, ...). ACT's loader ignores them. */
   readonly attributes?: Readonly<Record<string, string | number>>;
+  /** The episode's task instruction, stored as the root string attribute `instruction`. */
+  readonly instruction?: string;
+  /** Tactile sensor -> [height, width] of its tactile image: `/observations/tactile/<sensor>` uint8 (T, H, W, 3). */
+  readonly tactile?: Readonly<Record<string, readonly [number, number]>>;
+  /** Tactile sensor -> [rows, cols] of its taxel array: `/observations/taxels/<sensor>` float32 (T, rows, cols). */
+  readonly taxels?: Readonly<Record<string, readonly [number, number]>>;
 }
 
 /** One control step as appended to an episode being written. */
@@ -30,6 +36,10 @@ export interface AlohaStep {
   readonly effort?: Float32Array;
   readonly action: Float32Array;
   readonly images: Readonly<Record<string, ImageFrame>>;
+  /** Tactile images by sensor (every sensor of the layout's `tactile`). */
+  readonly tactile?: Readonly<Record<string, ImageFrame>>;
+  /** Taxel arrays by sensor, rows * cols values row-major (every sensor of the layout's `taxels`). */
+  readonly taxels?: Readonly<Record<string, Float32Array>>;
 }
 
 /**
@@ -41,12 +51,16 @@ export interface AlohaStep {
  * Layout (as ACT's record_sim_episodes.py): root attribute `sim` (uint8 1/0: h5wasm cannot write
  * h5py's enum bool; `bool()` of it is the same), `/observations/qpos|qvel|effort` and `/action`
  * float32 (T, dim), `/observations/images/<cam>` uint8 (T, H, W, 3) chunked (1, H, W, 3).
+ * Beyond ACT (its loader ignores them): root string attribute `instruction`,
+ * `/observations/tactile/<sensor>` uint8 (T, H, W, 3) chunked per frame like the cameras, and
+ * `/observations/taxels/<sensor>` float32 (T, rows, cols).
  */
 export class AlohaEpisodeWriter {
   private readonly qpos: number[] = [];
   private readonly qvel: number[] = [];
   private readonly effort: number[] = [];
   private readonly action: number[] = [];
+  private readonly taxels = new Map<string, number[]>();
   private steps = 0;
   private done = false;
 
@@ -56,7 +70,10 @@ export class AlohaEpisodeWriter {
     private readonly h5: H5File,
     private readonly layout: AlohaEpisodeLayout,
     private readonly images: ReadonlyMap<string, H5Dataset>,
-  ) {}
+    private readonly tactile: ReadonlyMap<string, H5Dataset>,
+  ) {
+    for (const sensor of Object.keys(layout.taxels ?? {})) this.taxels.set(sensor, []);
+  }
 
   static async create(finalPath: string, layout: AlohaEpisodeLayout): Promise<AlohaEpisodeWriter> {
     const h5mod = await loadHdf5();
@@ -69,23 +86,19 @@ export class AlohaEpisodeWriter {
         if (name === 'sim') continue;
         h5.create_attribute(name, value, null, typeof value === 'number' ? (Number.isInteger(value) ? '<i8' : '<d') : null);
       }
+      if (layout.instruction !== undefined) h5.create_attribute('instruction', layout.instruction);
       const obs = h5.create_group('observations');
-      const group = obs.create_group('images');
-      const images = new Map<string, H5Dataset>();
-      for (const [cam, [height, width]] of Object.entries(layout.cameras)) {
-        images.set(
-          cam,
-          group.create_dataset({
-            name: cam,
-            data: new Uint8Array(0),
-            shape: [0, height, width, 3],
-            maxshape: [null, height, width, 3],
-            chunks: [1, height, width, 3],
-            dtype: '<B',
-          }),
-        );
-      }
-      return new AlohaEpisodeWriter(finalPath, tmp, h5, layout, images);
+      const frames = (groupName: string, specs: Readonly<Record<string, readonly [number, number]>>) => {
+        const group = obs.create_group(groupName);
+        const out = new Map<string, H5Dataset>();
+        for (const [name, [height, width]] of Object.entries(specs)) {
+          out.set(name, group.create_dataset({ name, data: new Uint8Array(0), shape: [0, height, width, 3], maxshape: [null, height, width, 3], chunks: [1, height, width, 3], dtype: '<B' }));
+        }
+        return out;
+      };
+      const images = frames('images', layout.cameras);
+      const tactile = layout.tactile && Object.keys(layout.tactile).length > 0 ? frames('tactile', layout.tactile) : new Map<string, H5Dataset>();
+      return new AlohaEpisodeWriter(finalPath, tmp, h5, layout, images, tactile);
     } catch (err) {
       h5.close();
       await rm(tmp, { force: true });
@@ -104,15 +117,17 @@ export class AlohaEpisodeWriter {
     checkLength('action', step.action, actionDim);
     if (this.layout.withQvel) checkLength('qvel', step.qvel, stateDim);
     if (this.layout.withEffort) checkLength('effort', step.effort, stateDim);
-    for (const [cam, ds] of this.images) {
-      const frame = step.images[cam];
-      const [h, w] = this.layout.cameras[cam]!;
+    const writeFrame = (kind: string, ds: H5Dataset, frame: ImageFrame | undefined, [h, w]: readonly [number, number]) => {
       if (!frame || frame.height !== h || frame.width !== w || frame.data.length !== h * w * 3) {
-        throw new Error(`${this.finalPath}: step ${this.steps}: camera ${cam} must be ${h}x${w}x3 uint8, got ${frame ? `${frame.height}x${frame.width} (${frame.data.length} bytes)` : 'nothing'}`);
+        throw new Error(`${this.finalPath}: step ${this.steps}: ${kind} must be ${h}x${w}x3 uint8, got ${frame ? `${frame.height}x${frame.width} (${frame.data.length} bytes)` : 'nothing'}`);
       }
       ds.resize([this.steps + 1, h, w, 3]);
       ds.write_slice([[this.steps, this.steps + 1]], frame.data);
-    }
+    };
+    for (const [sensor, [rows, cols]] of Object.entries(this.layout.taxels ?? {})) checkLength(`taxels ${sensor}`, step.taxels?.[sensor], rows * cols);
+    for (const [cam, ds] of this.images) writeFrame(`camera ${cam}`, ds, step.images[cam], this.layout.cameras[cam]!);
+    for (const [sensor, ds] of this.tactile) writeFrame(`tactile image ${sensor}`, ds, step.tactile?.[sensor], this.layout.tactile![sensor]!);
+    for (const [sensor, values] of this.taxels) pushAll(values, step.taxels![sensor]!);
     pushAll(this.qpos, step.qpos);
     pushAll(this.action, step.action);
     if (this.layout.withQvel) pushAll(this.qvel, step.qvel!);
@@ -137,6 +152,13 @@ export class AlohaEpisodeWriter {
       }
       if (this.layout.withEffort) matrix(obs, 'effort', this.effort, stateDim);
       matrix(this.h5, 'action', this.action, actionDim);
+      if (this.taxels.size > 0) {
+        const group = obs.create_group('taxels');
+        for (const [sensor, values] of this.taxels) {
+          const [rows, cols] = this.layout.taxels![sensor]!;
+          group.create_dataset({ name: sensor, data: Float32Array.from(values), shape: [this.steps, rows, cols], dtype: '<f' });
+        }
+      }
       this.h5.close();
     } catch (err) {
       this.h5.close();
@@ -168,6 +190,18 @@ export async function writeAlohaEpisode(
     if (!f) throw new Error(`${finalPath}: camera ${cam} has no frames`);
     cameras[cam] = [f.height, f.width];
   }
+  const tactile: Record<string, readonly [number, number]> = {};
+  const taxels: Record<string, readonly [number, number]> = {};
+  const featureFrames = Object.entries(episode.features ?? {}).map(([key, f]) => {
+    const sensor = keySuffix(key, TACTILE_PREFIX) ?? keySuffix(key, TAXELS_PREFIX);
+    if (sensor === undefined || (f.spec.kind !== 'tactile-image' && f.spec.kind !== 'taxels')) {
+      throw new Error(`${finalPath}: feature ${key} (${f.spec.kind}) has no place in ALOHA HDF5 (tactile images under observation.tactile.<sensor>, taxels under observation.taxels.<sensor>)`);
+    }
+    const [a, b] = f.spec.shape;
+    if (f.spec.kind === 'taxels') taxels[sensor] = f.spec.shape.length === 1 ? [1, a!] : [a!, b!];
+    else tactile[sensor] = [a!, b!];
+    return { sensor, kind: f.spec.kind, frames: f.frames };
+  });
   const writer = await AlohaEpisodeWriter.create(finalPath, {
     stateDim: episode.stateDim,
     actionDim: episode.actionDim,
@@ -176,6 +210,9 @@ export async function writeAlohaEpisode(
     withQvel: episode.qvel !== undefined,
     withEffort: episode.effort !== undefined,
     ...(options.attributes ? { attributes: options.attributes } : {}),
+    ...(episode.instruction !== undefined ? { instruction: episode.instruction } : {}),
+    tactile,
+    taxels,
   });
   try {
     const { stateDim: s, actionDim: a } = episode;
@@ -186,7 +223,17 @@ export async function writeAlohaEpisode(
         if (!f) throw new Error(`${finalPath}: camera ${cam} has ${frames.length} frames, expected ${episode.length}`);
         images[cam] = f;
       }
+      const stepTactile: Record<string, ImageFrame> = {};
+      const stepTaxels: Record<string, Float32Array> = {};
+      for (const f of featureFrames) {
+        const v = f.frames[t];
+        if (f.kind === 'taxels' && v instanceof Float32Array) stepTaxels[f.sensor] = v;
+        else if (f.kind === 'tactile-image' && v && !(v instanceof Float32Array)) stepTactile[f.sensor] = v;
+        else throw new Error(`${finalPath}: ${f.kind} ${f.sensor}: frame ${t} missing or of the wrong type`);
+      }
       writer.append({
+        tactile: stepTactile,
+        taxels: stepTaxels,
         qpos: episode.qpos.subarray(t * s, (t + 1) * s),
         action: episode.action.subarray(t * a, (t + 1) * a),
         ...(episode.qvel ? { qvel: episode.qvel.subarray(t * s, (t + 1) * s) } : {}),

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Action, ImageFrame, Observation } from '@actfusion/contracts';
+import { tactileKey, taxelsKey, type Action, type ImageFrame, type Observation } from '@actfusion/contracts';
 import type { Robot } from '@actfusion/contracts';
 import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
 import type { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
 import { LeRobotV3Writer } from './lerobot-v3-writer.js';
+import { taxelNames } from './taxel-names.js';
 import type { VideoCodec } from './video-codec.js';
 
 /** What is stored with every recorded episode. */
@@ -18,6 +19,8 @@ export interface EpisodeMetadata {
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
   readonly instruction?: string;
   readonly hasQvel: boolean;
+  /** Tactile sensor -> its taxel grid and, when the sensor renders one, its tactile image size. */
+  readonly tactile?: Readonly<Record<string, { readonly rows: number; readonly cols: number; readonly image?: readonly [number, number] }>>;
 }
 
 /** One episode being written by a sink; nothing is visible at the final path before `finish`. */
@@ -50,7 +53,7 @@ export class AlohaHdf5Sink implements RecordingSink {
       camera_names: JSON.stringify(Object.keys(meta.cameras)),
       joint_names: JSON.stringify(meta.jointNames),
     };
-    if (meta.instruction !== undefined) attributes['instruction'] = meta.instruction;
+    const tactile = Object.entries(meta.tactile ?? {});
     const w = await AlohaEpisodeWriter.create(join(this.dir, `episode_${index}.hdf5`), {
       stateDim: meta.stateDim,
       actionDim: meta.actionDim,
@@ -58,9 +61,15 @@ export class AlohaHdf5Sink implements RecordingSink {
       sim: this.options.sim,
       withQvel: meta.hasQvel,
       attributes,
+      ...(meta.instruction !== undefined ? { instruction: meta.instruction } : {}),
+      taxels: Object.fromEntries(tactile.map(([s, t]) => [s, [t.rows, t.cols] as const])),
+      tactile: Object.fromEntries(tactile.filter(([, t]) => t.image).map(([s, t]) => [s, t.image!])),
     });
     return {
-      append: async (obs, action) => w.append({ qpos: obs.qpos, ...(meta.hasQvel ? { qvel: obs.qvel! } : {}), action, images: pickImages(obs, meta) }),
+      append: async (obs, action) => {
+        const { taxels, images } = pickTactile(obs, meta);
+        w.append({ qpos: obs.qpos, ...(meta.hasQvel ? { qvel: obs.qvel! } : {}), action, images: pickImages(obs, meta), taxels, tactile: images });
+      },
       finish: () => w.finish(),
       abort: () => w.abort(),
     };
@@ -73,6 +82,7 @@ export class LeRobotV3Sink implements RecordingSink {
   constructor(readonly root: string, private readonly options: { codec?: VideoCodec } = {}) {}
 
   async begin(meta: EpisodeMetadata): Promise<EpisodeSinkWriter> {
+    const tactile = Object.entries(meta.tactile ?? {});
     this.writer ??= await LeRobotV3Writer.open(this.root, {
       fps: meta.controlHz,
       robotType: meta.robot,
@@ -81,11 +91,19 @@ export class LeRobotV3Sink implements RecordingSink {
       stateNames: meta.jointNames,
       actionNames: meta.jointNames,
       cameras: meta.cameras,
+      vectors: Object.fromEntries(tactile.map(([s, t]) => [taxelsKey(s), { dim: t.rows * t.cols, names: taxelNames(t.rows, t.cols) }])),
+      videos: Object.fromEntries(tactile.filter(([, t]) => t.image).map(([s, t]) => [tactileKey(s), t.image!])),
       ...(this.options.codec ? { codec: this.options.codec } : {}),
     });
     const ep: LeRobotEpisodeWriter = this.writer.beginEpisode(meta.instruction ?? '');
     return {
-      append: (obs, action) => ep.append({ qpos: obs.qpos, action, images: pickImages(obs, meta) }),
+      append: (obs, action) => {
+        const { taxels, images } = pickTactile(obs, meta);
+        const features: Record<string, Float32Array | ImageFrame> = {};
+        for (const [s, v] of Object.entries(taxels)) features[taxelsKey(s)] = v;
+        for (const [s, f] of Object.entries(images)) features[tactileKey(s)] = f;
+        return ep.append({ qpos: obs.qpos, action, images: pickImages(obs, meta), features });
+      },
       finish: async () => `${this.writer!.root}#episode_${await ep.finish()}`,
       abort: () => ep.abort(),
     };
@@ -141,6 +159,12 @@ export class EpisodeRecorder {
     const spec = this.robot.spec;
     const cameras: Record<string, readonly [number, number]> = {};
     for (const c of spec.cameras) cameras[c.name] = [c.height, c.width];
+    const tactile: Record<string, { rows: number; cols: number; image?: readonly [number, number] }> = {};
+    for (const t of spec.tactile ?? []) {
+      const reading = first.tactile?.[t.name];
+      if (!reading) continue; // the robot was built without tactile output
+      tactile[t.name] = { rows: t.rows, cols: t.cols, ...(reading.image ? { image: [reading.image.height, reading.image.width] as const } : {}) };
+    }
     return {
       robot: spec.name,
       controlHz: spec.controlHz,
@@ -149,6 +173,7 @@ export class EpisodeRecorder {
       actionDim: spec.joints.length,
       cameras,
       hasQvel: first.qvel !== undefined,
+      ...(Object.keys(tactile).length > 0 ? { tactile } : {}),
       ...(instruction !== undefined ? { instruction } : {}),
     };
   }
@@ -192,3 +217,20 @@ function pickImages(obs: Observation, meta: EpisodeMetadata): Record<string, Ima
   }
   return out;
 }
+
+/** Taxel arrays and tactile images of the sensors in `meta.tactile`. */
+function pickTactile(obs: Observation, meta: EpisodeMetadata): { taxels: Record<string, Float32Array>; images: Record<string, ImageFrame> } {
+  const taxels: Record<string, Float32Array> = {};
+  const images: Record<string, ImageFrame> = {};
+  for (const [sensor, spec] of Object.entries(meta.tactile ?? {})) {
+    const r = obs.tactile?.[sensor];
+    if (!r || r.data.length !== spec.rows * spec.cols) throw new Error(`observation has no ${spec.rows}x${spec.cols} taxel reading from tactile sensor ${sensor} (robot spec lists it)`);
+    taxels[sensor] = r.data;
+    if (spec.image) {
+      if (!r.image) throw new Error(`observation has no tactile image from sensor ${sensor} (the first one had)`);
+      images[sensor] = r.image;
+    }
+  }
+  return { taxels, images };
+}
+

@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/contracts';
+import type { FeatureSpec, ImageFrame } from '@actfusion/contracts';
 
 /**
  * One recorded episode as the readers expose it: the low-dimensional arrays are held in memory
@@ -25,6 +25,14 @@ export interface Episode {
   readonly sim?: boolean;
   /** Decode the frame `frameIndex` of `camera` (HWC RGB uint8). */
   readImage(camera: string, frameIndex: number): Promise<ImageFrame>;
+  /**
+   * Observation features beyond state, action and cameras, by LeRobot key: tactile images
+   * (`observation.tactile.<sensor>`, kind `tactile-image`, shape [H, W, 3]) and taxel arrays
+   * (`observation.taxels.<sensor>`, kind `taxels`, shape [rows, cols]).
+   */
+  readonly features?: readonly FeatureSpec[];
+  /** Frame `frameIndex` of feature `key`: an ImageFrame for image kinds, a Float32Array (row-major) for taxels. */
+  readFeature?(key: string, frameIndex: number): Promise<ImageFrame | Float32Array>;
 }
 
 /** A set of episodes that share a layout (what the chunk sampler draws from). */
@@ -53,4 +61,8 @@ export interface EpisodeData {
   readonly length: number;
   /** Camera name -> T frames. */
   readonly images: Readonly<Record<string, readonly ImageFrame[]>>;
+  /** The task instruction (LeRobot's `task`; ALOHA HDF5: root attribute `instruction`). */
+  readonly instruction?: string;
+  /** Further features by key (see `Episode.features`): their spec and T values each. */
+  readonly features?: Readonly<Record<string, { readonly spec: FeatureSpec; readonly frames: readonly (ImageFrame | Float32Array)[] }>>;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ImageFrame } from '@actfusion/contracts';
+import { keySuffix, TACTILE_PREFIX, TAXELS_PREFIX, type ImageFrame } from '@actfusion/contracts';
 import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
 import type { EpisodeCollection } from './episode.js';
 
@@ -21,13 +21,31 @@ export async function exportAlohaEpisodes(collection: EpisodeCollection, dir: st
   const paths: string[] = [];
   const cameras = Object.keys(collection.cameras);
   for (const [i, ep] of collection.episodes.entries()) {
+    // Tactile images and taxel arrays go to /observations/tactile|taxels/<sensor>; other features have no ALOHA place.
+    const tactile: Record<string, readonly [number, number]> = {};
+    const taxels: Record<string, readonly [number, number]> = {};
+    const features: { key: string; sensor: string; kind: 'tactile' | 'taxels' }[] = [];
+    for (const f of ep.features ?? []) {
+      const t = keySuffix(f.key, TACTILE_PREFIX);
+      const x = keySuffix(f.key, TAXELS_PREFIX);
+      if (t !== undefined && f.kind === 'tactile-image') {
+        tactile[t] = [f.shape[0]!, f.shape[1]!];
+        features.push({ key: f.key, sensor: t, kind: 'tactile' });
+      } else if (x !== undefined && f.kind === 'taxels') {
+        taxels[x] = f.shape.length === 1 ? [1, f.shape[0]!] : [f.shape[0]!, f.shape[1]!];
+        features.push({ key: f.key, sensor: x, kind: 'taxels' });
+      }
+    }
     const writer = await AlohaEpisodeWriter.create(join(dir, `episode_${i}.hdf5`), {
       stateDim: ep.stateDim,
       actionDim: ep.actionDim,
       cameras: collection.cameras,
       sim: options.sim ?? ep.sim ?? true,
       withQvel: ep.qvel !== undefined,
-      attributes: { control_hz: collection.fps, ...(ep.instruction !== undefined ? { instruction: ep.instruction } : {}) },
+      attributes: { control_hz: collection.fps },
+      ...(ep.instruction !== undefined ? { instruction: ep.instruction } : {}),
+      tactile,
+      taxels,
     });
     try {
       const S = ep.stateDim;
@@ -35,7 +53,16 @@ export async function exportAlohaEpisodes(collection: EpisodeCollection, dir: st
       for (let t = 0; t < ep.length; t++) {
         const images: Record<string, ImageFrame> = {};
         for (const cam of cameras) images[cam] = await ep.readImage(cam, t);
+        const stepTactile: Record<string, ImageFrame> = {};
+        const stepTaxels: Record<string, Float32Array> = {};
+        for (const f of features) {
+          const v = await ep.readFeature!(f.key, t);
+          if (f.kind === 'taxels') stepTaxels[f.sensor] = v as Float32Array;
+          else stepTactile[f.sensor] = v as ImageFrame;
+        }
         writer.append({
+          tactile: stepTactile,
+          taxels: stepTaxels,
           qpos: ep.qpos.subarray(t * S, (t + 1) * S),
           ...(ep.qvel ? { qvel: ep.qvel.subarray(t * S, (t + 1) * S) } : {}),
           action: ep.action.subarray(t * A, (t + 1) * A),

@@ -12,7 +12,8 @@ export { readParquetRows, writeParquetFile, type ParquetColumn, type ParquetRow 
 export { readLeRobotInfo, type LeRobotFeature, type LeRobotInfo } from './lerobot-info.js';
 export { formatPathTemplate, insideDataset } from './lerobot-paths.js';
 export { LeRobotDataset, LeRobotEpisode, cameraName, type LeRobotDatasetOptions } from './lerobot-dataset.js';
-export { LeRobotV3Writer, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';
+export { LeRobotV3Writer, lerobotFeatureOptions, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';
+export { taxelGrid, taxelNames } from './taxel-names.js';
 export { LeRobotEpisodeWriter, type LeRobotStep } from './lerobot-episode-writer.js';
 export { aggregateStats, estimateNumSamples, frameHistogram, imageStatsFromHistograms, sampleFrameIndices, LEROBOT_STAT_NAMES } from './lerobot-stats.js';
 export {

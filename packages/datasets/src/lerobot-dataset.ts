@@ -1,12 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { FeatureStats, ImageFrame } from '@actfusion/contracts';
+import { keySuffix, TACTILE_PREFIX, TAXELS_PREFIX, type FeatureSpec, type FeatureStats, type ImageFrame } from '@actfusion/contracts';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
 import { imageShape, parseFeatureStats, readJson, readJsonLines, readLeRobotInfo, type LeRobotInfo } from './lerobot-info.js';
 import { formatPathTemplate, insideDataset } from './lerobot-paths.js';
 import { readParquetRows, type ParquetRow } from './parquet-table.js';
+import { taxelGrid } from './taxel-names.js';
 import { decodeVideoFrames } from './video-codec.js';
 
 export interface LeRobotDatasetOptions {
@@ -43,10 +44,26 @@ export class LeRobotEpisode implements Episode {
     readonly timestamps: Float64Array,
     readonly tasks: readonly string[],
     readonly videos: ReadonlyMap<string, VideoRef>,
+    /** Further float features by key (taxels, ...): [T * size] row-major. */
+    readonly vectors: ReadonlyMap<string, Float32Array> = new Map(),
   ) {}
 
   get cameras(): readonly string[] {
-    return [...this.videos.keys()];
+    return [...this.videos.keys()].filter((k) => !k.startsWith(TACTILE_PREFIX));
+  }
+
+  get features(): readonly FeatureSpec[] {
+    return this.dataset.featureSpecs;
+  }
+
+  async readFeature(key: string, frameIndex: number): Promise<ImageFrame | Float32Array> {
+    if (this.videos.has(key)) return this.dataset.readFrame(this, key, frameIndex);
+    const v = this.vectors.get(key);
+    const spec = this.dataset.featureSpecs.find((f) => f.key === key);
+    if (!v || !spec) throw new DatasetFormatError(join(this.dataset.root, 'meta/info.json'), `features.${key}`, `no such feature (have ${this.features.map((f) => f.key).join(', ') || 'none'})`);
+    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.length) throw new RangeError(`episode ${this.index}: frame ${frameIndex} outside [0, ${this.length})`);
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    return v.subarray(frameIndex * size, (frameIndex + 1) * size);
   }
 
   get instruction(): string | undefined {
@@ -77,6 +94,10 @@ export class LeRobotDataset implements EpisodeCollection {
   readonly cameras: Record<string, readonly [number, number]> = {};
   stateDim = 0;
   actionDim = 0;
+  /** Features beyond state, action and cameras: tactile videos (`observation.tactile.*`) and further float vectors (`observation.taxels.*`, ...). */
+  featureSpecs: readonly FeatureSpec[] = [];
+  private vectorKeys: string[] = [];
+  private readonly videoShapes = new Map<string, readonly [number, number]>();
 
   private constructor(
     readonly root: string,
@@ -121,11 +142,24 @@ export class LeRobotDataset implements EpisodeCollection {
     this.stateDim = features[this.stateKey]!.shape[0]!;
     this.actionDim = features[this.actionKey]!.shape[0]!;
     const videoKeys = this.options.videoKeys ?? Object.keys(features).filter((k) => features[k]!.dtype === 'video');
+    const specs: FeatureSpec[] = [];
     for (const key of videoKeys) {
       const f = features[key];
       if (!f || f.dtype !== 'video') throw new DatasetFormatError(infoFile, `features.${key}`, `expected a feature of dtype "video"`);
-      this.cameras[cameraName(key)] = imageShape(infoFile, key, f);
+      const [h, w] = imageShape(infoFile, key, f);
+      this.videoShapes.set(key, [h, w]);
+      if (keySuffix(key, TACTILE_PREFIX) !== undefined) specs.push({ key, kind: 'tactile-image', shape: [h, w, 3] });
+      else this.cameras[cameraName(key)] = [h, w];
     }
+    const INDEX = new Set(['timestamp', 'frame_index', 'episode_index', 'index', 'task_index']);
+    for (const [key, f] of Object.entries(features)) {
+      if (key === this.stateKey || key === this.actionKey || INDEX.has(key) || !/^float(16|32|64)$/.test(f.dtype) || f.shape.length !== 1) continue;
+      const n = f.shape[0]!;
+      this.vectorKeys.push(key);
+      const names = Array.isArray(f.names) ? (f.names as unknown[]).map(String) : undefined;
+      specs.push(keySuffix(key, TAXELS_PREFIX) !== undefined ? { key, kind: 'taxels', shape: taxelGrid(f.names, n) } : { key, kind: 'vector', shape: [n], ...(names ? { names } : {}) });
+    }
+    this.featureSpecs = specs;
     if (videoKeys.length > 0 && typeof this.info.video_path !== 'string') {
       throw new DatasetFormatError(infoFile, 'video_path', 'is null but the dataset has video features');
     }
@@ -163,11 +197,11 @@ export class LeRobotDataset implements EpisodeCollection {
       const chunk = Math.floor(index / this.info.chunks_size);
       const dataRel = formatPathTemplate(infoFile, 'data_path', this.info.data_path, { episode_chunk: chunk, episode_index: index });
       const dataFile = insideDataset(this.root, dataRel, infoFile, 'data_path');
-      const frames = (await readParquetRows(dataFile, [this.stateKey, this.actionKey, 'frame_index'])).filter((row) => row['episode_index'] === undefined || Number(row['episode_index']) === index);
+      const frames = (await readParquetRows(dataFile, [this.stateKey, this.actionKey, 'frame_index', ...this.vectorKeys], ['timestamp', 'task_index', 'episode_index'])).filter((row) => row['episode_index'] === undefined || Number(row['episode_index']) === index);
       const videos = new Map<string, VideoRef>();
       for (const key of videoKeys) {
         const rel = formatPathTemplate(infoFile, 'video_path', this.info.video_path!, { episode_chunk: chunk, episode_index: index, video_key: key });
-        const [height, width] = this.cameras[cameraName(key)]!;
+        const [height, width] = this.videoShapes.get(key)!;
         videos.set(cameraName(key), { key, file: insideDataset(this.root, rel, infoFile, 'video_path'), fromTimestamp: 0, height, width });
       }
       const epTasks = Array.isArray(r['tasks']) ? (r['tasks'] as unknown[]).map(String) : [];
@@ -220,7 +254,7 @@ export class LeRobotDataset implements EpisodeCollection {
       const dataFile = insideDataset(this.root, dataRel, infoFile, 'data_path');
       let rows = dataCache.get(dataFile);
       if (!rows) {
-        rows = await readParquetRows(dataFile, [this.stateKey, this.actionKey, 'episode_index', 'frame_index']);
+        rows = await readParquetRows(dataFile, [this.stateKey, this.actionKey, 'episode_index', 'frame_index', ...this.vectorKeys], ['timestamp', 'task_index']);
         dataCache.set(dataFile, rows);
       }
       const frames = rows.filter((r) => Number(r['episode_index']) === index);
@@ -233,7 +267,7 @@ export class LeRobotDataset implements EpisodeCollection {
         });
         const from = Number(row[`videos/${key}/from_timestamp`]);
         if (!Number.isFinite(from)) throw new DatasetFormatError(file, `column videos/${key}/from_timestamp`, `expected a number for episode ${index}`);
-        const [height, width] = this.cameras[cameraName(key)]!;
+        const [height, width] = this.videoShapes.get(key)!;
         videos.set(cameraName(key), { key, file: insideDataset(this.root, rel, infoFile, 'video_path'), fromTimestamp: from, height, width });
       }
       const epTasks = Array.isArray(row['tasks']) ? (row['tasks'] as unknown[]).map(String) : [];
@@ -252,6 +286,7 @@ export class LeRobotDataset implements EpisodeCollection {
     const qpos = new Float32Array(length * S);
     const action = new Float32Array(length * A);
     const timestamps = new Float64Array(length);
+    const vectors = new Map(this.vectorKeys.map((k) => [k, new Float32Array(length * this.info.features[k]!.shape[0]!)]));
     frames.forEach((r, t) => {
       const s = r[this.stateKey];
       const a = r[this.actionKey];
@@ -259,10 +294,23 @@ export class LeRobotDataset implements EpisodeCollection {
       if (!isNumberList(a, A)) throw new DatasetFormatError(dataFile, `column ${this.actionKey}`, `row ${t} of episode ${index}: expected a list of ${A} numbers, got ${describeValue(a)}`);
       qpos.set(s, t * S);
       action.set(a, t * A);
+      for (const [k, out] of vectors) {
+        const n = this.info.features[k]!.shape[0]!;
+        const v = r[k];
+        if (!isNumberList(v, n)) throw new DatasetFormatError(dataFile, `column ${k}`, `row ${t} of episode ${index}: expected a list of ${n} numbers (features.${k}.shape), got ${describeValue(v)}`);
+        out.set(v, t * n);
+      }
       const ts = r['timestamp'];
       timestamps[t] = typeof ts === 'number' ? ts : t / this.fps;
     });
-    return new LeRobotEpisode(this, index, length, S, A, qpos, action, timestamps, tasks, videos);
+    // The episode's task: LeRobot's per-frame task_index into the tasks file, else the episode metadata's tasks.
+    const ti = frames[0]?.['task_index'];
+    const fromIndex = ti !== undefined && ti !== null ? this.tasks[Number(ti)] : undefined;
+    if (ti !== undefined && ti !== null && fromIndex === undefined) {
+      throw new DatasetFormatError(dataFile, 'column task_index', `episode ${index}: task_index ${String(ti)} is not in the tasks file (${this.tasks.length} tasks)`);
+    }
+    const epTasks = fromIndex !== undefined ? [fromIndex, ...tasks.filter((x) => x !== fromIndex)] : tasks;
+    return new LeRobotEpisode(this, index, length, S, A, qpos, action, timestamps, epTasks, videos, vectors);
   }
 
   /** Frame `t` of `camera` in `episode`: cached, else decoded with the next few frames. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ImageFrame } from '@actfusion/contracts';
+import type { FeatureSpec, ImageFrame } from '@actfusion/contracts';
 import { commitTemporary } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
 import { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
@@ -22,6 +22,7 @@ import { resumeV3 } from './lerobot-v3-resume.js';
 import { writeParquetFile, type ParquetColumn } from './parquet-table.js';
 import type { FullFeatureStats } from './streaming-stats.js';
 import { VideoEncoder, type VideoCodec } from './video-codec.js';
+import { taxelNames } from './taxel-names.js';
 import { appendVideo } from './video-concat.js';
 
 export interface LeRobotV3WriterOptions {
@@ -157,17 +158,20 @@ export class LeRobotV3Writer {
     return new LeRobotEpisodeWriter(this, index, task, encoders, () => (this.active = false));
   }
 
-  /** Write a whole in-memory episode. Returns its index. */
-  async writeEpisode(episode: EpisodeData, task: string): Promise<number> {
+  /** Write a whole in-memory episode (its `features` must be in the writer's layout). Returns its index. */
+  async writeEpisode(episode: EpisodeData, task = episode.instruction ?? ''): Promise<number> {
     const w = this.beginEpisode(task);
     try {
       for (let t = 0; t < episode.length; t++) {
         const images: Record<string, ImageFrame> = {};
         for (const [cam, frames] of Object.entries(episode.images)) images[cam] = frames[t]!;
+        const features: Record<string, ImageFrame | Float32Array> = {};
+        for (const [key, f] of Object.entries(episode.features ?? {})) features[key] = f.frames[t]!;
         await w.append({
           qpos: episode.qpos.subarray(t * episode.stateDim, (t + 1) * episode.stateDim),
           action: episode.action.subarray(t * episode.actionDim, (t + 1) * episode.actionDim),
           images,
+          features,
         });
       }
     } catch (err) {
@@ -282,4 +286,22 @@ export class LeRobotV3Writer {
     await writeTasksParquet(this.root, this.tasks);
     await writeStatsAndInfo(this.root, this.layout, this.episodes, this.tasks.length);
   }
+}
+
+/**
+ * The writer options that store these features: tactile images as videos, taxel arrays as flat
+ * float32 vectors whose names keep the grid (`r<row>c<col>`), other float vectors as they are.
+ */
+export function lerobotFeatureOptions(specs: readonly FeatureSpec[]): Pick<LeRobotV3WriterOptions, 'vectors' | 'videos'> {
+  const vectors: Record<string, { dim: number; names?: readonly string[] }> = {};
+  const videos: Record<string, readonly [number, number]> = {};
+  for (const f of specs) {
+    if (f.kind === 'tactile-image' || f.kind === 'image') videos[f.key] = [f.shape[0]!, f.shape[1]!];
+    else if (f.kind === 'taxels') {
+      const [rows, cols] = f.shape.length === 1 ? [1, f.shape[0]!] : [f.shape[0]!, f.shape[1]!];
+      vectors[f.key] = { dim: rows * cols, names: taxelNames(rows, cols) };
+    } else if (f.shape.length === 1) vectors[f.key] = { dim: f.shape[0]!, ...(f.names ? { names: f.names } : {}) };
+    else throw new RangeError(`LeRobotV3Writer: feature ${f.key} (${f.kind}, shape [${f.shape.join(', ')}]) has no LeRobot layout here`);
+  }
+  return { vectors, videos };
 }

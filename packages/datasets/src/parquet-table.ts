@@ -8,7 +8,7 @@ import { DatasetFormatError, describeError } from './dataset-error.js';
 export type ParquetRow = Record<string, unknown>;
 
 /** Read a whole Parquet file as row objects (hyparquet; SNAPPY, ZSTD, GZIP, ... via hyparquet-compressors). */
-export async function readParquetRows(file: string, columns?: readonly string[]): Promise<ParquetRow[]> {
+export async function readParquetRows(file: string, columns?: readonly string[], optional: readonly string[] = []): Promise<ParquetRow[]> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
@@ -31,7 +31,8 @@ export async function readParquetRows(file: string, columns?: readonly string[])
     if (!names.includes(c)) throw new DatasetFormatError(file, `column ${c}`, `missing (file has ${names.join(', ')})`);
   }
   try {
-    return (await parquetReadObjects({ file: ab, compressors, ...(columns ? { columns: [...columns] } : {}) })) as ParquetRow[];
+    const wanted = columns ? [...columns, ...optional.filter((c) => names.includes(c) && !columns.includes(c))] : undefined;
+    return (await parquetReadObjects({ file: ab, compressors, ...(wanted ? { columns: wanted } : {}) })) as ParquetRow[];
   } catch (err) {
     throw new DatasetFormatError(file, 'row groups', `corrupt Parquet data: ${describeError(err)}`, { cause: err });
   }
