@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatasetFormatError, formatPathTemplate, insideDataset, readParquetRows, type LeRobotDataset } from '@actfusion/datasets';
+import { DatasetFormatError, formatPathTemplate, insideDataset, readParquetRows, taxelGrid, type LeRobotDataset } from '@actfusion/datasets';
 
 /** One tactile sensor over an episode: `frames[t]` holds rows * cols forces, row-major (the magnitude over channels when a taxel has several). */
 export interface TactileSeries {
@@ -41,7 +41,8 @@ export class LeRobotTactile {
       if (s.length < 1 || s.length > 3 || s.some((d) => !Number.isInteger(d) || d < 1)) {
         throw new DatasetFormatError(infoFile, `features.${key}.shape`, `expected [n], [rows, cols] or [rows, cols, channels] for a taxel grid, got [${s.join(', ')}]`);
       }
-      sensors[key] = s.length === 1 ? [1, s[0]!] : [s[0]!, s[1]!];
+      // A flat [rows * cols] taxel vector keeps its grid in `names` (r<row>c<col>, as @actfusion/datasets writes it).
+      sensors[key] = s.length === 1 ? taxelGrid(f.names, s[0]!) : [s[0]!, s[1]!];
       channels[key] = s[2] ?? 1;
     }
     if (Object.keys(sensors).length === 0) return undefined;
