@@ -4,7 +4,7 @@
 // evaluated on evaluation seeds that were never used while choosing settings (the presets in
 // packages/experiments/presets/results/ set `eval.seeds`; settings were tried with eval seed 0).
 //
-//   node tools/run-variant-results.mjs [--only multi-instruction|contact] [--seeds 0,1,2] [--jobs 2]
+//   node tools/run-variant-results.mjs [--only multi-instruction|contact] [--variants act,mt-act] [--seeds 0,1,2] [--jobs 2]
 //                                      [--runs runs/results] [--report-only] [--set key=value ...]
 //
 // Every step runs `actfusion` (packages/experiments/dist/cli.js; built first with tsc -b) in its own
@@ -38,7 +38,7 @@ const COMPARISONS = {
 };
 
 function parseArgs(argv) {
-  const o = { only: Object.keys(COMPARISONS), seeds: [0, 1, 2], jobs: 2, runs: join(root, 'runs/results'), reportOnly: false, set: [], out: join(root, 'docs/results') };
+  const o = { variants: undefined, only: Object.keys(COMPARISONS), seeds: [0, 1, 2], jobs: 2, runs: join(root, 'runs/results'), reportOnly: false, set: [], out: join(root, 'docs/results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -46,6 +46,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--only') o.only = next().split(',');
+    else if (a === '--variants') o.variants = next().split(',');
     else if (a === '--seeds') o.seeds = next().split(',').map(Number);
     else if (a === '--jobs') o.jobs = Number(next());
     else if (a === '--runs') o.runs = next();
@@ -177,7 +178,13 @@ if (!o.reportOnly) {
       await actfusion(['record', '-c', join(presets, c.variants[c.recordWith]), '--set', `dataset.path=${data}`, '--set', `outputDir=${join(o.runs, comparison)}`], join(o.runs, comparison, 'record-log.txt'));
     }
   }
-  const tasks = o.only.flatMap((comparison) => o.seeds.flatMap((seed) => Object.keys(COMPARISONS[comparison].variants).map((variant) => () => runOne(comparison, variant, seed, o))));
+  const tasks = o.only.flatMap((comparison) =>
+    o.seeds.flatMap((seed) =>
+      Object.keys(COMPARISONS[comparison].variants)
+        .filter((variant) => o.variants === undefined || o.variants.includes(variant))
+        .map((variant) => () => runOne(comparison, variant, seed, o)),
+    ),
+  );
   const errors = await pool(tasks, o.jobs);
   if (errors.length > 0) log(`${errors.length} run(s) failed; the report lists them as missing`);
 }
