@@ -175,7 +175,8 @@ if (!o.reportOnly) {
     if (!existsSync(data)) {
       await mkdir(join(o.runs, comparison), { recursive: true });
       log(`${comparison}: recording ${data}`);
-      await actfusion(['record', '-c', join(presets, c.variants[c.recordWith]), '--set', `dataset.path=${data}`, '--set', `outputDir=${join(o.runs, comparison)}`], join(o.runs, comparison, 'record-log.txt'));
+      const sets = [`dataset.path=${data}`, `outputDir=${join(o.runs, comparison)}`, ...o.set].flatMap((s) => ['--set', s]);
+      await actfusion(['record', '-c', join(presets, c.variants[c.recordWith]), ...sets], join(o.runs, comparison, 'record-log.txt'));
     }
   }
   const tasks = o.only.flatMap((comparison) =>
