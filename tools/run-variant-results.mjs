@@ -13,6 +13,7 @@
 // evaluation is skipped when its eval.json exists. So the command can be stopped and started
 // again; `--report-only` just rebuilds the table from whatever runs have finished, labelling
 // missing runs. `--set` goes to every train/eval (e.g. `--set train.steps=100` for a smoke run).
+import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
