@@ -35,45 +35,43 @@ async function lossOf(preset: string, set: string[], spec: ObservationSpec, batc
 
 describe('extension presets build through the kind registry', () => {
   it('mt-act: language (Conditioner, learned table over the dataset tasks) + joints + FiLM ResNet; the policy computes a loss', async () => {
-    const spec: ObservationSpec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } };
-    const images = { top: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
+    const spec: ObservationSpec = { stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] } };
+    const images = { angle: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
     const language = tf.tensor2d([[1, 0], [0, 1]]);
     const { encoders, names, loss } = await lossOf('mt-act', ['encoders.2.backbone=resnet-tiny'], spec, { images, language }, ['lift the red cube', 'lift the blue cube']);
-    expect(encoders.map((e) => e.constructor.name)).toEqual(['LanguageEncoder', 'JointsEncoder', 'VisionResNetEncoder']);
-    expect(isConditioner(encoders[0]!)).toBe(true);
+    expect(encoders.map((e) => e.constructor.name)).toEqual(['JointsEncoder', 'LanguageEncoder', 'VisionResNetEncoder']);
+    expect(isConditioner(encoders[1]!)).toBe(true);
     expect(names[2]).toContain('backbone_film.layer3.weight');
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    tf.dispose([images.top, language]);
+    tf.dispose([images.angle, language]);
   });
 
   it('visuo-tactile-act: joints + RGB ResNet + a ResNet per tactile sensor; the policy computes a loss', async () => {
     const spec: ObservationSpec = {
       stateDim: 4,
       actionDim: 4,
-      cameras: { top: [64, 64] },
-      tactile: { left_finger_a: [16, 16], left_finger_b: [16, 16], right_finger_a: [16, 16], right_finger_b: [16, 16] },
+      cameras: { angle: [64, 64] },
+      tactile: { right_finger_a: [16, 16], right_finger_b: [16, 16] },
     };
-    const images = { top: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
+    const images = { angle: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
     const tactile = {
-      left_finger_a: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 6),
-      left_finger_b: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 7),
       right_finger_a: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 8),
       right_finger_b: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 9),
     };
     const { encoders, names, loss } = await lossOf('visuo-tactile-act', ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'], spec, { images, tactile });
     expect(encoders.map((e) => e.constructor.name)).toEqual(['JointsEncoder', 'VisionResNetEncoder', 'VisuoTactileEncoder']);
-    expect(encoders[2]!.tokenCount(spec)).toBe(4);
-    expect(names[2]).toContain('tactile_backbones.3.conv1.weight');
+    expect(encoders[2]!.tokenCount(spec)).toBe(2);
+    expect(names[2]).toContain('tactile_backbones.1.conv1.weight');
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    tf.dispose([images.top, ...Object.values(tactile)]);
+    tf.dispose([images.angle, ...Object.values(tactile)]);
   });
 
   it('mt-act with an embeddings file: the table is in the container and sets the embedding width', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mt-act-'));
     const file = join(dir, 'tasks.json');
     await writeFile(file, JSON.stringify({ dim: 8, embeddings: { 'pick up the cube': [1, 0, 0, 0, 0, 0, 0, 0], 'open the drawer': [0, 1, 0, 0, 0, 0, 0, 0] } }));
-    const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny', `encoders.0.embeddings=${file}`] });
-    const exp = await buildExperimentContainer(config, { registry, spec: { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } } });
+    const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny', `encoders.1.embeddings=${file}`] });
+    const exp = await buildExperimentContainer(config, { registry, spec: { stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] } } });
     const table = exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS);
     expect(table.instructions()).toEqual(['pick up the cube', 'open the drawer']);
     const shapes = new Map(exp.policy().namedParameters().map(([n, v]) => [n, v.shape]));
@@ -84,8 +82,8 @@ describe('extension presets build through the kind registry', () => {
 
   it('mt-act without an embeddings file: the learned table comes from the dataset tasks, or from the checkpoint being loaded', async () => {
     const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny'] });
-    const spec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] as const } };
-    await expect(buildExperimentContainer(config, { registry, spec })).rejects.toThrow(/encoders\.0 \(language\): no instruction table; name a file of sentence embeddings/);
+    const spec = { stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] as const } };
+    await expect(buildExperimentContainer(config, { registry, spec })).rejects.toThrow(/encoders\.1 \(language\): no instruction table; name a file of sentence embeddings/);
     const trained = await buildExperimentContainer(config, { registry, spec, tasks: ['lift the red cube', 'lift the blue cube', 'lift the red cube'] });
     const table = trained.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS);
     expect([table.learnedTable, table.instructions()]).toEqual([true, ['lift the blue cube', 'lift the red cube']]);
@@ -102,7 +100,7 @@ describe('extension presets build through the kind registry', () => {
   });
 
   it('bad extension options fail at load time naming the field', async () => {
-    await expect(loadConfig('mt-act', { registry, set: ['encoders.0.film=maybe'] })).rejects.toThrow(/encoders\.0\.film/);
+    await expect(loadConfig('mt-act', { registry, set: ['encoders.1.film=maybe'] })).rejects.toThrow(/encoders\.1\.film/);
     await expect(loadConfig('visuo-tactile-act', { registry, set: ['encoders.2.sharedBackbones=true'] })).rejects.toThrow(/encoders\.2/);
   });
 });
