@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Observation } from '@actfusion/contracts';
 
 /**
  * A normalised, batch-first observation batch, as the encoders consume it.
@@ -13,4 +14,10 @@ export interface ObservationBatch {
   readonly tactile?: Readonly<Record<string, tf.Tensor4D>>;
   /** [B, E] sentence embeddings (MT-ACT: 384-d, L2-normalised). */
   readonly language?: tf.Tensor2D;
+  /**
+   * The observations the batch was built from (`collateObservations` sets it), for encoders that
+   * turn their own inputs into tensors: the language encoder embeds each `instruction`, the
+   * visuo-tactile encoder stacks raw taxel grids.
+   */
+  readonly observations?: readonly Observation[];
 }

@@ -64,6 +64,7 @@ export function collateObservations(
     qpos: tf.tensor2d(qpos, [b, spec.stateDim]),
     images,
     ...(tactile ? { tactile } : {}),
+    observations,
   };
 }
 

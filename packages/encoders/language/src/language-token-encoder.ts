@@ -17,6 +17,7 @@ import {
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
+import type { InstructionEmbeddings } from './instruction-embeddings.js';
 import { LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';
 
 /**
@@ -43,6 +44,8 @@ export class LanguageTokenEncoder extends Module implements ModalityEncoder, Onn
   readonly inputs: readonly ObservationKey[] = ['language'];
   readonly embeddingDim: number;
   readonly proj_text_emb: Linear;
+  /** The experiment's instruction table: embeds `Observation.instruction` when the batch has no `language`. */
+  readonly table: InstructionEmbeddings | undefined;
 
   constructor(
     @inject(TOKENS.ObservationSpec) readonly spec: ObservationSpec,
@@ -59,6 +62,25 @@ export class LanguageTokenEncoder extends Module implements ModalityEncoder, Onn
       throw new Error(`LanguageEncoder: embeddingDim ${this.embeddingDim} differs from the observation spec's languageDim ${spec.languageDim}`);
     }
     this.proj_text_emb = this.registerModule('proj_text_emb', new Linear(this.embeddingDim, config.dimModel, { rng }));
+    this.table = options.embeddings;
+    if (this.table !== undefined && this.table.dim !== this.embeddingDim) {
+      throw new Error(`LanguageEncoder: the instruction table ${this.table.source} is ${this.table.dim}-d, embeddingDim is ${this.embeddingDim}`);
+    }
+  }
+
+  /**
+   * The batch's sentence embeddings [B, E]: `batch.language` when the caller made them, else each
+   * observation's `instruction` through the instruction table (an unknown instruction is an error
+   * naming it and the known ones).
+   */
+  embed(batch: ObservationBatch): tf.Tensor2D {
+    if (batch.language) return batch.language;
+    if (this.table === undefined || batch.observations === undefined) {
+      throw new Error(
+        `${this.constructor.name}: batch.language is missing; expected [B, ${this.embeddingDim}] sentence embeddings, or observations with an instruction and an instruction table (options.embeddings)`,
+      );
+    }
+    return this.table.embed(batch.observations.map((o) => o.instruction));
   }
 
   tokenCount(_spec: ObservationSpec): number {
@@ -67,13 +89,14 @@ export class LanguageTokenEncoder extends Module implements ModalityEncoder, Onn
 
   /** The projected embedding [B, dimModel]. */
   project(batch: ObservationBatch): tf.Tensor2D {
-    const e = batch.language;
-    if (!e) throw new Error(`${this.constructor.name}: batch.language is missing; expected [B, ${this.embeddingDim}] sentence embeddings (see InstructionEmbeddings)`);
-    const B = batch.qpos.shape[0];
-    if (e.rank !== 2 || e.shape[1] !== this.embeddingDim || e.shape[0] !== B) {
-      throw new Error(`${this.constructor.name}: batch.language has shape [${e.shape}], expected [${B}, ${this.embeddingDim}]`);
-    }
-    return this.proj_text_emb.forward(e);
+    return tf.tidy(() => {
+      const e = this.embed(batch);
+      const B = batch.qpos.shape[0];
+      if (e.rank !== 2 || e.shape[1] !== this.embeddingDim || e.shape[0] !== B) {
+        throw new Error(`${this.constructor.name}: batch.language has shape [${e.shape}], expected [${B}, ${this.embeddingDim}]`);
+      }
+      return this.proj_text_emb.forward(e);
+    });
   }
 
   encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {

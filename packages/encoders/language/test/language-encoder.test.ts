@@ -146,3 +146,39 @@ describe('LanguageEncoder (MT-ACT)', () => {
     e.dispose();
   });
 });
+
+describe('LanguageEncoder featurises its own input: Observation.instruction through the table', () => {
+  const noLanguage: ObservationSpec = { stateDim: 3, actionDim: 3, cameras: {} };
+  const obs = (instruction?: string) => ({ qpos: new Float32Array(3), images: {}, ...(instruction === undefined ? {} : { instruction }) });
+
+  it('a learned table embeds each observation instruction; the same as giving batch.language', () => {
+    const table = InstructionEmbeddings.learned(['lift the red cube', 'lift the blue cube']);
+    const e = build({ embeddings: table }, noLanguage) as LanguageEncoder;
+    const before = tf.memory().numTensors;
+    const qpos = tf.zeros([2, 3]) as tf.Tensor2D;
+    const observations = [obs('lift the red cube'), obs('lift the blue cube')];
+    const viaTable = e.condition({ qpos, images: {}, observations });
+    const language = tf.tensor2d([[0, 1], [1, 0]]);
+    const given = e.condition({ qpos, images: {}, language });
+    expect(viaTable.arraySync()).toEqual(given.arraySync());
+    expect(viaTable.arraySync()[0]).not.toEqual(viaTable.arraySync()[1]);
+    tf.dispose([viaTable, given, language, qpos]);
+    expect(tf.memory().numTensors).toBe(before);
+    e.dispose();
+  });
+
+  it('an unknown instruction, a missing one and a missing table are errors that say what was expected', () => {
+    const table = InstructionEmbeddings.learned(['lift the red cube', 'lift the blue cube']);
+    const e = build({ embeddings: table }, noLanguage) as LanguageEncoder;
+    const qpos = tf.zeros([1, 3]) as tf.Tensor2D;
+    expect(() => e.condition({ qpos, images: {}, observations: [obs('lift the green cube')] })).toThrow(
+      /unknown instruction "lift the green cube"; known \(2\): "lift the blue cube", "lift the red cube"/,
+    );
+    expect(() => e.condition({ qpos, images: {}, observations: [obs()] })).toThrow(/sample 0 has no instruction/);
+    const bare = build({ embeddingDim: 2 }, noLanguage) as LanguageEncoder;
+    expect(() => bare.condition({ qpos, images: {}, observations: [obs('lift the red cube')] })).toThrow(/batch\.language is missing/);
+    qpos.dispose();
+    e.dispose();
+    bare.dispose();
+  });
+});
