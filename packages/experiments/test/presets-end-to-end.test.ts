@@ -17,7 +17,12 @@ const TINY = [
 const PRESETS: Record<string, string[]> = {
   act: ['encoders.1.backbone=resnet-tiny'],
   'act-small': [],
+  'mt-act': ['encoders.2.backbone=resnet-tiny'],
+  'visuo-tactile-act': ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'],
 };
+
+/** What each preset's checkpoint must hold besides the weights. */
+const CHECKPOINT_FILES: Record<string, string[]> = { 'mt-act': ['instruction_embeddings.json'] };
 
 const sets = (extra: string[]): string[] => [...TINY, ...extra].flatMap((s) => ['--set', s]);
 
@@ -30,6 +35,9 @@ describe('every preset through the CLI: record -> train -> eval, and demo (CI si
       expect(await actfusion('record', '-c', preset, '--keep-failed', ...run('run'))).toMatch(/recorded 2 episodes/);
       expect(await actfusion('train', '-c', preset, ...run('run'))).toMatch(/trained 2 steps/);
       expect(await actfusion('eval', '-c', preset, ...run('run'))).toMatch(/success [01]\/1/);
+      for (const f of ['model.safetensors', ...(CHECKPOINT_FILES[preset] ?? [])]) {
+        expect(existsSync(join(dir, 'run', 'checkpoints', 'last', 'pretrained_model', f)), f).toBe(true);
+      }
       const resolved = await readFile(join(dir, 'run', 'config.resolved.yaml'), 'utf8');
       expect(resolved).toMatch(new RegExp(`name: ${preset}\\n`));
       // demo reuses the recorded dataset (its own recording keeps successful expert episodes only).
