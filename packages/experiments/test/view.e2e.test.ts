@@ -44,18 +44,18 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
     const config = await loadConfig('act-small', {
       registry,
       set: [
-        'runtime.backend=cpu', 'robot.imageHeight=48', 'robot.imageWidth=64', 'robot.episodeLength=16',
+        'runtime.backend=cpu', 'robot.imageHeight=48', 'robot.imageWidth=64', 'robot.episodeLength=12',
         `dataset.path=${join(dir, 'aloha')}`, 'dataset.episodes=2', `outputDir=${join(dir, 'run')}`,
         'policy.dimModel=16', 'policy.nHeads=2', 'policy.dimFeedforward=32', 'policy.nEncoderLayers=1', 'policy.chunkSize=4',
-        'cvae.latentDim=4', 'cvae.nVaeEncoderLayers=1', 'train.steps=4', 'train.batchSize=2', 'train.saveFreq=2', 'train.logFreq=1',
+        'cvae.latentDim=4', 'cvae.nVaeEncoderLayers=1', 'train.steps=2', 'train.batchSize=2', 'train.saveFreq=1', 'train.logFreq=1',
         'eval.episodes=2', 'eval.maxSteps=10', 'eval.saveFramesEvery=5',
       ],
     });
     const root = join(dir, 'lerobot');
     await Promise.all([
-      recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: root, format: 'lerobot', cameras: [{ name: 'top', height: 72, width: 96 }], episodeLength: 24, onlySuccessful: false })
+      recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: root, format: 'lerobot', cameras: [{ name: 'top', height: 72, width: 96 }], episodeLength: 16, onlySuccessful: false })
         .then(() => addTaxelsColumn(root, 'left_finger', 4, 4)),
-      recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: config.dataset.path, format: 'aloha-hdf5', cameras: [{ name: 'top', height: 48, width: 64 }], episodeLength: 16, onlySuccessful: false }),
+      recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: config.dataset.path, format: 'aloha-hdf5', cameras: [{ name: 'top', height: 48, width: 64 }], episodeLength: 12, onlySuccessful: false }),
     ]);
     await trainExperiment(config, { registry });
     await evaluatePolicy(config, { registry });
@@ -77,13 +77,13 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
       const state0 = await canvasHash(page, '#plot-state canvas');
       const heat0 = await canvasHash(page, '#tactile-observation_taxels_left_finger');
       await page.locator('#scrubber').press('End');
-      await page.waitForSelector('#frame-top[data-t="23"]');
-      expect(await page.textContent('#clock')).toContain('t = 23 / 23');
+      await page.waitForSelector('#frame-top[data-t="15"]');
+      expect(await page.textContent('#clock')).toContain('t = 15 / 15');
       expect(await canvasHash(page, '#frame-top')).not.toBe(frame0);
       expect(await canvasHash(page, '#plot-state canvas')).not.toBe(state0);
       expect(await canvasHash(page, '#tactile-observation_taxels_left_finger')).not.toBe(heat0);
-      for (let k = 0; k < 8; k++) await page.locator('#scrubber').press('ArrowLeft');
-      await page.waitForSelector('#frame-top[data-t="15"]');
+      for (let k = 0; k < 6; k++) await page.locator('#scrubber').press('ArrowLeft');
+      await page.waitForSelector('#frame-top[data-t="9"]');
       await screenshot(page, 'viewer-dataset.png', dir);
       await page.selectOption('#episode', '1');
       await page.waitForSelector('#frame-top[data-episode="1"][data-t="0"]');
@@ -112,7 +112,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
       await page.waitForSelector('#frame-top[data-t="0"]');
       const runFrame0 = await canvasHash(page, '#frame-top');
       await page.locator('#scrubber').press('End');
-      await page.waitForSelector('#frame-top[data-t="15"]');
+      await page.waitForSelector('#frame-top[data-t="11"]');
       expect(await canvasHash(page, '#frame-top')).not.toBe(runFrame0);
       await screenshot(page, 'viewer-run.png', dir);
     } finally {

@@ -16,9 +16,16 @@ const server = await createServer({
 });
 const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
 await import('reflect-metadata');
-const { buildProgram } = await runner.import(`${root}/src/cli.ts`);
+// As bin/actfusion.js: `view` loads only its own module.
+const view = process.argv[2] === 'view';
 try {
-  await buildProgram().parseAsync(['node', 'actfusion', ...process.argv.slice(2)]);
+  if (view) {
+    const { runViewCli } = await runner.import(`${root}/src/commands/view.ts`);
+    await runViewCli(['node', 'actfusion', ...process.argv.slice(2)]);
+  } else {
+    const { buildProgram } = await runner.import(`${root}/src/cli.ts`);
+    await buildProgram().parseAsync(['node', 'actfusion', ...process.argv.slice(2)]);
+  }
 } catch (err) {
   console.error(`actfusion: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
