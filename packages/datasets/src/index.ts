@@ -11,8 +11,10 @@ export { VideoEncoder, decodeVideoFrames, type VideoCodec } from './video-codec.
 export { readParquetRows, writeParquetFile, type ParquetColumn, type ParquetRow } from './parquet-table.js';
 export { readLeRobotInfo, type LeRobotFeature, type LeRobotInfo } from './lerobot-info.js';
 export { formatPathTemplate, insideDataset } from './lerobot-paths.js';
-export { LeRobotDataset, LeRobotEpisode, cameraName, type LeRobotDatasetOptions } from './lerobot-dataset.js';
-export { LeRobotV3Writer, lerobotFeatureOptions, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';
+export { LeRobotDataset, cameraName, type LeRobotDatasetOptions } from './lerobot-dataset.js';
+export { LeRobotEpisode } from './lerobot-episode.js';
+export { LeRobotV3Writer, type LeRobotV3WriterOptions } from './lerobot-v3-writer.js';
+export { lerobotFeatureOptions } from './lerobot-feature-options.js';
 export { taxelGrid, taxelNames } from './taxel-names.js';
 export { LeRobotEpisodeWriter, type LeRobotStep } from './lerobot-episode-writer.js';
 export { aggregateStats, estimateNumSamples, frameHistogram, imageStatsFromHistograms, sampleFrameIndices, LEROBOT_STAT_NAMES } from './lerobot-stats.js';

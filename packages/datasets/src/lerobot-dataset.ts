@@ -6,6 +6,8 @@ import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
 import { imageShape, parseFeatureStats, readJson, readJsonLines, readLeRobotInfo, type LeRobotInfo } from './lerobot-info.js';
 import { formatPathTemplate, insideDataset } from './lerobot-paths.js';
+import { LeRobotEpisode, type VideoRef } from './lerobot-episode.js';
+import { episodeArrays } from './lerobot-episode-rows.js';
 import { readParquetRows, type ParquetRow } from './parquet-table.js';
 import { taxelGrid } from './taxel-names.js';
 import { decodeVideoFrames } from './video-codec.js';
@@ -21,58 +23,6 @@ export interface LeRobotDatasetOptions {
   readonly decodeWindow?: number;
   /** At most this many ffmpeg decoders run at once (default 2), which bounds their memory too. */
   readonly maxConcurrentDecodes?: number;
-}
-
-interface VideoRef {
-  readonly key: string;
-  readonly file: string;
-  readonly fromTimestamp: number;
-  readonly height: number;
-  readonly width: number;
-}
-
-/** One episode of a LeRobot dataset; frames come from the camera videos, decoded lazily. */
-export class LeRobotEpisode implements Episode {
-  constructor(
-    private readonly dataset: LeRobotDataset,
-    readonly index: number,
-    readonly length: number,
-    readonly stateDim: number,
-    readonly actionDim: number,
-    readonly qpos: Float32Array,
-    readonly action: Float32Array,
-    readonly timestamps: Float64Array,
-    readonly tasks: readonly string[],
-    readonly videos: ReadonlyMap<string, VideoRef>,
-    /** Further float features by key (taxels, ...): [T * size] row-major. */
-    readonly vectors: ReadonlyMap<string, Float32Array> = new Map(),
-  ) {}
-
-  get cameras(): readonly string[] {
-    return [...this.videos.keys()].filter((k) => !k.startsWith(TACTILE_PREFIX));
-  }
-
-  get features(): readonly FeatureSpec[] {
-    return this.dataset.featureSpecs;
-  }
-
-  async readFeature(key: string, frameIndex: number): Promise<ImageFrame | Float32Array> {
-    if (this.videos.has(key)) return this.dataset.readFrame(this, key, frameIndex);
-    const v = this.vectors.get(key);
-    const spec = this.dataset.featureSpecs.find((f) => f.key === key);
-    if (!v || !spec) throw new DatasetFormatError(join(this.dataset.root, 'meta/info.json'), `features.${key}`, `no such feature (have ${this.features.map((f) => f.key).join(', ') || 'none'})`);
-    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.length) throw new RangeError(`episode ${this.index}: frame ${frameIndex} outside [0, ${this.length})`);
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    return v.subarray(frameIndex * size, (frameIndex + 1) * size);
-  }
-
-  get instruction(): string | undefined {
-    return this.tasks[0];
-  }
-
-  readImage(camera: string, frameIndex: number): Promise<ImageFrame> {
-    return this.dataset.readFrame(this, camera, frameIndex);
-  }
 }
 
 /** Short camera name of a video key: `observation.images.top` -> `top`. */
@@ -277,40 +227,10 @@ export class LeRobotDataset implements EpisodeCollection {
   }
 
   private makeEpisode(dataFile: string, index: number, length: number, frames: ParquetRow[], tasks: string[], videos: Map<string, VideoRef>): LeRobotEpisode {
-    if (frames.length !== length) {
-      throw new DatasetFormatError(dataFile, 'episode_index', `episode ${index} has ${frames.length} rows but the episode metadata says length ${length}; arrays of one episode must agree in length`);
-    }
-    frames.sort((a, b) => Number(a['frame_index']) - Number(b['frame_index']));
-    const S = this.stateDim;
-    const A = this.actionDim;
-    const qpos = new Float32Array(length * S);
-    const action = new Float32Array(length * A);
-    const timestamps = new Float64Array(length);
-    const vectors = new Map(this.vectorKeys.map((k) => [k, new Float32Array(length * this.info.features[k]!.shape[0]!)]));
-    frames.forEach((r, t) => {
-      const s = r[this.stateKey];
-      const a = r[this.actionKey];
-      if (!isNumberList(s, S)) throw new DatasetFormatError(dataFile, `column ${this.stateKey}`, `row ${t} of episode ${index}: expected a list of ${S} numbers (features.${this.stateKey}.shape), got ${describeValue(s)}`);
-      if (!isNumberList(a, A)) throw new DatasetFormatError(dataFile, `column ${this.actionKey}`, `row ${t} of episode ${index}: expected a list of ${A} numbers, got ${describeValue(a)}`);
-      qpos.set(s, t * S);
-      action.set(a, t * A);
-      for (const [k, out] of vectors) {
-        const n = this.info.features[k]!.shape[0]!;
-        const v = r[k];
-        if (!isNumberList(v, n)) throw new DatasetFormatError(dataFile, `column ${k}`, `row ${t} of episode ${index}: expected a list of ${n} numbers (features.${k}.shape), got ${describeValue(v)}`);
-        out.set(v, t * n);
-      }
-      const ts = r['timestamp'];
-      timestamps[t] = typeof ts === 'number' ? ts : t / this.fps;
-    });
-    // The episode's task: LeRobot's per-frame task_index into the tasks file, else the episode metadata's tasks.
-    const ti = frames[0]?.['task_index'];
-    const fromIndex = ti !== undefined && ti !== null ? this.tasks[Number(ti)] : undefined;
-    if (ti !== undefined && ti !== null && fromIndex === undefined) {
-      throw new DatasetFormatError(dataFile, 'column task_index', `episode ${index}: task_index ${String(ti)} is not in the tasks file (${this.tasks.length} tasks)`);
-    }
-    const epTasks = fromIndex !== undefined ? [fromIndex, ...tasks.filter((x) => x !== fromIndex)] : tasks;
-    return new LeRobotEpisode(this, index, length, S, A, qpos, action, timestamps, epTasks, videos, vectors);
+    const vectorDims = new Map(this.vectorKeys.map((k) => [k, this.info.features[k]!.shape[0]!]));
+    const a = episodeArrays(dataFile, index, length, frames, { stateKey: this.stateKey, actionKey: this.actionKey, stateDim: this.stateDim, actionDim: this.actionDim, vectorDims, fps: this.fps, tasks: this.tasks });
+    const epTasks = a.task !== undefined ? [a.task, ...tasks.filter((x) => x !== a.task)] : tasks;
+    return new LeRobotEpisode(this, index, length, this.stateDim, this.actionDim, a.qpos, a.action, a.timestamps, epTasks, videos, a.vectors);
   }
 
   /** Frame `t` of `camera` in `episode`: cached, else decoded with the next few frames. */
@@ -362,11 +282,3 @@ export class LeRobotDataset implements EpisodeCollection {
   }
 }
 
-function isNumberList(v: unknown, n: number): v is number[] {
-  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number');
-}
-
-function describeValue(v: unknown): string {
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  return v === null ? 'null' : typeof v;
-}

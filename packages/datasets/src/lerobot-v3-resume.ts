@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetFormatError } from './dataset-error.js';
-import { cameraName, LeRobotDataset, type LeRobotEpisode } from './lerobot-dataset.js';
+import { cameraName, LeRobotDataset } from './lerobot-dataset.js';
+import type { LeRobotEpisode } from './lerobot-episode.js';
 import { frameHistogram, imageStatsFromHistograms, sampleFrameIndices, statsFromEpisodeRow, vectorStats } from './lerobot-stats.js';
 import { laterFile, nextFile, statFeatureKeys, type EpisodeRecord, type FilePointer, type V3Layout } from './lerobot-v3-meta.js';
 import { readParquetRows, type ParquetRow } from './parquet-table.js';

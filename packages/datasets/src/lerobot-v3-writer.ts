@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { FeatureSpec, ImageFrame } from '@actfusion/contracts';
+import type { ImageFrame } from '@actfusion/contracts';
 import { commitTemporary } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
 import { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
@@ -22,7 +22,6 @@ import { resumeV3 } from './lerobot-v3-resume.js';
 import { writeParquetFile, type ParquetColumn } from './parquet-table.js';
 import type { FullFeatureStats } from './streaming-stats.js';
 import { VideoEncoder, type VideoCodec } from './video-codec.js';
-import { taxelNames } from './taxel-names.js';
 import { appendVideo } from './video-concat.js';
 
 export interface LeRobotV3WriterOptions {
@@ -288,20 +287,3 @@ export class LeRobotV3Writer {
   }
 }
 
-/**
- * The writer options that store these features: tactile images as videos, taxel arrays as flat
- * float32 vectors whose names keep the grid (`r<row>c<col>`), other float vectors as they are.
- */
-export function lerobotFeatureOptions(specs: readonly FeatureSpec[]): Pick<LeRobotV3WriterOptions, 'vectors' | 'videos'> {
-  const vectors: Record<string, { dim: number; names?: readonly string[] }> = {};
-  const videos: Record<string, readonly [number, number]> = {};
-  for (const f of specs) {
-    if (f.kind === 'tactile-image' || f.kind === 'image') videos[f.key] = [f.shape[0]!, f.shape[1]!];
-    else if (f.kind === 'taxels') {
-      const [rows, cols] = f.shape.length === 1 ? [1, f.shape[0]!] : [f.shape[0]!, f.shape[1]!];
-      vectors[f.key] = { dim: rows * cols, names: taxelNames(rows, cols) };
-    } else if (f.shape.length === 1) vectors[f.key] = { dim: f.shape[0]!, ...(f.names ? { names: f.names } : {}) };
-    else throw new RangeError(`LeRobotV3Writer: feature ${f.key} (${f.kind}, shape [${f.shape.join(', ')}]) has no LeRobot layout here`);
-  }
-  return { vectors, videos };
-}
