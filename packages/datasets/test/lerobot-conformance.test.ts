@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ImageFrame } from '@actfusion/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LeRobotDataset, LeRobotV3Writer, readParquetRows, sampleFrameIndices } from '../src/index.js';
+import { LeRobotDataset, LeRobotV3Writer, readParquetRows, sampleFrameIndices, taxelNames } from '../src/index.js';
 import { meanAbsDiff, tempDir } from './helpers.js';
 import { channelStats, columnStats, decodeAll, flat, parquetKv, probe, readArrow, shapeOf } from './lerobot-conformance-helpers.js';
 
@@ -14,11 +14,13 @@ import { channelStats, columnStats, decodeAll, flat, parquetKv, probe, readArrow
  */
 
 const FPS = 25;
-const CAMS = { high: [48, 64], wrist: [32, 48] } as const;
+/** Video features: two cameras and a tactile sensor's image (`observation.tactile.<sensor>`), packed like any video. */
+const CAMS = { 'observation.images.high': [48, 64], 'observation.images.wrist': [32, 48], 'observation.tactile.left_finger_a': [16, 16] } as const;
+const TAXELS = 'observation.taxels.left_finger_a';
 const JOINTS = ['left_waist', 'left_shoulder', 'left_elbow', 'left_gripper'];
 const LENGTHS = [30, 25, 20];
 const TASKS = ['lift the red cube', 'lift the blue cube', 'lift the red cube'];
-const DATA_MB = 0.004; // episodes 0 and 1 share a data file, episode 2 starts the next one
+const DATA_MB = 0.0075; // 116 B/row: episodes 0 and 1 (6,380 B) share a data file, episode 2 (+2,320 B) starts the next one
 const VIDEO_MB = 0.02; // ~9.6 + 8.4 KB of episodes 0 and 1 fit the high camera's first file, episode 2 (6.8 KB) rolls over
 const LEROBOT_INFO_KEYS = ['codebase_version', 'robot_type', 'total_episodes', 'total_frames', 'total_tasks', 'chunks_size', 'data_files_size_in_mb', 'video_files_size_in_mb', 'fps', 'splits', 'data_path', 'video_path', 'features'];
 const STATS = ['min', 'max', 'mean', 'std', 'count', 'q01', 'q10', 'q50', 'q90', 'q99'];
@@ -39,7 +41,8 @@ function frame(t: number, ep: number, cam: number, h: number, w: number): ImageF
 }
 const state = (ep: number, t: number) => JOINTS.map((_, j) => Math.fround(Math.sin(0.1 * t + j + ep) + ep));
 const action = (ep: number, t: number) => JOINTS.map((_, j) => Math.fround(Math.cos(0.07 * t + j) * (ep + 1)));
-const keyOf = (cam: string) => `observation.images.${cam}`;
+const keyOf = (key: string) => key;
+const taxels = (ep: number, t: number) => Array.from({ length: 12 }, (_, i) => Math.fround(Math.cos(0.2 * t + i) * (ep + 2)));
 
 let root: string;
 let info: Record<string, any>;
@@ -52,13 +55,19 @@ beforeAll(async () => {
   root = join(tempDir(), 'ds');
   const w = await LeRobotV3Writer.open(root, {
     fps: FPS, robotType: 'aloha-left', stateDim: 4, actionDim: 4, stateNames: JOINTS, actionNames: JOINTS,
-    cameras: CAMS, dataFilesSizeInMb: DATA_MB, videoFilesSizeInMb: VIDEO_MB,
+    cameras: { high: CAMS['observation.images.high'], wrist: CAMS['observation.images.wrist'] },
+    videos: { 'observation.tactile.left_finger_a': CAMS['observation.tactile.left_finger_a'] },
+    vectors: { [TAXELS]: { dim: 12, names: taxelNames(4, 3) } },
+    dataFilesSizeInMb: DATA_MB, videoFilesSizeInMb: VIDEO_MB,
   });
   for (const [ep, T] of LENGTHS.entries()) {
     const e = w.beginEpisode(TASKS[ep]!);
     for (let t = 0; t < T; t++) {
-      const images = Object.fromEntries(Object.entries(CAMS).map(([cam, [h, wd]], c) => [cam, frame(t, ep, c, h, wd)]));
-      await e.append({ qpos: Float32Array.from(state(ep, t)), action: Float32Array.from(action(ep, t)), images });
+      const [high, wrist, tactile] = Object.values(CAMS).map(([h, wd], c) => frame(t, ep, c, h, wd));
+      await e.append({
+        qpos: Float32Array.from(state(ep, t)), action: Float32Array.from(action(ep, t)), images: { high: high!, wrist: wrist! },
+        features: { 'observation.tactile.left_finger_a': tactile!, [TAXELS]: Float32Array.from(taxels(ep, t)) },
+      });
     }
     await e.finish();
   }
@@ -109,6 +118,10 @@ const rules: [string, () => void | Promise<void>][] = [
     expect(info['features']['observation.state']).toEqual({ dtype: 'float32', shape: [4], names: JOINTS });
     expect(info['features']['action']).toEqual({ dtype: 'float32', shape: [4], names: JOINTS });
   }],
+  ['info: taxels are float32 [rows * cols] with r<row>c<col> names keeping the grid', () => {
+    expect(info['features'][TAXELS]).toEqual({ dtype: 'float32', shape: [12], names: taxelNames(4, 3) });
+    expect(taxelNames(4, 3).slice(2, 4)).toEqual(['r0c2', 'r1c0']);
+  }],
   ['info: video features are dtype video, shape [h, w, 3], names [height, width, channels]', () => {
     for (const [cam, [h, w]] of Object.entries(CAMS)) expect(info['features'][keyOf(cam)]).toMatchObject({ dtype: 'video', shape: [h, w, 3], names: ['height', 'width', 'channels'] });
   }],
@@ -143,6 +156,7 @@ const rules: [string, () => void | Promise<void>][] = [
       expect(hf.info.features).toEqual({
         'observation.state': { feature: { dtype: 'float32', _type: 'Value' }, length: 4, _type: 'List' },
         action: { feature: { dtype: 'float32', _type: 'Value' }, length: 4, _type: 'List' },
+        [TAXELS]: { feature: { dtype: 'float32', _type: 'Value' }, length: 12, _type: 'List' },
         ...Object.fromEntries(Object.entries(INDEX_FEATURES).map(([k, dtype]) => [k, { dtype, _type: 'Value' }])),
       });
     }
@@ -151,6 +165,7 @@ const rules: [string, () => void | Promise<void>][] = [
     for (const r of dataRows()) {
       expect(vec(r['observation.state'])).toEqual(state(Number(r['episode_index']), Number(r['frame_index'])));
       expect(vec(r['action'])).toEqual(action(Number(r['episode_index']), Number(r['frame_index'])));
+      expect(vec(r[TAXELS])).toEqual(taxels(Number(r['episode_index']), Number(r['frame_index'])));
     }
   }],
   ['data: index is global and contiguous, frame_index restarts per episode, timestamp = frame_index / fps', () => {
@@ -218,7 +233,7 @@ const rules: [string, () => void | Promise<void>][] = [
         if (n > 1) expect(size).toBeLessThan(VIDEO_MB * 2 ** 20);
       }
     }
-    expect(new Set(epRows.map((r) => Number(r[`videos/${keyOf('high')}/file_index`]))).size).toBeGreaterThan(1);
+    expect(new Set(epRows.map((r) => Number(r[`videos/${keyOf('observation.images.high')}/file_index`]))).size).toBeGreaterThan(1);
   }],
   ['videos: the frame at from_timestamp + t / fps is frame t of the episode', () => {
     for (const [c, [cam, [h, w]]] of Object.entries(CAMS).entries()) {
@@ -236,7 +251,7 @@ const rules: [string, () => void | Promise<void>][] = [
   ['episode stats: vector features match the episode rows (min, max, mean, std, count)', () => {
     for (const [ep, r] of epRows.entries()) {
       const T = LENGTHS[ep]!;
-      for (const [k, f] of [['observation.state', state], ['action', action]] as const) {
+      for (const [k, f] of [['observation.state', state], ['action', action], [TAXELS, taxels]] as const) {
         const s = columnStats(Array.from({ length: T }, (_, t) => f(ep, t)));
         for (const stat of ['min', 'max', 'mean', 'std'] as const) near(flat(r[`stats/${k}/${stat}`]), s[stat], 1e-5);
         expect(flat(r[`stats/${k}/count`])).toEqual([T]);
@@ -280,11 +295,12 @@ const rules: [string, () => void | Promise<void>][] = [
     const t = readArrow(join(root, 'meta/episodes/chunk-000/file-000.parquet'));
     const type = (k: string) => String(t.schema.fields.find((f) => f.name === k)!.type);
     expect([type('stats/action/mean'), type('stats/action/count'), type('stats/timestamp/q50')]).toEqual(['List<Float64>', 'List<Int64>', 'List<Float64>']);
-    expect(type(`stats/${keyOf('high')}/mean`)).toBe('List<List<List<Float64>>>');
-    expect([type('tasks'), type('length'), type(`videos/${keyOf('high')}/from_timestamp`)]).toEqual(['List<Utf8>', 'Int64', 'Float64']);
+    expect(type(`stats/${keyOf('observation.images.high')}/mean`)).toBe('List<List<List<Float64>>>');
+    expect([type('tasks'), type('length'), type(`videos/${keyOf('observation.images.high')}/from_timestamp`)]).toEqual(['List<Utf8>', 'Int64', 'Float64']);
   }],
   ['stats.json: an entry for every non-string feature with the ten statistics', () => {
     expect(Object.keys(stats).sort()).toEqual(Object.keys(info['features']).sort());
+    expect(Object.keys(stats)).toEqual(expect.arrayContaining([TAXELS, 'observation.tactile.left_finger_a']));
     for (const k of Object.keys(stats)) expect(Object.keys(stats[k]).sort()).toEqual([...STATS].sort());
   }],
   ['stats.json: shapes — images (3, 1, 1), vectors [dim], index features [1], count [1]', () => {
@@ -295,7 +311,7 @@ const rules: [string, () => void | Promise<void>][] = [
   ['stats.json: count is frames for tables and sampled frames for cameras', () => {
     expect(stats['action'].count).toEqual([75]);
     expect(stats['index'].count).toEqual([75]);
-    expect(stats[keyOf('high')].count).toEqual([LENGTHS.reduce((a, T) => a + sampleFrameIndices(T).length, 0)]);
+    expect(stats[keyOf('observation.images.high')].count).toEqual([LENGTHS.reduce((a, T) => a + sampleFrameIndices(T).length, 0)]);
   }],
   ['stats.json: vector statistics are those of every row', () => {
     const s = columnStats(LENGTHS.flatMap((T, ep) => Array.from({ length: T }, (_, t) => state(ep, t))));
@@ -315,7 +331,7 @@ const rules: [string, () => void | Promise<void>][] = [
     for (const cam of Object.keys(CAMS)) for (const s of STATS.filter((x) => x !== 'count')) flat(stats[keyOf(cam)][s]).forEach((v) => expect(v >= 0 && v <= 1).toBe(true));
   }],
   ['stats.json: aggregate_stats of the per-episode statistics (count-weighted mean, pooled variance)', () => {
-    for (const k of ['action', keyOf('wrist'), 'timestamp']) {
+    for (const k of ['action', keyOf('observation.images.wrist'), 'timestamp']) {
       const counts = epRows.map((r) => flat(r[`stats/${k}/count`])[0]!);
       const n = counts.reduce((a, b) => a + b, 0);
       const means = epRows.map((r) => flat(r[`stats/${k}/mean`]));
@@ -344,15 +360,22 @@ const rules: [string, () => void | Promise<void>][] = [
   }],
   ['layout: nothing but meta/, data/, videos/ (no staging or temporary files left)', () => {
     const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => relative(root, join(d.parentPath, d.name)));
-    for (const f of files) expect(f).toMatch(/^(meta\/(info\.json|stats\.json|tasks\.parquet|episodes\/chunk-\d{3}\/file-\d{3}\.parquet)|data\/chunk-\d{3}\/file-\d{3}\.parquet|videos\/observation\.images\.\w+\/chunk-\d{3}\/file-\d{3}\.mp4)$/);
+    for (const f of files) expect(f).toMatch(/^(meta\/(info\.json|stats\.json|tasks\.parquet|episodes\/chunk-\d{3}\/file-\d{3}\.parquet)|data\/chunk-\d{3}\/file-\d{3}\.parquet|videos\/observation\.(images|tactile)\.\w+\/chunk-\d{3}\/file-\d{3}\.mp4)$/);
   }],
-  ['reader: LeRobotDataset reads every episode back (tables exact, frames close, instruction)', async () => {
+  ['reader: LeRobotDataset reads every episode back (tables exact, camera and tactile frames close, taxels exact, instruction)', async () => {
     const ds = await LeRobotDataset.open(root);
     try {
       expect(ds.episodes.map((e) => [e.length, e.instruction])).toEqual(LENGTHS.map((T, i) => [T, TASKS[i]]));
+      expect(Object.keys(ds.cameras)).toEqual(['high', 'wrist']);
+      expect(ds.featureSpecs).toEqual([
+        { key: 'observation.tactile.left_finger_a', kind: 'tactile-image', shape: [16, 16, 3] },
+        { key: TAXELS, kind: 'taxels', shape: [4, 3] },
+      ]);
       for (const [ep, e] of ds.episodes.entries()) {
         expect(Array.from(e.qpos.subarray(4, 8))).toEqual(state(ep, 1));
         expect(meanAbsDiff((await e.readImage('high', 5)).data, frame(5, ep, 0, 48, 64).data)).toBeLessThan(6);
+        expect(vec(await e.readFeature(TAXELS, 3))).toEqual(taxels(ep, 3));
+        expect(meanAbsDiff(((await e.readFeature('observation.tactile.left_finger_a', 4)) as ImageFrame).data, frame(4, ep, 2, 16, 16).data)).toBeLessThan(6);
       }
     } finally {
       await ds.close();
