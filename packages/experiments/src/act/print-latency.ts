@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendRequest } from '@actfusion/cvae-core';
@@ -26,7 +26,13 @@ export async function printLatency(
   let peer: TorchLatencyPeer | null = null;
   if (options.peer) {
     const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-    if (hasTorch && existsSync(SCRIPT)) peer = await TorchLatencyPeer.start(PYTHON, SCRIPT, presetPath);
+    if (hasTorch && existsSync(SCRIPT)) {
+      const blas = debianBlas();
+      if (blas !== null && !blas.includes('openblas')) {
+        console.error(`bench: the PyTorch peer's BLAS is ${blas} (reference BLAS, ~4x slower than the OpenBLAS the reference figures used); apt-get install libopenblas0-pthread for a fair peer`);
+      }
+      peer = await TorchLatencyPeer.start(PYTHON, SCRIPT, presetPath);
+    }
     else console.error(`bench: PyTorch latency peer not run (${hasTorch ? `${SCRIPT} missing` : 'no python3 with torch'})`);
   }
   try {
@@ -44,5 +50,14 @@ export async function printLatency(
     for (const r of ratios) console.log(JSON.stringify(r));
   } finally {
     peer?.close();
+  }
+}
+
+/** Where Debian's libblas.so.3 points (reference BLAS or OpenBLAS), or null off Debian. */
+function debianBlas(): string | null {
+  try {
+    return realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
+  } catch {
+    return null;
   }
 }
