@@ -3,10 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BenchPresetSchema } from '../src/act/bench-preset.js';
 import { runLatencyBench } from '../src/act/run-latency-bench.js';
 import { TorchLatencyPeer } from '../src/act/torch-latency-peer.js';
+import { buildProgram } from '../src/cli.js';
 
 // Only the plumbing is tested here (rows, ratios, the peer protocol); speed is measured by `npm run bench`.
 const tiny = BenchPresetSchema.parse({
@@ -48,5 +49,32 @@ describe('batch-1 latency bench', () => {
     } finally {
       peer.close();
     }
+  });
+});
+
+describe('actfusion bench --latency-only', () => {
+  it('prints one JSON line per runtime and thread count', async () => {
+    const presetPath = join(dir, 'tiny-cli.json');
+    await writeFile(presetPath, JSON.stringify(tiny));
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await buildProgram()
+        .exitOverride()
+        .parseAsync(['node', 'actfusion', 'bench', '--preset', presetPath, '--backend', 'cpu', '--no-peer', '--latency-only', '--steps', '1', '--latency-rounds', '1', '--latency-threads', '1']);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    const rows = lines.map((l) => JSON.parse(l) as { latency?: boolean; runtime: string; threads: number });
+    expect(rows.every((r) => r.latency === true)).toBe(true);
+    expect(rows.map((r) => r.runtime.split('-')[0])).toEqual(['onnxruntime', 'tfjs']);
+  });
+
+  it('names a bad --latency-threads value', async () => {
+    await expect(
+      buildProgram().exitOverride().parseAsync(['node', 'actfusion', 'bench', '--preset', 'act-small', '--latency-only', '--latency-threads', '1,x']),
+    ).rejects.toThrow(/--latency-threads: expected positive integers/);
   });
 });
