@@ -118,7 +118,7 @@ export async function evaluatePolicy(
             const action = await executor.step(obs);
             robot.step(action);
             recorder.step(obs.qpos, action, robot.reward(), obs.tactile);
-            if (robot.success) break;
+            if (robot.success || robot.episodeFailed) break;
           }
           await writeRolloutLog(outDir, recorder.finish(robot.episodeReward, robot.success));
           rewards.push(robot.episodeReward);
