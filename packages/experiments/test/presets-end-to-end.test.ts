@@ -17,6 +17,7 @@ const TINY = [
 const PRESETS: Record<string, string[]> = {
   act: ['encoders.1.backbone=resnet-tiny'],
   'act-small': [],
+  'mt-act': ['encoders.2.backbone=resnet-tiny'],
 };
 
 /** What each preset's checkpoint must hold besides the weights. */

@@ -59,6 +59,15 @@ describe('actfusion record on the multi-instruction and contact tasks (real MuJo
     const ep = await AlohaHdf5Episode.open(join(out, 'episode_0.hdf5'), 0);
     try {
       expect([ep.length, ep.instruction]).toEqual([330, 'lift the tall block from under the cover']);
+      // the finger sensors are recorded both ways: raw taxel forces and the rendered tactile image
+      expect(ep.features.map((f) => [f.key, f.kind, f.shape])).toEqual([
+        ['observation.tactile.right_finger_a', 'tactile-image', [16, 16, 3]],
+        ['observation.tactile.right_finger_b', 'tactile-image', [16, 16, 3]],
+        ['observation.taxels.right_finger_a', 'taxels', [4, 4]],
+        ['observation.taxels.right_finger_b', 'taxels', [4, 4]],
+      ]);
+      const taxels = (await ep.readFeature('observation.taxels.right_finger_a', 0)) as Float32Array;
+      expect(taxels).toHaveLength(16);
     } finally {
       ep.close();
     }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/cvae-core';
+import { tactileKey, taxelsKey, type FeatureSpec } from '@actfusion/contracts';
 import { LeRobotV3Writer, writeAlohaEpisode, type EpisodeData } from '@actfusion/datasets';
 import { ARM_JOINT_NAMES, recordScriptedEpisode, simTask, taskArms, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
 
@@ -40,13 +41,34 @@ function toEpisodeData(ep: SimEpisode): EpisodeData {
   const qvel = new Float32Array(T * stateDim);
   const action = new Float32Array(T * actionDim);
   const images: Record<string, ImageFrame[]> = {};
+  // Every tactile sensor the simulator emits, as its image and as its raw taxel forces.
+  const features: Record<string, { spec: FeatureSpec; frames: (ImageFrame | Float32Array)[] }> = {};
+  for (const [sensor, f] of Object.entries(ep.observations[0]!.tactile ?? {})) {
+    features[taxelsKey(sensor)] = { spec: { key: taxelsKey(sensor), kind: 'taxels', shape: [f.rows, f.cols] }, frames: [] };
+    if (f.image) features[tactileKey(sensor)] = { spec: { key: tactileKey(sensor), kind: 'tactile-image', shape: [f.image.height, f.image.width, 3] }, frames: [] };
+  }
   ep.observations.forEach((o, t) => {
     qpos.set(o.qpos, t * stateDim);
     if (o.qvel) qvel.set(o.qvel, t * stateDim);
     action.set(ep.actions[t]!, t * actionDim);
     for (const [cam, frame] of Object.entries(o.images)) (images[cam] ??= []).push(frame);
+    for (const [sensor, f] of Object.entries(o.tactile ?? {})) {
+      features[taxelsKey(sensor)]?.frames.push(f.data);
+      if (f.image) features[tactileKey(sensor)]?.frames.push(f.image);
+    }
   });
-  return { qpos, qvel, action, stateDim, actionDim, length: T, images };
+  return { qpos, qvel, action, stateDim, actionDim, length: T, images, instruction: ep.instruction, ...(Object.keys(features).length > 0 ? { features } : {}) };
+}
+
+/** The LeRobot writer's extra features (taxel vectors, tactile videos) for an episode's features. */
+function lerobotFeatures(data: EpisodeData): { vectors: Record<string, { dim: number }>; videos: Record<string, readonly [number, number]> } {
+  const vectors: Record<string, { dim: number }> = {};
+  const videos: Record<string, readonly [number, number]> = {};
+  for (const [key, f] of Object.entries(data.features ?? {})) {
+    if (f.spec.kind === 'taxels') vectors[key] = { dim: f.spec.shape.reduce((a, b) => a * b, 1) };
+    else videos[key] = [f.spec.shape[0]!, f.spec.shape[1]!];
+  }
+  return { vectors, videos };
 }
 
 /**
@@ -91,7 +113,7 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
       } else {
         // The sim robot's joint names (SimRobot.spec.joints): <side>_<joint> per arm, then <side>_gripper.
         const joints = taskArms(task.name as SimTaskName).flatMap((side) => [...ARM_JOINT_NAMES.map((j) => `${side}_${j}`), `${side}_gripper`]);
-        lerobot ??= await LeRobotV3Writer.open(partial, { fps: 50, robotType: 'actfusion-sim', stateDim: data.stateDim, actionDim: data.actionDim, stateNames: joints, actionNames: joints, cameras });
+        lerobot ??= await LeRobotV3Writer.open(partial, { fps: 50, robotType: 'actfusion-sim', stateDim: data.stateDim, actionDim: data.actionDim, stateNames: joints, actionNames: joints, cameras, ...lerobotFeatures(data) });
         await lerobot.writeEpisode(data, ep.instruction);
       }
       summary.kept++;
