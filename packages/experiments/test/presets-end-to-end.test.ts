@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,4 +44,14 @@ describe('every preset through the CLI: record -> train -> eval, and demo (CI si
       expect(existsSync(join(dir, 'demo', 'demo.md'))).toBe(true);
     });
   }
+
+  it('mt-act: an instruction the embeddings table does not know is an error naming it and the known ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'af-e2e-unknown-'));
+    const table = join(dir, 'tasks.json');
+    await writeFile(table, JSON.stringify({ dim: 2, embeddings: { 'lift the red cube': [1, 0] } }));
+    const run = sets([...PRESETS['mt-act']!, `dataset.path=${join(dir, 'data')}`, `outputDir=${join(dir, 'run')}`, `encoders.1.embeddings=${table}`]);
+    // seeds 2 and 3 ask for different cubes (see record-command.test.ts)
+    await actfusion('record', '-c', 'mt-act', '--keep-failed', '--first-seed', '2', ...run);
+    await expect(actfusion('train', '-c', 'mt-act', ...run)).rejects.toThrow(/unknown instruction "lift the blue cube"; known \(1\): "lift the red cube"/);
+  });
 });
