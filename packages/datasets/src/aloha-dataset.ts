@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { AlohaHdf5Episode } from './aloha-hdf5-episode.js';
 import { DatasetFormatError } from './dataset-error.js';
 import type { EpisodeCollection } from './episode.js';
+import { TASK, type FeatureSpec } from '@actfusion/contracts';
 
 export interface AlohaDatasetOptions {
   /** Frames per second when the files do not say (ALOHA: 50). */
@@ -21,6 +22,13 @@ export class AlohaDataset implements EpisodeCollection {
     readonly cameras: Readonly<Record<string, readonly [number, number]>>,
     readonly episodes: readonly AlohaHdf5Episode[],
   ) {}
+
+  /** The first episode's features (the files of a dataset share their layout); `task` only when every episode has one. */
+  get features(): readonly FeatureSpec[] {
+    const first = this.episodes[0]?.features ?? [];
+    const allTasks = this.episodes.every((e) => e.task !== undefined);
+    return first.filter((f) => f.key !== TASK || allTasks);
+  }
 
   static async open(root: string, options: AlohaDatasetOptions = {}): Promise<AlohaDataset> {
     const dir = resolve(root);

@@ -1,4 +1,4 @@
-import { keySuffix, tactileKey, taxelsKey, TACTILE_PREFIX, TAXELS_PREFIX, type FeatureSpec, type ImageFrame } from '@actfusion/contracts';
+import { IMAGES_PREFIX, imageKey, keySuffix, OBSERVATION_STATE, OBSERVATION_VELOCITY, tactileKey, TACTILE_PREFIX, TASK, taxelsKey, type FeatureSpec, type ImageFrame } from '@actfusion/contracts';
 import jpeg from 'jpeg-js';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 import type { Episode } from './episode.js';
@@ -37,26 +37,45 @@ export class AlohaHdf5Episode implements Episode {
     private readonly taxelArrays: ReadonlyMap<string, { readonly rows: number; readonly cols: number; readonly data: Float32Array }> = new Map(),
   ) {}
 
-  /** Tactile images (`/observations/tactile/<sensor>`) and taxel arrays (`/observations/taxels/<sensor>`) by LeRobot key. */
+  /**
+   * `observation.state`, `observation.velocity` (when recorded), one image feature per camera,
+   * tactile images (`/observations/tactile/<sensor>`), taxel arrays (`/observations/taxels/<sensor>`)
+   * and `task` when the file has an instruction.
+   */
   get features(): readonly FeatureSpec[] {
     return [
+      { key: OBSERVATION_STATE, kind: 'state', shape: [this.stateDim] },
+      ...(this.qvel ? [{ key: OBSERVATION_VELOCITY, kind: 'velocity', shape: [this.stateDim] } satisfies FeatureSpec] : []),
+      ...this.cameras.map((c): FeatureSpec => ({ key: imageKey(c), kind: 'image', shape: [...this.cameraShape(c), 3] })),
       ...[...this.tactileLayouts].map(([s, l]): FeatureSpec => ({ key: tactileKey(s), kind: 'tactile-image', shape: [l.height, l.width, 3] })),
       ...[...this.taxelArrays].map(([s, a]): FeatureSpec => ({ key: taxelsKey(s), kind: 'taxels', shape: [a.rows, a.cols] })),
+      ...(this.instruction !== undefined ? [{ key: TASK, kind: 'text', shape: [] } satisfies FeatureSpec] : []),
     ];
   }
 
-  async readFeature(key: string, frameIndex: number): Promise<ImageFrame | Float32Array> {
-    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.length) throw new RangeError(`${this.file}: ${key}: frame ${frameIndex} outside [0, ${this.length})`);
-    const tactile = keySuffix(key, TACTILE_PREFIX);
-    const layout = tactile !== undefined ? this.tactileLayouts.get(tactile) : undefined;
-    if (layout) {
-      const path = `/observations/tactile/${tactile}`;
-      return { height: layout.height, width: layout.width, data: readSlice(this.file, path, layout.dataset, frameIndex) };
+  get vectors(): Readonly<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = { [OBSERVATION_STATE]: this.qpos };
+    if (this.qvel) out[OBSERVATION_VELOCITY] = this.qvel;
+    for (const [s, a] of this.taxelArrays) out[taxelsKey(s)] = a.data;
+    return out;
+  }
+
+  get task(): string | undefined {
+    return this.instruction;
+  }
+
+  /** Frame of `observation.images.<camera>` or `observation.tactile.<sensor>`. */
+  async readFrame(key: string, frameIndex: number): Promise<ImageFrame> {
+    const camera = keySuffix(key, IMAGES_PREFIX);
+    if (camera !== undefined && this.cameraLayouts.has(camera)) return this.readImage(camera, frameIndex);
+    const sensor = keySuffix(key, TACTILE_PREFIX);
+    const layout = sensor !== undefined ? this.tactileLayouts.get(sensor) : undefined;
+    if (!layout) {
+      const have = this.features.filter((f) => f.kind === 'image' || f.kind === 'tactile-image').map((f) => f.key);
+      throw new DatasetFormatError(this.file, key, `no such image feature (have ${have.join(', ') || 'none'})`);
     }
-    const taxels = keySuffix(key, TAXELS_PREFIX);
-    const arr = taxels !== undefined ? this.taxelArrays.get(taxels) : undefined;
-    if (arr) return arr.data.subarray(frameIndex * arr.rows * arr.cols, (frameIndex + 1) * arr.rows * arr.cols);
-    throw new DatasetFormatError(this.file, key, `no such feature (have ${this.features.map((f) => f.key).join(', ') || 'none'})`);
+    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.length) throw new RangeError(`${this.file}: ${key}: frame ${frameIndex} outside [0, ${this.length})`);
+    return { height: layout.height, width: layout.width, data: readSlice(this.file, `/observations/tactile/${sensor}`, layout.dataset, frameIndex) };
   }
 
   get cameras(): readonly string[] {

@@ -26,13 +26,18 @@ export interface Episode {
   /** Decode the frame `frameIndex` of `camera` (HWC RGB uint8). */
   readImage(camera: string, frameIndex: number): Promise<ImageFrame>;
   /**
-   * Observation features beyond state, action and cameras, by LeRobot key: tactile images
-   * (`observation.tactile.<sensor>`, kind `tactile-image`, shape [H, W, 3]) and taxel arrays
-   * (`observation.taxels.<sensor>`, kind `taxels`, shape [rows, cols]).
+   * Every per-frame observation feature, by LeRobot key, `observation.state` first:
+   * `observation.velocity` (when recorded), `observation.images.<camera>` (kind `image`),
+   * `observation.tactile.<sensor>` (`tactile-image`, [H, W, 3]), `observation.taxels.<sensor>`
+   * (`taxels`, [rows, cols]) and `task` (`text`) when the episode has an instruction.
    */
-  readonly features?: readonly FeatureSpec[];
-  /** Frame `frameIndex` of feature `key`: an ImageFrame for image kinds, a Float32Array (row-major) for taxels. */
-  readFeature?(key: string, frameIndex: number): Promise<ImageFrame | Float32Array>;
+  readonly features: readonly FeatureSpec[];
+  /** Values of the in-memory vector features, [T * size] row-major, by key: `observation.state`, `observation.velocity`, `observation.taxels.<sensor>`, ... */
+  readonly vectors: Readonly<Record<string, Float32Array>>;
+  /** The episode's instruction (`task`), when known (same as `instruction`). */
+  readonly task?: string;
+  /** Frame `frameIndex` of an image feature by key (`observation.images.<camera>`, `observation.tactile.<sensor>`), HWC RGB uint8. */
+  readFrame(key: string, frameIndex: number): Promise<ImageFrame>;
 }
 
 /** A set of episodes that share a layout (what the chunk sampler draws from). */
@@ -45,6 +50,8 @@ export interface EpisodeCollection {
   readonly actionDim: number;
   /** Camera name -> [height, width], in dataset order. */
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  /** The features its episodes carry, by key (see `Episode.features`). */
+  readonly features: readonly FeatureSpec[];
   readonly episodes: readonly Episode[];
   /** Release file handles and decoders. */
   close(): Promise<void>;

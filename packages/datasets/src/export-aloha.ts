@@ -25,7 +25,7 @@ export async function exportAlohaEpisodes(collection: EpisodeCollection, dir: st
     const tactile: Record<string, readonly [number, number]> = {};
     const taxels: Record<string, readonly [number, number]> = {};
     const features: { key: string; sensor: string; kind: 'tactile' | 'taxels' }[] = [];
-    for (const f of ep.features ?? []) {
+    for (const f of ep.features) {
       const t = keySuffix(f.key, TACTILE_PREFIX);
       const x = keySuffix(f.key, TAXELS_PREFIX);
       if (t !== undefined && f.kind === 'tactile-image') {
@@ -56,9 +56,10 @@ export async function exportAlohaEpisodes(collection: EpisodeCollection, dir: st
         const stepTactile: Record<string, ImageFrame> = {};
         const stepTaxels: Record<string, Float32Array> = {};
         for (const f of features) {
-          const v = await ep.readFeature!(f.key, t);
-          if (f.kind === 'taxels') stepTaxels[f.sensor] = v as Float32Array;
-          else stepTactile[f.sensor] = v as ImageFrame;
+          if (f.kind === 'taxels') {
+            const [rows, cols] = taxels[f.sensor]!;
+            stepTaxels[f.sensor] = ep.vectors[f.key]!.subarray(t * rows * cols, (t + 1) * rows * cols);
+          } else stepTactile[f.sensor] = await ep.readFrame(f.key, t);
         }
         writer.append({
           tactile: stepTactile,

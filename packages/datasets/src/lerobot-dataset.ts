@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { keySuffix, TACTILE_PREFIX, TAXELS_PREFIX, type FeatureSpec, type FeatureStats, type ImageFrame } from '@actfusion/contracts';
+import { IMAGES_PREFIX, imageKey, keySuffix, OBSERVATION_STATE, OBSERVATION_VELOCITY, TACTILE_PREFIX, TASK, TAXELS_PREFIX, type FeatureSpec, type FeatureStats, type ImageFrame } from '@actfusion/contracts';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
@@ -44,8 +44,12 @@ export class LeRobotDataset implements EpisodeCollection {
   readonly cameras: Record<string, readonly [number, number]> = {};
   stateDim = 0;
   actionDim = 0;
-  /** Features beyond state, action and cameras: tactile videos (`observation.tactile.*`) and further float vectors (`observation.taxels.*`, ...). */
-  featureSpecs: readonly FeatureSpec[] = [];
+  /**
+   * Every per-frame feature, by key: `observation.state` (as `stateKey` names it in the files), the
+   * cameras (`image`), tactile videos (`observation.tactile.*`), further float vectors
+   * (`observation.velocity`, `observation.taxels.*` with their grid, ...), `task` when every episode has one.
+   */
+  features: readonly FeatureSpec[] = [];
   private vectorKeys: string[] = [];
   private readonly videoShapes = new Map<string, readonly [number, number]>();
 
@@ -92,6 +96,8 @@ export class LeRobotDataset implements EpisodeCollection {
     this.stateDim = features[this.stateKey]!.shape[0]!;
     this.actionDim = features[this.actionKey]!.shape[0]!;
     const videoKeys = this.options.videoKeys ?? Object.keys(features).filter((k) => features[k]!.dtype === 'video');
+    const stateNames = Array.isArray(features[this.stateKey]!.names) ? (features[this.stateKey]!.names as unknown[]).map(String) : undefined;
+    const cameraSpecs: FeatureSpec[] = [];
     const specs: FeatureSpec[] = [];
     for (const key of videoKeys) {
       const f = features[key];
@@ -99,7 +105,10 @@ export class LeRobotDataset implements EpisodeCollection {
       const [h, w] = imageShape(infoFile, key, f);
       this.videoShapes.set(key, [h, w]);
       if (keySuffix(key, TACTILE_PREFIX) !== undefined) specs.push({ key, kind: 'tactile-image', shape: [h, w, 3] });
-      else this.cameras[cameraName(key)] = [h, w];
+      else {
+        this.cameras[cameraName(key)] = [h, w];
+        cameraSpecs.push({ key: key.startsWith(IMAGES_PREFIX) ? key : imageKey(key), kind: 'image', shape: [h, w, 3] });
+      }
     }
     const INDEX = new Set(['timestamp', 'frame_index', 'episode_index', 'index', 'task_index']);
     for (const [key, f] of Object.entries(features)) {
@@ -107,9 +116,14 @@ export class LeRobotDataset implements EpisodeCollection {
       const n = f.shape[0]!;
       this.vectorKeys.push(key);
       const names = Array.isArray(f.names) ? (f.names as unknown[]).map(String) : undefined;
-      specs.push(keySuffix(key, TAXELS_PREFIX) !== undefined ? { key, kind: 'taxels', shape: taxelGrid(f.names, n) } : { key, kind: 'vector', shape: [n], ...(names ? { names } : {}) });
+      if (keySuffix(key, TAXELS_PREFIX) !== undefined) specs.push({ key, kind: 'taxels', shape: taxelGrid(f.names, n) });
+      else specs.push({ key, kind: key === OBSERVATION_VELOCITY ? 'velocity' : 'vector', shape: [n], ...(names ? { names } : {}) });
     }
-    this.featureSpecs = specs;
+    this.features = [
+      { key: OBSERVATION_STATE, kind: 'state', shape: [this.stateDim], ...(stateNames?.length === this.stateDim ? { names: stateNames } : {}) },
+      ...cameraSpecs,
+      ...specs,
+    ];
     if (videoKeys.length > 0 && typeof this.info.video_path !== 'string') {
       throw new DatasetFormatError(infoFile, 'video_path', 'is null but the dataset has video features');
     }
@@ -124,6 +138,7 @@ export class LeRobotDataset implements EpisodeCollection {
     if (this.episodes.length !== this.info.total_episodes) {
       throw new DatasetFormatError(infoFile, 'total_episodes', `says ${this.info.total_episodes} but the episode metadata lists ${this.episodes.length}`);
     }
+    if (this.episodes.length > 0 && this.episodes.every((e) => (e.tasks[0] ?? '') !== '')) this.features = [...this.features, { key: TASK, kind: 'text', shape: [] }];
   }
 
   private async loadV2(videoKeys: readonly string[]): Promise<void> {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { TACTILE_PREFIX, type FeatureSpec, type ImageFrame } from '@actfusion/contracts';
+import { OBSERVATION_STATE, TACTILE_PREFIX, type FeatureSpec, type ImageFrame } from '@actfusion/contracts';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode } from './episode.js';
-import type { LeRobotDataset } from './lerobot-dataset.js';
+import { cameraName, type LeRobotDataset } from './lerobot-dataset.js';
 
 export interface VideoRef {
   readonly key: string;
@@ -25,8 +25,8 @@ export class LeRobotEpisode implements Episode {
     readonly timestamps: Float64Array,
     readonly tasks: readonly string[],
     readonly videos: ReadonlyMap<string, VideoRef>,
-    /** Further float features by key (taxels, ...): [T * size] row-major. */
-    readonly vectors: ReadonlyMap<string, Float32Array> = new Map(),
+    /** Further float features by key (velocity, taxels, ...): [T * size] row-major. */
+    readonly extraVectors: ReadonlyMap<string, Float32Array> = new Map(),
   ) {}
 
   get cameras(): readonly string[] {
@@ -34,17 +34,24 @@ export class LeRobotEpisode implements Episode {
   }
 
   get features(): readonly FeatureSpec[] {
-    return this.dataset.featureSpecs;
+    return this.dataset.features;
   }
 
-  async readFeature(key: string, frameIndex: number): Promise<ImageFrame | Float32Array> {
-    if (this.videos.has(key)) return this.dataset.readFrame(this, key, frameIndex);
-    const v = this.vectors.get(key);
-    const spec = this.dataset.featureSpecs.find((f) => f.key === key);
-    if (!v || !spec) throw new DatasetFormatError(join(this.dataset.root, 'meta/info.json'), `features.${key}`, `no such feature (have ${this.features.map((f) => f.key).join(', ') || 'none'})`);
-    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.length) throw new RangeError(`episode ${this.index}: frame ${frameIndex} outside [0, ${this.length})`);
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    return v.subarray(frameIndex * size, (frameIndex + 1) * size);
+  get vectors(): Readonly<Record<string, Float32Array>> {
+    return { [OBSERVATION_STATE]: this.qpos, ...Object.fromEntries(this.extraVectors) };
+  }
+
+  get task(): string | undefined {
+    return this.tasks[0];
+  }
+
+  /** Frame of a video feature by key (`observation.images.top`, `observation.tactile.left_finger_a`). */
+  readFrame(key: string, frameIndex: number): Promise<ImageFrame> {
+    const name = cameraName(key);
+    if (!this.videos.has(name)) {
+      throw new DatasetFormatError(join(this.dataset.root, 'meta/info.json'), `features.${key}`, `no such video feature (have ${[...this.videos.values()].map((v) => v.key).join(', ') || 'none'})`);
+    }
+    return this.dataset.readFrame(this, name, frameIndex);
   }
 
   get instruction(): string | undefined {

@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { FeatureSpec, ImageFrame } from '@actfusion/contracts';
 import type { Episode, EpisodeCollection } from '../src/index.js';
 import { syntheticFrame } from './helpers.js';
 
@@ -9,25 +9,37 @@ export function memoryCollection(lengths: number[], opts: { stateDim?: number; a
   const h = opts.h ?? 4;
   const w = opts.w ?? 6;
   const state = { reads: 0 };
-  const episodes: Episode[] = lengths.map((T, e) => ({
-    index: e,
-    length: T,
-    stateDim: S,
-    actionDim: A,
-    qpos: Float32Array.from({ length: T * S }, (_, i) => e * 1000 + i),
-    action: Float32Array.from({ length: T * A }, (_, i) => e * 1000 + Math.floor(i / A) + (i % A) / 10),
-    cameras: ['top'],
-    async readImage(_cam: string, t: number): Promise<ImageFrame> {
+  const features: FeatureSpec[] = [
+    { key: 'observation.state', kind: 'state', shape: [S] },
+    { key: 'observation.images.top', kind: 'image', shape: [h, w, 3] },
+  ];
+  const episodes: Episode[] = lengths.map((T, e) => {
+    const qpos = Float32Array.from({ length: T * S }, (_, i) => e * 1000 + i);
+    const readImage = async (_cam: string, t: number): Promise<ImageFrame> => {
       state.reads++;
       return syntheticFrame(t, e, h, w);
-    },
-  }));
+    };
+    return {
+      index: e,
+      length: T,
+      stateDim: S,
+      actionDim: A,
+      qpos,
+      action: Float32Array.from({ length: T * A }, (_, i) => e * 1000 + Math.floor(i / A) + (i % A) / 10),
+      cameras: ['top'],
+      features,
+      vectors: { 'observation.state': qpos },
+      readImage,
+      readFrame: (_key: string, t: number) => readImage('top', t),
+    };
+  });
   return Object.assign(state, {
     root: 'memory',
     fps: 50,
     stateDim: S,
     actionDim: A,
     cameras: { top: [h, w] as const },
+    features,
     episodes,
     async close() {},
   });

@@ -57,11 +57,17 @@ function episode(T: number, seed: number, instruction: string): EpisodeData {
 async function expectModalities(ep: Episode, T: number, seed: number, instruction: string, tol: number): Promise<void> {
   expect(ep.length).toBe(T);
   expect(ep.instruction).toBe(instruction);
-  expect([...(ep.features ?? [])].sort((a, b) => a.key.localeCompare(b.key))).toEqual([...SPECS].sort((a, b) => a.key.localeCompare(b.key)));
+  const mine = new Set(SPECS.map((f) => f.key));
+  expect(ep.features.filter((f) => mine.has(f.key)).sort((a, b) => a.key.localeCompare(b.key))).toEqual([...SPECS].sort((a, b) => a.key.localeCompare(b.key)));
+  expect(ep.features[0]!.key).toBe('observation.state');
+  expect(ep.features.at(-1)).toEqual({ key: 'task', kind: 'text', shape: [] });
+  expect(ep.task).toBe(instruction);
+  const size = TAXELS[0] * TAXELS[1];
   for (const [si, s] of SENSORS.entries()) {
+    expect(ep.vectors[taxelsKey(s)]).toHaveLength(T * size);
     for (const t of [0, T - 1]) {
-      expect(Array.from((await ep.readFeature!(taxelsKey(s), t)) as Float32Array)).toEqual(Array.from(taxels(t, seed, si)));
-      const img = (await ep.readFeature!(tactileKey(s), t)) as ImageFrame;
+      expect(Array.from(ep.vectors[taxelsKey(s)]!.subarray(t * size, (t + 1) * size))).toEqual(Array.from(taxels(t, seed, si)));
+      const img = await ep.readFrame(tactileKey(s), t);
       expect([img.height, img.width]).toEqual(TACTILE);
       const own = meanAbsDiff(img.data, tactileImage(t, seed, si).data);
       expect(own).toBeLessThanOrEqual(tol);
@@ -186,11 +192,13 @@ describe('LeRobot v2.1 read: task_index, tactile video, taxel column', () => {
       const ep = ds.episodes[0]!;
       expect([ep.instruction, ds.episodes[1]!.instruction]).toEqual(['lift the blue cube', 'lift the red cube']);
       expect(ep.features).toEqual([
+        { key: 'observation.state', kind: 'state', shape: [2] },
         { key: tactileKey(sensor), kind: 'tactile-image', shape: [...TACTILE, 3] },
         { key: taxelsKey(sensor), kind: 'taxels', shape: TAXELS },
+        { key: 'task', kind: 'text', shape: [] },
       ]);
-      expect(Array.from((await ep.readFeature!(taxelsKey(sensor), 3)) as Float32Array)).toEqual(Array.from(taxels(3, 1, 0)));
-      expect(meanAbsDiff(((await ep.readFeature!(tactileKey(sensor), 2)) as ImageFrame).data, tactileImage(2, 1, 0).data)).toBeLessThan(12);
+      expect(Array.from(ep.vectors[taxelsKey(sensor)]!.subarray(36, 48))).toEqual(Array.from(taxels(3, 1, 0)));
+      expect(meanAbsDiff((await ep.readFrame(tactileKey(sensor), 2)).data, tactileImage(2, 1, 0).data)).toBeLessThan(12);
     } finally {
       await ds.close();
     }
