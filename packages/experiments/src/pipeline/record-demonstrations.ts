@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/cvae-core';
 import { tactileKey, taxelsKey, type FeatureSpec } from '@actfusion/contracts';
-import { LeRobotV3Writer, writeAlohaEpisode, type EpisodeData } from '@actfusion/datasets';
+import { LeRobotV3Writer, lerobotFeatureOptions, writeAlohaEpisode, type EpisodeData } from '@actfusion/datasets';
 import { ARM_JOINT_NAMES, recordScriptedEpisode, simTask, taskArms, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
 
 export type DatasetFormat = 'aloha-hdf5' | 'lerobot';
@@ -60,15 +60,9 @@ function toEpisodeData(ep: SimEpisode): EpisodeData {
   return { qpos, qvel, action, stateDim, actionDim, length: T, images, instruction: ep.instruction, ...(Object.keys(features).length > 0 ? { features } : {}) };
 }
 
-/** The LeRobot writer's extra features (taxel vectors, tactile videos) for an episode's features. */
-function lerobotFeatures(data: EpisodeData): { vectors: Record<string, { dim: number }>; videos: Record<string, readonly [number, number]> } {
-  const vectors: Record<string, { dim: number }> = {};
-  const videos: Record<string, readonly [number, number]> = {};
-  for (const [key, f] of Object.entries(data.features ?? {})) {
-    if (f.spec.kind === 'taxels') vectors[key] = { dim: f.spec.shape.reduce((a, b) => a * b, 1) };
-    else videos[key] = [f.spec.shape[0]!, f.spec.shape[1]!];
-  }
-  return { vectors, videos };
+/** The LeRobot writer's extra features: tactile videos, taxel vectors whose names keep the grid (r<row>c<col>). */
+function lerobotFeatures(data: EpisodeData) {
+  return lerobotFeatureOptions(Object.values(data.features ?? {}).map((f) => f.spec));
 }
 
 /**
