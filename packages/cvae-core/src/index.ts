@@ -99,16 +99,21 @@ export {
 export { IMAGENET_MEAN, IMAGENET_STD, featureMapTokens, imagenetNormalize } from './nn/image-feature-tokens.js';
 export { Conv2d, type Conv2dOptions, type Pair } from './nn/conv2d.js';
 export { FrozenBatchNorm2d } from './nn/frozen-batch-norm2d.js';
+export { GroupNorm2d } from './nn/group-norm2d.js';
 export { MaxPool2d } from './nn/max-pool2d.js';
 export {
   BasicBlock,
   Downsample,
   RESNET_BLOCKS,
   ResNet,
+  makeNorm2d,
   resnetFeatureSize,
   type FilmTerms,
+  type Norm2d,
   type ResNetDepth,
   type ResNetFilm,
+  type ResNetNorm,
+  type ResNetNormOptions,
 } from './nn/resnet.js';
 export { ResNetFilmGenerator } from './nn/resnet-film.js';
 export { loadTorchvisionResNet } from './io/load-torchvision-resnet.js';

@@ -23,6 +23,13 @@ const VARIANTS: readonly Variant[] = [
     normalizer: 'MEAN_STD',
   },
   {
+    name: 'vision-resnet with group norm (a backbone trained from scratch)',
+    policy: small,
+    spec: { stateDim: 4, actionDim: 4, cameras: { top: [32, 40] } },
+    vision: { width: 8, norm: 'group-norm', groups: 4 },
+    normalizer: 'MEAN_STD',
+  },
+  {
     name: 'language FiLM + vision-resnet (pre-norm, gelu, min/max)',
     policy: { ...small, preNorm: true, feedforwardActivation: 'gelu' },
     spec: { stateDim: 3, actionDim: 3, cameras: { top: [32, 32] }, languageDim: 6 },

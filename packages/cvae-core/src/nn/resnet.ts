@@ -2,9 +2,33 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random/rng.js';
 import { Conv2d } from './conv2d.js';
 import { FrozenBatchNorm2d } from './frozen-batch-norm2d.js';
+import { GroupNorm2d } from './group-norm2d.js';
 import { kaimingNormal } from './init.js';
 import { MaxPool2d } from './max-pool2d.js';
 import { Module, ModuleList } from './module.js';
+
+/**
+ * The backbone's normalisation. `frozen-batch-norm` (ACT, LeRobot): statistics and affine terms are
+ * fixed buffers, right when starting from ImageNet weights, the identity when training from scratch.
+ * `group-norm`: `GroupNorm(groups, C)` that trains (same names, `bn1`, `downsample.1`, ...).
+ */
+export type ResNetNorm = 'frozen-batch-norm' | 'group-norm';
+
+export interface ResNetNormOptions {
+  readonly norm?: ResNetNorm;
+  /** Groups of `group-norm` (default 8; capped at the channels of a stage). */
+  readonly groups?: number;
+}
+
+/** The normalisation layers a ResNet is built with. */
+export type Norm2d = FrozenBatchNorm2d | GroupNorm2d;
+
+export function makeNorm2d(channels: number, options: ResNetNormOptions = {}): Norm2d {
+  const norm = options.norm ?? 'frozen-batch-norm';
+  if (norm === 'group-norm') return new GroupNorm2d(Math.min(options.groups ?? 8, channels), channels);
+  if (norm !== 'frozen-batch-norm') throw new Error(`ResNet: norm must be 'frozen-batch-norm' or 'group-norm', got '${String(norm)}'`);
+  return new FrozenBatchNorm2d(channels);
+}
 
 /** FiLM terms of one residual block: `out = (1 + gamma) * out + beta`, each [B, planes]. */
 export interface FilmTerms {
@@ -24,9 +48,9 @@ export type ResNetFilm = readonly (readonly FilmTerms[] | undefined)[];
  */
 export class BasicBlock extends Module {
   readonly conv1: Conv2d;
-  readonly bn1: FrozenBatchNorm2d;
+  readonly bn1: Norm2d;
   readonly conv2: Conv2d;
-  readonly bn2: FrozenBatchNorm2d;
+  readonly bn2: Norm2d;
   readonly downsample: Downsample | null;
 
   constructor(
@@ -34,15 +58,16 @@ export class BasicBlock extends Module {
     readonly channels: number,
     stride: number,
     rng: Rng,
+    norm: ResNetNormOptions = {},
   ) {
     super();
     this.conv1 = this.registerModule('conv1', convKaiming(inChannels, channels, 3, stride, 1, rng));
-    this.bn1 = this.registerModule('bn1', new FrozenBatchNorm2d(channels));
+    this.bn1 = this.registerModule('bn1', makeNorm2d(channels, norm));
     this.conv2 = this.registerModule('conv2', convKaiming(channels, channels, 3, 1, 1, rng));
-    this.bn2 = this.registerModule('bn2', new FrozenBatchNorm2d(channels));
+    this.bn2 = this.registerModule('bn2', makeNorm2d(channels, norm));
     this.downsample =
       stride !== 1 || inChannels !== channels
-        ? this.registerModule('downsample', new Downsample(inChannels, channels, stride, rng))
+        ? this.registerModule('downsample', new Downsample(inChannels, channels, stride, rng, norm))
         : null;
   }
 
@@ -66,14 +91,14 @@ export class BasicBlock extends Module {
   }
 }
 
-/** `downsample` = Sequential(1x1 conv with stride (`0`), FrozenBatchNorm (`1`)). */
+/** `downsample` = Sequential(1x1 conv with stride (`0`), the norm (`1`)). */
 export class Downsample extends ModuleList {
-  constructor(inChannels: number, channels: number, stride: number, rng: Rng) {
-    super([convKaiming(inChannels, channels, 1, stride, 0, rng), new FrozenBatchNorm2d(channels)]);
+  constructor(inChannels: number, channels: number, stride: number, rng: Rng, norm: ResNetNormOptions = {}) {
+    super([convKaiming(inChannels, channels, 1, stride, 0, rng), makeNorm2d(channels, norm)]);
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => (this.at(1) as FrozenBatchNorm2d).forward((this.at(0) as Conv2d).forward(x)));
+    return tf.tidy(() => (this.at(1) as Norm2d).forward((this.at(0) as Conv2d).forward(x)));
   }
 }
 
@@ -85,12 +110,13 @@ export const RESNET_BLOCKS: Readonly<Record<ResNetDepth, readonly number[]>> = {
  * torchvision ResNet18/34 up to layer4 (no avgpool, no fc), NHWC in, NHWC out: [B, H/32, W/32, 8w].
  * `width` is torchvision's 64 by default; smaller widths scale every stage (w, 2w, 4w, 8w) for small
  * models. Names match torchvision (`conv1`, `bn1`, `layer1.0.conv1`, `layer2.0.downsample.0`, ...);
- * batch norm is frozen (statistics and affine terms are buffers); convolution weights train.
+ * batch norm is frozen (statistics and affine terms are buffers) unless `norm: 'group-norm'`;
+ * convolution weights train.
  * A shared block of cvae-core: the vision and the visuo-tactile encoders both build on it.
  */
 export class ResNet extends Module {
   readonly conv1: Conv2d;
-  readonly bn1: FrozenBatchNorm2d;
+  readonly bn1: Norm2d;
   readonly layers: ModuleList<BasicBlock>[] = [];
   readonly outChannels: number;
   private readonly maxpool = new MaxPool2d(3, 2, 1);
@@ -99,18 +125,19 @@ export class ResNet extends Module {
     readonly depth: ResNetDepth = 18,
     readonly width = 64,
     rng: Rng = new Rng(0),
+    readonly normOptions: ResNetNormOptions = {},
   ) {
     super();
     const blocks = RESNET_BLOCKS[depth];
     if (!blocks) throw new Error(`ResNet: depth must be 18 or 34, got ${String(depth)}`);
     if (!(Number.isInteger(width) && width > 0)) throw new Error(`ResNet: width must be a positive integer, got ${width}`);
     this.conv1 = this.registerModule('conv1', convKaiming(3, width, 7, 2, 3, rng));
-    this.bn1 = this.registerModule('bn1', new FrozenBatchNorm2d(width));
+    this.bn1 = this.registerModule('bn1', makeNorm2d(width, normOptions));
     let cin = width;
     blocks.forEach((n, i) => {
       const c = width * 2 ** i;
       const stage = new ModuleList<BasicBlock>();
-      for (let b = 0; b < n; b++) stage.push(new BasicBlock(b === 0 ? cin : c, c, b === 0 && i > 0 ? 2 : 1, rng));
+      for (let b = 0; b < n; b++) stage.push(new BasicBlock(b === 0 ? cin : c, c, b === 0 && i > 0 ? 2 : 1, rng, normOptions));
       this.layers.push(this.registerModule(`layer${i + 1}`, stage));
       cin = c;
     });

@@ -65,7 +65,20 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
     if (config.dimModel % 2 !== 0) throw new Error(`VisionResNetEncoder: dimModel must be even for 2-D sine positions, got ${config.dimModel}`);
     this.inputs = this.cameras.map((c) => `images.${c}` as const);
     this.normalize = options.normalize ?? 'imagenet';
-    this.backbone = this.registerModule('backbone', new ResNet(options.depth ?? 18, options.width ?? 64, rng));
+    this.backbone = this.registerModule(
+      'backbone',
+      new ResNet(options.depth ?? 18, options.width ?? 64, rng, { ...(options.norm ? { norm: options.norm } : {}), ...(options.groups ? { groups: options.groups } : {}) }),
+    );
+    if (options.pretrained) {
+      if ((options.norm ?? 'frozen-batch-norm') !== 'frozen-batch-norm') {
+        throw new Error(`VisionResNetEncoder: pretrained weights (${options.pretrainedSource ?? 'given'}) need norm 'frozen-batch-norm', got '${options.norm}'`);
+      }
+      try {
+        this.backbone.loadStateDict(options.pretrained, { source: options.pretrainedSource ?? 'pretrained weights' });
+      } finally {
+        tf.dispose([...options.pretrained.values()]); // copied into the backbone; the encoder owned them
+      }
+    }
     this.encoder_img_feat_input_proj = this.registerModule(
       'encoder_img_feat_input_proj',
       new Conv2d(this.backbone.outChannels, config.dimModel, 1, { rng }),

@@ -1,4 +1,5 @@
-import type { ResNetDepth } from './resnet.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ResNetDepth, ResNetNorm } from '@actfusion/cvae-core';
 
 /** DI token of the vision encoder's options. */
 export const VISION_RESNET_OPTIONS = Symbol.for('actfusion.VisionResNetOptions');
@@ -22,4 +23,19 @@ export interface VisionResNetOptions {
    * fresh FiLM is the identity. Off by default; without it nothing changes.
    */
   readonly film?: boolean | { readonly stages?: readonly number[] };
+  /**
+   * The backbone's normalisation: `frozen-batch-norm` (ACT; the identity unless pretrained
+   * weights give it statistics) or `group-norm` (trains; for backbones learned from scratch).
+   */
+  readonly norm?: ResNetNorm;
+  /** Groups of `group-norm` (default 8). */
+  readonly groups?: number;
+  /**
+   * torchvision ResNet weights (`conv1.weight`, `bn1.running_mean`, `layer1.0.conv1.weight`, ...)
+   * loaded into the backbone when it is built; read by the caller (the file is async to read),
+   * named by `pretrainedSource` in errors. The encoder takes them over and disposes them once
+   * copied. Needs `norm: frozen-batch-norm`.
+   */
+  readonly pretrained?: ReadonlyMap<string, tf.Tensor>;
+  readonly pretrainedSource?: string;
 }

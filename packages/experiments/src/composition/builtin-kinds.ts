@@ -5,6 +5,7 @@ import { registerLanguageEncoder } from '@actfusion/encoder-language';
 import { registerVisionResNet } from '@actfusion/encoder-vision-resnet';
 import { registerVisuoTactileEncoder } from '@actfusion/encoder-visuo-tactile';
 import { instructionTableFor } from './instruction-table.js';
+import { readPretrainedResNet } from './read-pretrained-resnet.js';
 import { KindRegistry } from './kind-registry.js';
 
 /** Options of `kind: vision-resnet` (the rest of `VisionResNetOptions`, in config words). */
@@ -17,6 +18,21 @@ const visionResNetOptions = z.strictObject({
   cameras: z.array(z.string().min(1)).min(1).optional(),
   /** MT-ACT FiLM from the language encoder's conditioning: true = stages 2-4, or { stages }. */
   film: z.union([z.boolean(), z.strictObject({ stages: z.array(z.number().int().min(1).max(4)).min(1) })]).default(false),
+  /**
+   * Backbone normalisation: `frozen-batch-norm` (ACT: right with pretrained weights, the identity
+   * without) or `group-norm` (trains; for a backbone learned from scratch).
+   */
+  norm: z.enum(['frozen-batch-norm', 'group-norm']).default('frozen-batch-norm'),
+  /** Groups of `group-norm`. */
+  groups: z.number().int().positive().max(1024).default(8),
+  /**
+   * torchvision ResNet weights as safetensors (tools/convert-torchvision-resnet.py writes them from
+   * torchvision's state dict), loaded into the backbone before training; needs frozen-batch-norm.
+   */
+  pretrained: z.string().min(1).optional(),
+}).refine((o) => o.pretrained === undefined || o.norm === 'frozen-batch-norm', {
+  path: ['norm'],
+  message: "pretrained weights carry batch-norm statistics: expected norm 'frozen-batch-norm'",
 });
 
 /** Options of `kind: language` (MT-ACT). */
@@ -65,16 +81,26 @@ export function builtinKinds(): KindRegistry {
       kind: 'vision-resnet',
       description: 'ResNet feature-map tokens per camera (@actfusion/encoder-vision-resnet)',
       optionsSchema: visionResNetOptions,
-      register: (c, options) => {
+      register: async (c, options, ctx) => {
         const o = visionResNetOptions.parse(options);
         const width = o.width ?? (o.backbone === 'resnet-tiny' ? 8 : 64);
-        registerVisionResNet(c, {
-          depth: o.backbone === 'resnet34' ? 34 : 18,
-          width,
-          normalize: o.normalize,
-          ...(o.cameras === undefined ? {} : { cameras: o.cameras }),
-          film: o.film,
-        });
+        // Pretrained weights start a training run; a checkpoint being loaded replaces them anyway.
+        const pretrained = o.pretrained !== undefined && ctx.checkpoint === undefined ? await readPretrainedResNet(o.pretrained) : undefined;
+        try {
+          registerVisionResNet(c, {
+            depth: o.backbone === 'resnet34' ? 34 : 18,
+            width,
+            normalize: o.normalize,
+            ...(o.cameras === undefined ? {} : { cameras: o.cameras }),
+            film: o.film,
+            norm: o.norm,
+            groups: o.groups,
+            ...(pretrained ? { pretrained, pretrainedSource: o.pretrained } : {}),
+          });
+        } catch (err) {
+          pretrained?.forEach((t) => t.dispose());
+          throw err;
+        }
       },
     })
     .add({

@@ -27,6 +27,7 @@ export {
 export {
   exportBasicBlock,
   exportConvBn,
+  exportConvNorm,
   exportFeatureMapTokens,
   exportImagenetNormalize,
   exportResNet,

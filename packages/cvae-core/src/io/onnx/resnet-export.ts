@@ -1,6 +1,7 @@
 import type { Conv2d } from '../../nn/conv2d.js';
-import type { FrozenBatchNorm2d } from '../../nn/frozen-batch-norm2d.js';
-import type { BasicBlock, ResNet } from '../../nn/resnet.js';
+import { FrozenBatchNorm2d } from '../../nn/frozen-batch-norm2d.js';
+import type { GroupNorm2d } from '../../nn/group-norm2d.js';
+import type { BasicBlock, Norm2d, ResNet } from '../../nn/resnet.js';
 import type { ResNetFilmGenerator } from '../../nn/resnet-film.js';
 import type { ACTSinusoidalPositionEmbedding2d } from '../../nn/sinusoidal-position-embedding.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../nn/image-feature-tokens.js';
@@ -53,20 +54,43 @@ export function exportConvBn(g: OnnxGraphBuilder, conv: Conv2d, bn: FrozenBatchN
   );
 }
 
+/**
+ * `Conv2d` then the ResNet's norm: a frozen batch norm folds into the Conv (`exportConvBn`); a
+ * group norm follows it as Reshape [B, G, -1] -> InstanceNormalization -> Reshape back ->
+ * per-channel affine (ONNX's own GroupNormalization is opset 18 and not in every runtime).
+ */
+export function exportConvNorm(g: OnnxGraphBuilder, conv: Conv2d, norm: Norm2d | null, x: string, hint = 'conv'): string {
+  if (norm === null || norm instanceof FrozenBatchNorm2d) return exportConvBn(g, conv, norm, x, hint);
+  return exportGroupNorm(g, norm, exportConvBn(g, conv, null, x, hint), `${hint}.gn`);
+}
+
+function exportGroupNorm(g: OnnxGraphBuilder, gn: GroupNorm2d, x: string, hint: string): string {
+  const grouped = g.op('Reshape', [x, g.int64([0, gn.numGroups, -1])]);
+  const normed = g.op(
+    'InstanceNormalization',
+    [grouped, g.constant(`${hint}.ones`, new Float32Array(gn.numGroups).fill(1), [gn.numGroups]), g.constant(`${hint}.zeros`, new Float32Array(gn.numGroups), [gn.numGroups])],
+    { epsilon: attr.float(gn.eps) },
+    hint,
+  );
+  const back = g.op('Reshape', [normed, g.op('Shape', [x])]);
+  const c = gn.numChannels;
+  return g.op('Add', [g.op('Mul', [back, g.constant(`${hint}.weight`, valuesOf(gn.weight), [1, c, 1, 1])]), g.constant(`${hint}.bias`, valuesOf(gn.bias), [1, c, 1, 1])]);
+}
+
 /** torchvision's `BasicBlock` (frozen BN folded), with MT-ACT FiLM after bn2 when `film` is given. */
 export function exportBasicBlock(g: OnnxGraphBuilder, block: BasicBlock, x: string, film?: OnnxFilmTerms): string {
-  let y = g.op('Relu', [exportConvBn(g, block.conv1, block.bn1, x, 'conv1')]);
-  y = exportConvBn(g, block.conv2, block.bn2, y, 'conv2');
+  let y = g.op('Relu', [exportConvNorm(g, block.conv1, block.bn1, x, 'conv1')]);
+  y = exportConvNorm(g, block.conv2, block.bn2, y, 'conv2');
   if (film) y = g.op('Add', [g.op('Mul', [y, film.onePlusGamma]), film.beta], {}, 'film');
   const identity = block.downsample
-    ? g.scope('downsample', () => exportConvBn(g, block.downsample!.at(0) as Conv2d, block.downsample!.at(1) as FrozenBatchNorm2d, x, '0'))
+    ? g.scope('downsample', () => exportConvNorm(g, block.downsample!.at(0) as Conv2d, block.downsample!.at(1) as Norm2d, x, '0'))
     : x;
   return g.op('Relu', [g.op('Add', [y, identity], {}, 'residual')]);
 }
 
 /** A `ResNet` up to layer4: x [B, 3, H, W] -> [B, C, H/32, W/32]; `film[i][b]` modulates block b of layer{i+1}. */
 export function exportResNet(g: OnnxGraphBuilder, net: ResNet, x: string, film?: readonly (readonly OnnxFilmTerms[] | undefined)[]): string {
-  let y = g.op('Relu', [exportConvBn(g, net.conv1, net.bn1, x, 'conv1')]);
+  let y = g.op('Relu', [exportConvNorm(g, net.conv1, net.bn1, x, 'conv1')]);
   y = g.op('MaxPool', [y], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]) }, 'maxpool');
   net.layers.forEach((stage, i) => {
     stage.items.forEach((block, b) => {
