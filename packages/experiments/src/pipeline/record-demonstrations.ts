@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
+import { claimPartial, PROGRESS_FILE, saveProgress } from './record-progress.js';
 import { dirname, join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/cvae-core';
 import { tactileKey, taxelsKey, type FeatureSpec } from '@actfusion/contracts';
@@ -69,23 +70,26 @@ function lerobotFeatures(data: EpisodeData) {
  * Records scripted demonstrations in the simulator (ACT's record_sim_episodes: expert rollout,
  * joint-space replay with cameras) and writes them as ALOHA HDF5 (`episode_<i>.hdf5`) or a
  * LeRobot v3.0 dataset. Everything is written into `<out>.partial` and renamed to `out` at the
- * end, so a dataset folder is either complete or absent.
+ * end, so a dataset folder is either complete or absent; a killed ALOHA HDF5 recording resumes
+ * from `<out>.partial` when the same command runs again (see `claimPartial`).
  */
 export async function recordDemonstrations(options: RecordDemonstrationsOptions): Promise<RecordSummary> {
   const task = simTask(options.task);
   const out = resolve(options.out);
   if (existsSync(out)) throw new Error(`record: ${out} already exists; choose another --out or remove it`);
-  const partial = `${out}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
   await mkdir(dirname(out), { recursive: true });
   const log = options.log ?? (() => {});
   const maxAttempts = options.maxAttempts ?? 2 * options.episodes + 5;
   const cameras: Record<string, readonly [number, number]> = Object.fromEntries(options.cameras.map((c) => [c.name, [c.height, c.width] as const]));
-  const summary: RecordSummary = { dir: out, kept: 0, attempted: 0, seeds: [], rewards: [] };
+  // ALOHA HDF5 is one file per episode, each written atomically: a killed recording resumes where
+  // it stopped and loses at most the episode in progress. A LeRobot dataset is written as a whole.
+  const settings = JSON.stringify({ task: task.name, format: options.format, cameras: options.cameras, episodeLength: options.episodeLength ?? null, firstSeed: options.firstSeed ?? 0, onlySuccessful: options.onlySuccessful ?? true });
+  const { partial, progress } = await claimPartial(out, settings, options.format === 'aloha-hdf5', log);
+  const summary: RecordSummary = { dir: out, kept: progress?.kept ?? 0, attempted: progress?.attempted ?? 0, seeds: [...(progress?.seeds ?? [])], rewards: [...(progress?.rewards ?? [])] };
   let lerobot: LeRobotV3Writer | undefined;
   try {
     await mkdir(partial, { recursive: true });
-    for (let seed = options.firstSeed ?? 0; summary.kept < options.episodes; seed++) {
+    for (let seed = progress?.nextSeed ?? options.firstSeed ?? 0; summary.kept < options.episodes; seed++) {
       if (summary.attempted >= maxAttempts) {
         throw new Error(`record: only ${summary.kept} of ${options.episodes} scripted episodes of ${task.name} succeeded in ${summary.attempted} attempts`);
       }
@@ -113,12 +117,16 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
       summary.kept++;
       summary.seeds.push(seed);
       summary.rewards.push(ep.maxReward);
+      await saveProgress(partial, { settings, pid: process.pid, nextSeed: seed + 1, kept: summary.kept, attempted: summary.attempted, seeds: summary.seeds, rewards: summary.rewards });
       log(`episode ${summary.kept}/${options.episodes} (seed ${seed}, ${data.length} steps${task.instructions.length > 1 ? `, "${ep.instruction}"` : ''})`);
     }
+    await rm(join(partial, PROGRESS_FILE), { force: true });
     await rename(partial, out);
     return summary;
   } catch (err) {
-    await rm(partial, { recursive: true, force: true });
+    // A failure (not a kill): nothing to resume from unless episodes were kept in a resumable format.
+    if (options.format !== 'aloha-hdf5' || summary.kept === 0) await rm(partial, { recursive: true, force: true });
+    else if (err instanceof Error) err.message += ` (${summary.kept} episodes kept in ${partial}; the same command resumes)`;
     throw err;
   }
 }
