@@ -12,7 +12,7 @@ import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
 import { trainExperiment } from '../src/pipeline/train-experiment.js';
 import { launchChromium } from './support/chromium.js';
 import { canvasColours, canvasHash, imageLoaded } from './support/page-probes.js';
-import { addTaxelsColumn } from './support/taxels-column.js';
+import { writeTaxelsDataset } from './support/taxels-dataset.js';
 import { startViewCommand } from './support/view-process.js';
 
 const registry = builtinKinds();
@@ -40,7 +40,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
     await browser?.close();
   });
 
-  it('a LeRobot dataset with taxels, and a run trained and evaluated on an ALOHA dataset: frames, plots and heat maps change when scrubbed', async () => {
+  it('a LeRobot dataset with taxels (written by the datasets writer), and a run trained and evaluated on an ALOHA dataset: frames, plots and heat maps change when scrubbed', async () => {
     const config = await loadConfig('act-small', {
       registry,
       set: [
@@ -53,8 +53,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
     });
     const root = join(dir, 'lerobot');
     await Promise.all([
-      recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: root, format: 'lerobot', cameras: [{ name: 'top', height: 72, width: 96 }], episodeLength: 16, onlySuccessful: false })
-        .then(() => addTaxelsColumn(root, 'left_finger', 4, 4)),
+      writeTaxelsDataset(root, { episodes: 2, length: 16, height: 72, width: 96, sensor: 'left_finger', rows: 4, cols: 4 }),
       recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: config.dataset.path, format: 'aloha-hdf5', cameras: [{ name: 'top', height: 48, width: 64 }], episodeLength: 12, onlySuccessful: false }),
     ]);
     await trainExperiment(config, { registry });
@@ -71,7 +70,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
       await page.waitForSelector('body[data-ready="true"]');
       await page.waitForSelector('#frame-top[data-t="0"]');
       expect(await page.locator('#run').count()).toBe(0);
-      expect(await page.textContent('#instruction')).toContain('transfer');
+      expect(await page.textContent('#instruction')).toContain('press the pad');
       expect(await canvasColours(page, '#frame-top')).toBeGreaterThan(8);
       const frame0 = await canvasHash(page, '#frame-top');
       const state0 = await canvasHash(page, '#plot-state canvas');
@@ -110,6 +109,9 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
       expect(await canvasHash(page, '#plot-chunks canvas')).not.toBe(joint0);
       await imageLoaded(page, 'rollout-frame', 64);
       await page.waitForSelector('#frame-top[data-t="0"]');
+      // The simulator's finger sensors were recorded too: taxel heat maps and tactile images.
+      expect(await page.locator('#dataset canvas.heatmap').count()).toBeGreaterThan(0);
+      expect(await page.locator('#dataset canvas.tactile-image').count()).toBeGreaterThan(0);
       const runFrame0 = await canvasHash(page, '#frame-top');
       await page.locator('#scrubber').press('End');
       await page.waitForSelector('#frame-top[data-t="11"]');

@@ -47,6 +47,10 @@ export class LazyAlohaEpisodes implements EpisodeSource {
     return Object.fromEntries(this.first.cameras.map((c) => [c, this.first.cameraShape(c)]));
   }
 
+  get features() {
+    return this.first.features;
+  }
+
   known(i: number): AlohaHdf5Episode | undefined {
     return this.ready.get(i);
   }

@@ -2,7 +2,7 @@ import type { ImageFrame } from '@actfusion/cvae-core';
 import { LeRobotDataset } from '@actfusion/datasets';
 import { LazyAlohaEpisodes } from './aloha-episodes.js';
 import { collectionSource, type EpisodeSource } from './episode-source.js';
-import { LeRobotTactile, type TactileSeries } from './lerobot-tactile.js';
+import { taxelSeries, type TactileSeries } from './taxel-series.js';
 import type { DatasetFormatName } from './view-target.js';
 
 export interface DatasetSummary {
@@ -13,8 +13,10 @@ export interface DatasetSummary {
   readonly actionDim: number;
   /** Camera name -> [height, width]. */
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
-  /** Tactile sensor key -> [rows, cols]. */
+  /** Taxel feature key (`observation.taxels.<sensor>`) -> [rows, cols]. */
   readonly tactile: Readonly<Record<string, readonly [number, number]>>;
+  /** Tactile image feature key (`observation.tactile.<sensor>`) -> [height, width]. */
+  readonly tactileImages: Readonly<Record<string, readonly [number, number]>>;
   /** length and instruction are null for ALOHA episodes not opened yet (files open on first request). */
   readonly episodes: readonly { readonly index: number; readonly length: number | null; readonly instruction: string | null }[];
 }
@@ -40,13 +42,11 @@ export class DatasetView {
   private constructor(
     readonly format: DatasetFormatName,
     private readonly collection: EpisodeSource,
-    private readonly tactile: LeRobotTactile | undefined,
   ) {}
 
   static async open(root: string, format: DatasetFormatName): Promise<DatasetView> {
-    if (format === 'aloha-hdf5') return new DatasetView(format, await LazyAlohaEpisodes.open(root), undefined);
-    const ds = await LeRobotDataset.open(root, { decodeWindow: 8 });
-    return new DatasetView(format, collectionSource(ds), await LeRobotTactile.open(ds));
+    if (format === 'aloha-hdf5') return new DatasetView(format, await LazyAlohaEpisodes.open(root));
+    return new DatasetView(format, collectionSource(await LeRobotDataset.open(root, { decodeWindow: 8 })));
   }
 
   summary(): DatasetSummary {
@@ -58,7 +58,8 @@ export class DatasetView {
       stateDim: c.stateDim,
       actionDim: c.actionDim,
       cameras: c.cameras,
-      tactile: this.tactile?.sensors ?? {},
+      tactile: Object.fromEntries(c.features.filter((f) => f.kind === 'taxels').map((f) => [f.key, [f.shape.length >= 2 ? f.shape[0]! : 1, f.shape.length >= 2 ? f.shape[1]! : f.shape[0]!] as const])),
+      tactileImages: Object.fromEntries(c.features.filter((f) => f.kind === 'tactile-image').map((f) => [f.key, [f.shape[0]!, f.shape[1]!] as const])),
       episodes: Array.from({ length: c.count }, (_, i) => {
         const e = c.known(i);
         return { index: e?.index ?? i, length: e?.length ?? null, instruction: e?.instruction ?? null };
@@ -80,15 +81,22 @@ export class DatasetView {
     };
   }
 
+  /** Frame `t` of a camera (by name) or of a tactile image feature (by key `observation.tactile.<sensor>`). */
   async frame(i: number, camera: string, t: number): Promise<ImageFrame> {
     const ep = await this.collection.episode(i);
-    if (!(camera in this.collection.cameras)) throw new RangeError(`no camera "${camera}" (have ${Object.keys(this.collection.cameras).join(', ') || 'none'})`);
-    return ep.readImage(camera, t);
+    if (camera in this.collection.cameras) return ep.readImage(camera, t);
+    if (this.collection.features.some((f) => f.kind === 'tactile-image' && f.key === camera)) return ep.readFrame(camera, t);
+    const have = [...Object.keys(this.collection.cameras), ...this.collection.features.filter((f) => f.kind === 'tactile-image').map((f) => f.key)];
+    throw new RangeError(`no camera "${camera}" (have ${have.join(', ') || 'none'})`);
   }
 
-  async tactileSeries(i: number, sensor: string): Promise<TactileSeries> {
-    if (!this.tactile) throw new RangeError(`no tactile sensor "${sensor}" (this dataset has none)`);
-    return this.tactile.read((await this.collection.episode(i)).index, sensor);
+  /** A taxel feature (`observation.taxels.<sensor>`) over episode `i`, from the reader's in-memory vectors. */
+  async tactileSeries(i: number, key: string): Promise<TactileSeries> {
+    const spec = this.collection.features.find((f) => f.kind === 'taxels' && f.key === key);
+    const ep = await this.collection.episode(i);
+    const data = ep.vectors[key];
+    if (!spec || !data) throw new RangeError(`no taxel feature "${key}" (have ${this.collection.features.filter((f) => f.kind === 'taxels').map((f) => f.key).join(', ') || 'none'})`);
+    return taxelSeries(key, spec.shape, data, ep.length);
   }
 
   close(): Promise<void> {

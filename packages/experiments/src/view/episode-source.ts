@@ -1,3 +1,4 @@
+import type { FeatureSpec } from '@actfusion/contracts';
 import type { Episode, EpisodeCollection } from '@actfusion/datasets';
 
 /** The episodes of a dataset as the viewer reads them: metadata at once, episodes on request. */
@@ -7,6 +8,8 @@ export interface EpisodeSource {
   readonly stateDim: number;
   readonly actionDim: number;
   readonly cameras: Readonly<Record<string, readonly [number, number]>>;
+  /** The features its episodes carry, by key (ALOHA: those of episode 0). */
+  readonly features: readonly FeatureSpec[];
   readonly count: number;
   /** The episode if it is already open (for listings), else undefined. */
   known(i: number): Episode | undefined;
@@ -22,6 +25,7 @@ export function collectionSource(c: EpisodeCollection): EpisodeSource {
     stateDim: c.stateDim,
     actionDim: c.actionDim,
     cameras: c.cameras,
+    features: c.features,
     count: c.episodes.length,
     known: (i) => c.episodes[i],
     episode: (i) => {

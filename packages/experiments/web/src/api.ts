@@ -1,6 +1,6 @@
 import type { DatasetSummary, EpisodeSeries } from '../../src/view/dataset-view.js';
 import type { EvalData } from '../../src/view/eval-view.js';
-import type { TactileSeries } from '../../src/view/lerobot-tactile.js';
+import type { TactileSeries } from '../../src/view/taxel-series.js';
 import type { RunData } from '../../src/view/run-view.js';
 import type { RolloutLog } from '../../src/pipeline/rollout-log.js';
 

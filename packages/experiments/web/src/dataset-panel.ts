@@ -54,6 +54,13 @@ export async function datasetPanel(app: HTMLElement): Promise<void> {
     canvases.set(cam, c);
     frames.append(el('figure', {}, c, el('figcaption', {}, cam)));
   }
+  // Tactile images (`observation.tactile.<sensor>`) are frames too, fetched like the cameras.
+  const frameKeys = [...cams.map(([c]) => c), ...Object.keys(ds.tactileImages)];
+  for (const [key, [h, w]] of Object.entries(ds.tactileImages)) {
+    const c = el('canvas', { id: `frame-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`, class: 'frame tactile-image', width: w, height: h, 'data-camera': key });
+    canvases.set(key, c);
+    heat.append(el('figure', {}, c, el('figcaption', {}, key)));
+  }
   const heatCanvases = new Map<string, HTMLCanvasElement>();
   for (const [key] of tactile) {
     const c = el('canvas', { id: `tactile-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`, class: 'heatmap', 'data-sensor': key });
@@ -79,7 +86,7 @@ export async function datasetPanel(app: HTMLElement): Promise<void> {
       heatCanvases.get(s.sensor)!.dataset['t'] = String(t);
     }
     const ep = Number(picker.value);
-    await Promise.all(series.cameras.map(async (cam) => {
+    await Promise.all(frameKeys.map(async (cam) => {
       controllers.get(cam)?.abort();
       const ctl = new AbortController();
       controllers.set(cam, ctl);
