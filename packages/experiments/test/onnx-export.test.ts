@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +153,31 @@ describe('ONNX export of PyTorch-made LeRobot checkpoints', () => {
       }
     });
   }
+});
+
+const onnxChecker = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+
+describe('the official ONNX checker', () => {
+  it.skipIf(!onnxChecker)('accepts every variant\'s graph with full shape inference (needs python3-onnx)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'onnx-checker-'));
+    try {
+      for (const [i, v] of VARIANTS.entries()) {
+        const policy = buildVariant(v);
+        try {
+          for (const imageInput of ['uint8-hwc', 'float-chw'] as const) {
+            const file = join(dir, `${i}-${imageInput}.onnx`);
+            await writeFile(file, encodeOnnxModel(exportActPolicyOnnx(policy, { normalizer: variantNormalizer(v), imageInput })));
+            const r = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { encoding: 'utf8' });
+            expect(r.status, `${v.name} (${imageInput}): ${r.stderr}`).toBe(0);
+          }
+        } finally {
+          policy.dispose();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('ONNX export errors', () => {
