@@ -118,11 +118,14 @@ async function actSmallFixture(): Promise<string> {
 
 describe('ONNX export of PyTorch-made LeRobot checkpoints', () => {
   const cases = [
-    { name: 'six-dof', dir: async () => join(fixtures, 'six-dof'), skip: false },
-    { name: 'two-cams', dir: async () => join(fixtures, 'two-cams'), skip: false },
-    { name: 'act-small (needs python3-torch)', dir: actSmallFixture, skip: !torch },
+    { name: 'six-dof', dir: async () => join(fixtures, 'six-dof'), skip: false, tolerance: 1e-4 },
+    { name: 'two-cams', dir: async () => join(fixtures, 'two-cams'), skip: false, tolerance: 1e-4 },
+    // act-small at trained-scale weights has layer4 features near 360; ONNX Runtime's convolutions
+    // sum in another order than PyTorch's (as tfjs wasm's do, see lerobot-parity.test.ts): measured
+    // 9.4e-5 and 9.5e-5 (max |action| 1.9), so this case allows 2e-4 rather than sit at the edge.
+    { name: 'act-small (needs python3-torch)', dir: actSmallFixture, skip: !torch, tolerance: 2e-4 },
   ];
-  for (const { name, dir: makeDir, skip } of cases) {
+  for (const { name, dir: makeDir, skip, tolerance } of cases) {
     it.skipIf(skip)(`${name}: the exported graph reproduces PyTorch's chunk (float NCHW images, network units)`, async () => {
       const dir = await makeDir();
       const { policy, description } = await loadLeRobotPolicy(dir);
@@ -146,7 +149,7 @@ describe('ONNX export of PyTorch-made LeRobot checkpoints', () => {
         await session.release();
         const err = maxAbsDiff(out['action']!.data as Float32Array, parity.action.flat(2));
         console.log(`onnx parity [PyTorch ${name}]: max abs error ${err.toExponential(2)}`);
-        expect(err).toBeLessThan(1e-4);
+        expect(err).toBeLessThan(tolerance);
       } finally {
         policy.dispose();
         if (!dir.startsWith(fixtures)) await rm(dir, { recursive: true, force: true });
