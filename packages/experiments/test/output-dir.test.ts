@@ -47,3 +47,16 @@ describe('checkOutputDir: the run-folder rules, checked before any work', () => 
     expect(existsSync(join(root, 'config.resolved.yaml'))).toBe(false);
   });
 });
+
+describe('checkImageSizes: a dataset recorded at another image size is refused before training', () => {
+  it('names the dataset, the camera, both sizes and the flags that fix it', async () => {
+    const { checkImageSizes } = await import('../src/pipeline/open-dataset.js');
+    const { loadConfig } = await import('../src/config/load-config.js');
+    const { builtinKinds } = await import('../src/composition/builtin-kinds.js');
+    const config = await loadConfig('act-small', { registry: builtinKinds(), set: ['dataset.path=/data/x'] });
+    expect(() => checkImageSizes(config, { top: [48, 64] })).not.toThrow();
+    expect(() => checkImageSizes(config, { top: [480, 640] })).toThrow(
+      /dataset\.path \/data\/x: camera top has 480x640 frames, but robot\.imageHeight x robot\.imageWidth is 48x64; .*--set robot\.imageHeight=480 --set robot\.imageWidth=640/,
+    );
+  });
+});

@@ -13,5 +13,26 @@ export async function openChunkDataset(config: ExperimentConfig): Promise<ChunkS
     config.dataset.format === 'aloha-hdf5'
       ? await AlohaDataset.open(config.dataset.path, { cameras })
       : await LeRobotDataset.open(config.dataset.path, { videoKeys: cameras.map((c) => `observation.images.${c}`) });
+  checkImageSizes(config, collection.cameras);
   return new ChunkSampler(collection, { chunkSize: config.policy.chunkSize, sampling: 'episode', padding: 'zeros', actionOffset: 'act', cameras });
+}
+
+/**
+ * The simulated robot renders its cameras at robot.imageHeight x robot.imageWidth; a policy trained
+ * on frames of another size would be evaluated on images it never saw. Refused before any work.
+ */
+export function checkImageSizes(config: ExperimentConfig, datasetCameras: Readonly<Record<string, readonly [number, number]>>): void {
+  const robot = config.robot as { kind: string; imageHeight?: number; imageWidth?: number };
+  if (robot.kind !== 'sim' || robot.imageHeight === undefined || robot.imageWidth === undefined) return;
+  for (const camera of experimentCameras(config)) {
+    const shape = datasetCameras[camera];
+    if (shape === undefined) continue; // the dataset reader names a missing camera itself
+    const [h, w] = shape;
+    if (h !== robot.imageHeight || w !== robot.imageWidth) {
+      throw new Error(
+        `dataset.path ${config.dataset.path}: camera ${camera} has ${h}x${w} frames, but robot.imageHeight x robot.imageWidth is ` +
+          `${robot.imageHeight}x${robot.imageWidth}; record the dataset at that size or set --set robot.imageHeight=${h} --set robot.imageWidth=${w}`,
+      );
+    }
+  }
 }
