@@ -3,6 +3,7 @@ import { runAblation } from '../ablate/run-ablation.js';
 import { DEFAULT_QUEUE_NAME } from '../ablate/trial-queue.js';
 import { cliTrialRunners } from '../ablate/cli-trial-runners.js';
 import { builtinKinds } from '../composition/builtin-kinds.js';
+import { numberOption } from './options.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -21,7 +22,7 @@ export function registerAblateCommand(program: Command): void {
     .option('--grid <key=v1,v2>', 'vary a config key over values (repeatable; adds to or replaces the config grid), e.g. --grid policy.chunkSize=1,10,50,100', collect, [])
     .option('--seeds <list>', 'training seeds per grid cell, comma-separated (default: the config, else 0,1,2)')
     .addOption(new Option('--trial <runner>', 'what one trial runs: act = train + eval with the config; synthetic = a cheap deterministic stand-in for checking the machinery').default('act'))
-    .option('--trial-delay-ms <ms>', 'synthetic trials only: sleep this long per evaluation episode', (v) => Number(v))
+    .option('--trial-delay-ms <ms>', 'synthetic trials only: sleep this long per evaluation episode', numberOption('--trial-delay-ms', { min: 0 }))
     .option('--queue <redis-url>', 'spread trials over `actfusion worker` processes through Redis, e.g. redis://127.0.0.1:6379')
     .option('--queue-name <name>', 'BullMQ queue name (workers must use the same)', DEFAULT_QUEUE_NAME)
     .option('-o, --out <dir>', 'output folder (default: the config outputDir)')

@@ -13,9 +13,31 @@ export async function configFromOptions(opts: { config: string; set: string[] })
   return loadConfig(opts.config, { registry: builtinKinds(), set: opts.set });
 }
 
+/**
+ * An integer command-line value within [min, max], or an error naming the option and the range
+ * (`--first-seed abc`, `--height 100000` fail here, not deep inside a library).
+ */
+export function intOption(name: string, { min = 1, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {}): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+      throw new Error(`${name}: expected an integer ${range}, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+/** A finite number command-line value within [min, max], or an error naming the option. */
+export function numberOption(name: string, { min = -Infinity, max = Infinity }: { min?: number; max?: number } = {}): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${name}: expected a number in [${min}, ${max}], got '${value}'`);
+    return n;
+  };
+}
+
 /** A positive integer command-line value, or an error naming the option. */
 export function positiveIntOption(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a positive integer, got '${value}'`);
-  return n;
+  return intOption(name)(value);
 }

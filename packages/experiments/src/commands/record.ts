@@ -1,13 +1,9 @@
 import { Command, Option } from 'commander';
 import { SIM_TASKS } from '@actfusion/robot-io';
 import { recordDemonstrations, type DatasetFormat, type RecordDemonstrationsOptions } from '../pipeline/record-demonstrations.js';
-import { collect, CONFIG_HELP, configFromOptions, SET_HELP } from './options.js';
+import { LIMITS } from '../config/experiment-schema.js';
+import { collect, CONFIG_HELP, configFromOptions, intOption, SET_HELP } from './options.js';
 
-const positive = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got "${v}"`);
-  return n;
-};
 
 interface RecordCliOptions {
   config?: string;
@@ -71,15 +67,15 @@ export function registerRecordCommand(program: Command): void {
     .option('-c, --config <file|preset>', `${CONFIG_HELP}; its robot and dataset sections say what to record (flags below override)`)
     .option('--set <key=value>', SET_HELP, collect, [])
     .option('--task <name>', `simulated task: ${Object.keys(SIM_TASKS).join(', ')}`)
-    .option('--episodes <n>', 'successful episodes to record (failed expert rollouts are skipped)', positive('--episodes'))
+    .option('--episodes <n>', 'successful episodes to record (failed expert rollouts are skipped)', intOption('--episodes', { max: LIMITS.episodes }))
     .option('--out <dir>', 'dataset folder to create (must not exist; written atomically)')
     .addOption(new Option('--format <format>', 'dataset format (default aloha-hdf5)').choices(['aloha-hdf5', 'lerobot']))
     .option('--cameras <names>', 'comma-separated camera names (default top)')
-    .option('--height <px>', 'camera image height (default 480)', positive('--height'))
-    .option('--width <px>', 'camera image width (default 640)', positive('--width'))
-    .option('--episode-length <steps>', 'control steps per episode (default: the task\'s)', positive('--episode-length'))
+    .option('--height <px>', 'camera image height (default 480)', intOption('--height', { max: LIMITS.imageSide }))
+    .option('--width <px>', 'camera image width (default 640)', intOption('--width', { max: LIMITS.imageSide }))
+    .option('--episode-length <steps>', 'control steps per episode (default: the task\'s)', intOption('--episode-length', { max: LIMITS.episodeLength }))
     .option('--keep-failed', 'keep episodes where the expert failed (short CI datasets; training data should be successful demonstrations)')
-    .option('--first-seed <n>', 'seed of the first episode (object positions); later episodes use the next seeds', (v) => Number(v), 0)
+    .option('--first-seed <n>', 'seed of the first episode (object positions); later episodes use the next seeds', intOption('--first-seed', { min: 0, max: 999_999 }), 0)
     .action(async (opts: RecordCliOptions) => {
       const options = await recordOptions(opts);
       const summary = await recordDemonstrations({ ...options, log: (line) => console.error(line) });

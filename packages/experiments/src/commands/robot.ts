@@ -17,14 +17,11 @@ import {
   type ProtocolName,
   type ServoArmConfig,
 } from '@actfusion/robot-io';
+import { intOption, numberOption } from './options.js';
 
 const ARMS: Record<string, (o: ArmPresetOptions) => ServoArmConfig> = { so101: soArm, koch: kochArm, aloha: alohaArm };
 
-const int = (name: string, min = 0) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer >= ${min}, got "${v}"`);
-  return n;
-};
+const int = (name: string, min = 0) => intOption(name, { min });
 
 function armPreset(name: string): (o: ArmPresetOptions) => ServoArmConfig {
   const preset = ARMS[name];
@@ -135,7 +132,7 @@ export function registerRobotCommand(program: Command): void {
     .requiredOption('--follower-calibration <file>', 'follower calibration JSON')
     .option('--hz <n>', 'control rate', int('--hz', 1), 50)
     .option('--ticks <n>', 'stop after this many control ticks (default: until Ctrl-C)', int('--ticks', 1))
-    .option('--max-relative-target <units>', 'largest per-tick move of a follower joint (safety cap)', (v) => Number(v), 10)
+    .option('--max-relative-target <units>', 'largest per-tick move of a follower joint (safety cap)', numberOption('--max-relative-target', { min: 0 }), 10)
     .action(async (o: { arm: string; leaderPort: string; leaderCalibration: string; followerPort: string; followerCalibration: string; hz: number; ticks?: number; maxRelativeTarget: number }) => {
       const preset = armPreset(o.arm);
       const leader = new ServoArm(preset({ port: o.leaderPort, calibration: await loadCalibration(o.leaderCalibration), role: 'leader', controlHz: o.hz }));

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { cliTrialRunners } from '../ablate/cli-trial-runners.js';
 import { checkRedisReachable, DEFAULT_QUEUE_NAME, startTrialWorker } from '../ablate/trial-queue.js';
+import { intOption } from './options.js';
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got "${v}"`);
-  return n;
-};
+const int = (name: string) => intOption(name);
 
 export function registerWorkerCommand(program: Command): void {
   program
