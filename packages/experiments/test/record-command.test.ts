@@ -58,7 +58,7 @@ describe('actfusion record on the multi-instruction and contact tasks (real MuJo
     expect(await run(['record', '--task', 'occluded-pick', '--episodes', '1', '--out', out, '--cameras', 'angle', '--height', '12', '--width', '16'])).toMatch(/recorded 1 episodes/);
     const ep = await AlohaHdf5Episode.open(join(out, 'episode_0.hdf5'), 0);
     try {
-      expect([ep.length, ep.instruction]).toEqual([330, 'lift the tall block from under the cover']);
+      expect([ep.length, ep.instruction]).toEqual([350, 'lift the tall block from under the cover']);
       // the finger sensors are recorded both ways: raw taxel forces and the rendered tactile image
       expect(ep.features.filter((f) => f.kind === 'tactile-image' || f.kind === 'taxels').map((f) => [f.key, f.kind, f.shape])).toEqual([
         ['observation.tactile.right_finger_a', 'tactile-image', [16, 16, 3]],
@@ -66,7 +66,7 @@ describe('actfusion record on the multi-instruction and contact tasks (real MuJo
         ['observation.taxels.right_finger_a', 'taxels', [4, 4]],
         ['observation.taxels.right_finger_b', 'taxels', [4, 4]],
       ]);
-      expect(ep.vectors['observation.taxels.right_finger_a']).toHaveLength(330 * 16);
+      expect(ep.vectors['observation.taxels.right_finger_a']).toHaveLength(350 * 16);
       expect((await ep.readFrame('observation.tactile.right_finger_a', 0)).data).toHaveLength(16 * 16 * 3);
     } finally {
       ep.close();

@@ -1,5 +1,5 @@
 // Pictures of the multi-instruction and contact tasks: lift-colored-cube's start views, and
-// occluded-pick at the probe grasp (tick 120) for a tall-block and a short-block episode: the
+// occluded-pick at the probe grasp (tick 100) for a tall-block and a short-block episode: the
 // `angle` camera as the policy sees it, the same camera with the cover moved away, and the
 // right_finger_a tactile image. Writes PNGs into outDir (compose them with ffmpeg xstack).
 // Usage: npx tsc -b packages/robot-io/tsconfig.lib.json && node packages/robot-io/bench/sim-task-views.mjs [outDir=/tmp/actfusion-views] [HxW=240x320]

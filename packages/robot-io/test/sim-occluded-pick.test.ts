@@ -15,6 +15,8 @@ const tallInProbe = (r: SimRobot): boolean => OCCLUDED_PICK.tallInProbeSlot((b) 
 /** Force on each taxel row (row 0 at the fingertip) of both right fingers together. */
 const rowForces = (o: Observation): number[] =>
   [0, 1, 2, 3].map((row) => ['right_finger_a', 'right_finger_b'].reduce((s, f) => s + Array.from(o.tactile![f]!.data.subarray(4 * row, 4 * row + 4)).reduce((a, v) => a + v, 0), 0));
+const l1 = (a: Uint8Array, b: Uint8Array): number => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0);
+const mean = (xs: readonly number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length;
 const differingPixels = (a: Uint8Array, b: Uint8Array): number => {
   let n = 0;
   for (let i = 0; i < a.length; i += 3) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) n++;
@@ -62,9 +64,9 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
   };
 
   it('the cameras cannot tell which block is in the probe slot, the taxels can', () => {
-    const { tall, short } = seedsByLayout(2);
-    const APPROACH = 60; // above the cover, fingers open
-    const DESCENT = 90; // fingers inside the cover, not yet closed
+    const { tall, short } = seedsByLayout(3);
+    const APPROACH = 40; // above the cover, fingers open
+    const DESCENT = 72; // fingers inside the cover, closing, not yet touching
     const runs = [...tall, ...short].map((seed) => {
       const [a, d, p] = observeAt(seed, [APPROACH, DESCENT, OCCLUDED_PICK_PROBE_TICK]);
       return { seed, tall: tall.includes(seed), approach: a!, descent: d!, probe: p! };
@@ -75,23 +77,34 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
         // Until the fingers touch a block, every camera sees exactly the same frames in every episode.
         expect(Buffer.from(run.approach.images[c.name]!.data).equals(Buffer.from(ref.approach.images[c.name]!.data))).toBe(true);
         expect(Buffer.from(run.descent.images[c.name]!.data).equals(Buffer.from(ref.descent.images[c.name]!.data))).toBe(true);
-        // Holding a block, the arm yields by ~1e-4 rad to the grip forces, which flips the shading of a few
-        // pixels by a level or two: as much between two tall-block episodes as between a tall and a short one.
-        const d = frameDiff(run.probe.images[c.name]!.data, ref.probe.images[c.name]!.data);
-        expect({ seed: run.seed, camera: c.name, ok: d.max <= 3 && d.pixels <= 0.05 * c.height * c.width }).toEqual({ seed: run.seed, camera: c.name, ok: true });
       }
     }
-    // The taxels at the probe grasp: the tall block presses on all four rows, the short one only on the two fingertip rows.
+    // Holding a block, the arm yields a little to the grip, which can move a few edge pixels. Those
+    // differences do not separate the two layouts: two episodes with the tall block in the slot differ
+    // about as much as a tall-block and a short-block one.
+    for (const c of CAMERAS) {
+      const within: number[] = [];
+      const between: number[] = [];
+      for (let i = 0; i < runs.length; i++) {
+        for (let j = i + 1; j < runs.length; j++) {
+          const d = l1(runs[i]!.probe.images[c.name]!.data, runs[j]!.probe.images[c.name]!.data);
+          (runs[i]!.tall === runs[j]!.tall ? within : between).push(d);
+        }
+      }
+      expect({ camera: c.name, separated: Math.min(...between) > Math.max(...within) }).toEqual({ camera: c.name, separated: false });
+      expect({ camera: c.name, meanRatio: mean(between) / mean(within) < 2 }).toEqual({ camera: c.name, meanRatio: true });
+    }
+    // The taxels at the probe grasp: the tall block presses on the upper rows too, the short one only on the two fingertip rows.
     for (const { seed, tall: isTall, probe } of runs) {
       const rows = rowForces(probe);
-      expect({ seed, fingertipRows: rows[0]! > 1 && rows[1]! > 1 }).toEqual({ seed, fingertipRows: true });
-      expect({ seed, upperRowsPressed: rows[2]! > 0.5 && rows[3]! > 0.5 }).toEqual({ seed, upperRowsPressed: isTall });
+      expect({ seed, fingertipRows: rows[0]! + rows[1]! > 1 }).toEqual({ seed, fingertipRows: true });
+      expect({ seed, upperRowsPressed: rows[2]! + rows[3]! > 0.5 }).toEqual({ seed, upperRowsPressed: isTall });
       expect({ seed, upperRowsFree: rows[2] === 0 && rows[3] === 0 }).toEqual({ seed, upperRowsFree: !isTall });
     }
     // So do the tactile images a policy reads.
     const tImg = runs.find((x) => x.tall)!.probe.tactile!.right_finger_a!.image!;
     const sImg = runs.find((x) => !x.tall)!.probe.tactile!.right_finger_a!.image!;
-    expect(differingPixels(tImg.data, sImg.data)).toBeGreaterThanOrEqual((16 * 16) / 4);
+    expect(differingPixels(tImg.data, sImg.data)).toBeGreaterThanOrEqual((16 * 16) / 4); // at least the upper-row blocks
   });
 
   it('without the cover the same camera would see it: the cover is what hides the blocks', () => {
@@ -99,24 +112,26 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
     const m = robot.model;
     const cover = robot.mj.mj_name2id(m, robot.mj.mjtObj.mjOBJ_GEOM.value, 'cover');
     expect(cover).toBeGreaterThanOrEqual(0);
-    const gp = m.geom_pos as Float64Array;
+    // Re-read the view every time: the wasm heap can grow while simulating, which detaches older views.
+    const liftCover = (dz: number): void => {
+      (m.geom_pos as Float64Array)[3 * cover + 2]! += dz;
+      robot.mj.mj_forward(m, robot.mjData);
+    };
     const frames = [tall[0]!, short[0]!].map((seed) => {
       observeAt(seed, [OCCLUDED_PICK_PROBE_TICK]);
-      const covered = robot.render('angle', 48, 64).data;
-      gp[3 * cover + 2]! += 10; // lift the cover 10 m out of view (it has no contacts: the physics is unchanged)
-      robot.mj.mj_forward(m, robot.mjData);
+      const covered = robot.render('angle', 96, 128).data;
+      liftCover(10); // 10 m up, out of view (it has no contacts: the physics is unchanged)
       try {
-        return { covered, uncovered: robot.render('angle', 48, 64).data };
+        return { covered, uncovered: robot.render('angle', 96, 128).data };
       } finally {
-        gp[3 * cover + 2]! -= 10;
-        robot.mj.mj_forward(m, robot.mjData);
+        liftCover(-10);
       }
     });
     const bare = frameDiff(frames[0]!.uncovered, frames[1]!.uncovered);
     const covered = frameDiff(frames[0]!.covered, frames[1]!.covered);
+    // Uncovered, the blocks themselves differ (several pixels, by tens of levels) on top of what the arm's yield moves.
     expect(bare.max).toBeGreaterThan(40);
-    expect(bare.pixels).toBeGreaterThan(3);
-    expect(covered.max).toBeLessThanOrEqual(3);
+    expect(bare.pixels).toBeGreaterThan(covered.pixels + 10);
   });
 
   it('the expert lifts the tall block wherever it is, stages in order; lifting the short block fails', async () => {

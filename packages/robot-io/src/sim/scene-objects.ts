@@ -101,3 +101,15 @@ export function taskObjectsXml(task: SimTaskName): string {
       return cubeXml('box', 'red_box', RED);
   }
 }
+
+/**
+ * Contact overrides of a task's scene (MJCF `<contact>`), or ''. occluded-pick: the blocks slide on
+ * the table almost freely (friction 0.05), so a closing gripper centres them instead of pushing
+ * against table friction: the grip then loads the arm the same way whatever the hidden placement.
+ */
+export function taskContactXml(task: SimTaskName): string {
+  if (task !== 'occluded-pick') return '';
+  const slide = (body: string): string =>
+    `<exclude body1="world" body2="${body}"/><pair geom1="table" geom2="${body}" condim="3" friction="0.05 0.05 0.005 0.0001 0.0001"/>`;
+  return `<contact>${slide('tall_block')}${slide('short_block')}</contact>`;
+}

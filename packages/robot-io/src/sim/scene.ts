@@ -9,7 +9,7 @@
  */
 
 import { f, v3 } from './mjcf-format.js';
-import { taskObjectsXml } from './scene-objects.js';
+import { taskContactXml, taskObjectsXml } from './scene-objects.js';
 
 export type SimTaskName = 'transfer-cube' | 'insertion' | 'lift-cube' | 'lift-colored-cube' | 'occluded-pick';
 export type ArmSide = 'left' | 'right';
@@ -188,6 +188,7 @@ export function buildSceneXml(task: SimTaskName): string {
 ${arms.map(armXml).join('\n')}
 ${objects}
 </worldbody>
+${taskContactXml(task)}
 <actuator>
 ${arms.map(armActuators).join('\n')}
 </actuator>

@@ -10,6 +10,8 @@ const NEG_Y: Vec3 = [0, -1, 0];
 const GRASP_Z = 0.022;
 const ABOVE_Z = 0.13;
 const LIFT_Z = 0.2;
+/** Last tick of occluded-pick's probe hold; the tall-block and short-block plans part after it. */
+const PROBE_END = 125;
 
 const at = (t: number, x: number, y: number, z: number, g: number): Keyframe => ({ t, pos: [x, y, z], point: DOWN, close: NEG_Y, g });
 
@@ -41,17 +43,19 @@ export function singleArmPlan(robot: SimRobot, start: Keyframe): ArmPlan | undef
       return end(pick(0, cx, cy));
     }
     case 'occluded-pick': {
-      // Probe: close on whatever is in the probe slot. Up to here the plan is the same in every episode,
-      // so what the cameras see is too; the taxels now differ (4 rows on the tall block, 2 on the short).
+      // Probe: close on whatever is in the probe slot and hold it for ~40 ticks. Up to here the plan is
+      // the same in every episode, so what the cameras see is too; from first contact (tick ~80) the
+      // taxels differ (4 rows on the tall block, 2 on the short). The long hold leaves a chunked policy
+      // a query tick (e.g. 100) at which it can feel the block before the plans part at tick 125.
       const [px, py] = PROBE_SLOT;
-      const probe = pick(0, px, py).slice(0, 4); // ends holding, tick 120: the decisive moment
-      if (OCCLUDED_PICK.tallInProbeSlot((b) => robot.objectPosition(b))) return end([...probe, at(170, px, py, LIFT_Z, 0)]);
+      const probe = [at(45, px, py, ABOVE_Z, 1), at(70, px, py, GRASP_Z, 1), at(85, px, py, GRASP_Z, 0), at(PROBE_END, px, py, GRASP_Z, 0)];
+      if (OCCLUDED_PICK.tallInProbeSlot((b) => robot.objectPosition(b))) return end([...probe, at(PROBE_END + 50, px, py, LIFT_Z, 0)]);
       const [ox, oy] = OTHER_SLOT;
       return end([
         ...probe,
-        at(135, px, py, GRASP_Z, 1), // let go of the short block
-        at(160, px, py, ABOVE_Z, 1),
-        ...pick(110, ox, oy),
+        at(PROBE_END + 15, px, py, GRASP_Z, 1), // let go of the short block
+        at(PROBE_END + 40, px, py, ABOVE_Z, 1),
+        ...pick(PROBE_END + 25, ox, oy),
       ]);
     }
     default:
@@ -59,5 +63,5 @@ export function singleArmPlan(robot: SimRobot, start: Keyframe): ArmPlan | undef
   }
 }
 
-/** Tick at which occluded-pick's probe grasp has settled: the expert's choice follows from the taxels at this tick. */
-export const OCCLUDED_PICK_PROBE_TICK = 120;
+/** Tick at which occluded-pick's probe grasp has settled (the fingers first touch the block at ~80): the decisive moment. */
+export const OCCLUDED_PICK_PROBE_TICK = 100;
