@@ -83,7 +83,8 @@ export class AlohaEpisodeWriter {
     try {
       h5.create_attribute('sim', layout.sim ? 1 : 0, null, '<B');
       for (const [name, value] of Object.entries(layout.attributes ?? {})) {
-        if (name === 'sim') continue;
+        // `sim` is written above; `instruction` once, from layout.instruction when both give it.
+        if (name === 'sim' || (name === 'instruction' && layout.instruction !== undefined)) continue;
         h5.create_attribute(name, value, null, typeof value === 'number' ? (Number.isInteger(value) ? '<i8' : '<d') : null);
       }
       if (layout.instruction !== undefined) h5.create_attribute('instruction', layout.instruction);

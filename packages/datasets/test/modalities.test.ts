@@ -80,7 +80,8 @@ describe('ALOHA HDF5 carries instruction, tactile images and taxels', () => {
   it('round-trips them exactly and h5py reads them (root attribute instruction, /observations/tactile|taxels/<sensor>)', async () => {
     const dir = tempDir();
     await writeAlohaEpisode(join(dir, 'episode_0.hdf5'), episode(5, 1, 'lift the red cube'), { sim: true });
-    await writeAlohaEpisode(join(dir, 'episode_1.hdf5'), episode(4, 2, 'lift the blue cube'), { sim: true });
+    // The instruction given both ways (EpisodeData.instruction and an `instruction` attribute) is written once.
+    await writeAlohaEpisode(join(dir, 'episode_1.hdf5'), episode(4, 2, 'lift the blue cube'), { sim: true, attributes: { instruction: 'lift the blue cube', seed: 2 } });
     const ds = await AlohaDataset.open(dir);
     try {
       await expectModalities(ds.episodes[0]!, 5, 1, 'lift the red cube', 0);
