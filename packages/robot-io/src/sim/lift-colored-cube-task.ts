@@ -1,5 +1,5 @@
 import { LIFT_GAIN, liftStage, liftStageNames, pickedUp } from './lift-stages.js';
-import type { SimTask } from './sim-task.js';
+import type { SimTask } from './sim-task-types.js';
 
 /** The instructions of `lift-colored-cube`, and the cube (body, geom) each one asks for. */
 export const COLORED_CUBE_INSTRUCTIONS = ['lift the red cube', 'lift the blue cube'] as const;

@@ -1,5 +1,5 @@
 import { heightGained } from './scene-objects.js';
-import type { ContactSet, ObjectPositionFn } from './sim-task.js';
+import type { ContactSet, ObjectPositionFn } from './sim-task-types.js';
 
 /** Height a grasped object must gain over its resting height for the "lifted 10 cm" stages (m). */
 export const LIFT_GAIN = 0.1;

@@ -1,6 +1,6 @@
 import { LIFT_GAIN, liftStage, liftStageNames, pickedUp } from './lift-stages.js';
 import { SHORT_BLOCK_HALF_HEIGHT, TALL_BLOCK_HALF_HEIGHT } from './scene-objects.js';
-import type { SimTask } from './sim-task.js';
+import type { SimTask } from './sim-task-types.js';
 
 /** The two block slots under the cover (x, y of the block centre before jitter). The probe slot is nearer the right arm. */
 export const PROBE_SLOT: readonly [number, number] = [0.16, 0.5];

@@ -3,7 +3,7 @@
  * them, plus the heights the reward stages measure from.
  */
 import { f, v3 } from './mjcf-format.js';
-import type { SimTaskName } from './scene.js';
+import type { SimTaskName } from './sim-task-name.js';
 
 const GRIP = 'friction="1.5 0.05 0.001" condim="4"';
 

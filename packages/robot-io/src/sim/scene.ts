@@ -10,9 +10,9 @@
 
 import { f, v3 } from './mjcf-format.js';
 import { taskContactXml, taskObjectsXml } from './scene-objects.js';
+import type { ArmSide, SimTaskName } from './sim-task-name.js';
+export type { ArmSide, SimTaskName } from './sim-task-name.js';
 
-export type SimTaskName = 'transfer-cube' | 'insertion' | 'lift-cube' | 'lift-colored-cube' | 'occluded-pick';
-export type ArmSide = 'left' | 'right';
 
 export const ARM_JOINT_NAMES = ['waist', 'shoulder', 'elbow', 'forearm_roll', 'wrist_angle', 'wrist_rotate'] as const;
 

@@ -3,6 +3,7 @@ import { START_ARM_POSE, START_GRIPPER, type ArmSide } from './scene.js';
 import type { SimRobot } from './sim-robot.js';
 import { SimRng } from './sim-rng.js';
 import { singleArmPlan } from './single-arm-plans.js';
+import type { ArmPlan, Keyframe } from './arm-plan.js';
 
 export interface ScriptedExpertOptions {
   /** ACT's `inject_noise`: uniform noise of +/- this many metres on every tick's xyz target (ACT: 0.01). Default 0. */
@@ -11,18 +12,7 @@ export interface ScriptedExpertOptions {
   readonly noiseSeed?: number;
 }
 
-/** A gripper target at tick `t`. `pos` may depend on the live state; `track` re-evaluates it every tick. */
-export interface Keyframe {
-  readonly t: number;
-  readonly pos: Vec3 | ((robot: SimRobot) => Vec3);
-  readonly point: Vec3;
-  readonly close: Vec3;
-  /** Normalised gripper, 0 closed .. 1 open. */
-  readonly g: number;
-  readonly track?: boolean;
-}
-
-export type ArmPlan = readonly Keyframe[];
+export type { ArmPlan, Keyframe } from './arm-plan.js';
 
 const DOWN: Vec3 = [0, 0, -1];
 const PLUS_X: Vec3 = [1, 0, 0];

@@ -1,7 +1,7 @@
 import type { Vec3 } from './arm-ik.js';
 import { LIFT_COLORED_CUBE } from './lift-colored-cube-task.js';
 import { OCCLUDED_PICK, OTHER_SLOT, PROBE_SLOT } from './occluded-pick-task.js';
-import type { ArmPlan, Keyframe } from './scripted-expert.js';
+import type { ArmPlan, Keyframe } from './arm-plan.js';
 import type { SimRobot } from './sim-robot.js';
 
 const DOWN: Vec3 = [0, 0, -1];
