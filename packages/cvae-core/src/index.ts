@@ -14,7 +14,7 @@ export type { Conditioner, EncodeContext, ModalityEncoder } from './contracts/mo
 export { isConditioner } from './contracts/modality-encoder.js';
 export type { ActionDecoder } from './contracts/action-decoder.js';
 export { Module, ModuleList } from './nn/module.js';
-export { Rng, type RngState } from './random/rng.js';
+export { Rng, sampleStream, type RngState } from './random/rng.js';
 export type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from '@actfusion/contracts';
 export {
   PolicyConfigSchema,
@@ -147,3 +147,7 @@ export {
   type LeRobotCheckpoint,
 } from './policy/lerobot-checkpoint.js';
 export * from './io/onnx/index.js';
+export { batchGradients, reductionOf, sliceWeights, wholeBatchOf, type SliceGradients, type WholeBatch } from './training/batch-gradients.js';
+export { chooseMicroBatch, WASM_STEP_BUDGET_BYTES, type MicroBatchChoice } from './training/micro-batch.js';
+export type { MicroBatchSetting, StepOutcome } from './training/step-runner.js';
+export { loadPolicyFactory, type PolicyFactory, type PolicyFactoryRef, type WorkerPolicy } from './training/parallel/policy-factory.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Dropout } from '../src/nn/dropout.js';
-import { Rng } from '../src/random/rng.js';
+import { Rng, sampleStream } from '../src/random/rng.js';
 import { useCpuBackend } from './helpers/backend.js';
 
 useCpuBackend();
@@ -39,12 +39,26 @@ describe('Dropout', () => {
 });
 
 describe('dropoutMask', () => {
-  it('is the stream of Rng.nextUint32 thresholded at p·2³²', async () => {
+  it('row i is the stream of Rng(sampleStream(seed, i)).nextUint32 thresholded at p·2³²', async () => {
     const { dropoutMask } = await import('../src/nn/dropout.js');
     const m = dropoutMask([3, 7], 0.4, 99).dataSync();
-    const r = new Rng(99);
-    const expected = Array.from({ length: 21 }, () => (r.nextUint32() >= Math.floor(0.4 * 2 ** 32) ? 1 / 0.6 : 0));
+    const expected = [0, 1, 2].flatMap((row) => {
+      const r = new Rng(sampleStream(99, row));
+      return Array.from({ length: 7 }, () => (r.nextUint32() >= Math.floor(0.4 * 2 ** 32) ? 1 / 0.6 : 0));
+    });
     expect(Array.from(m)).toEqual(expected.map((v) => Math.fround(v)));
     expect(expected.some((v) => v === 0) && expected.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('a slice of the batch at its sample offset gets the rows the whole batch gets', async () => {
+    const { dropoutMask } = await import('../src/nn/dropout.js');
+    const whole = Array.from(dropoutMask([5, 4, 3], 0.3, 7).dataSync());
+    const tail = Array.from(dropoutMask([2, 4, 3], 0.3, 7, 3).dataSync());
+    expect(tail).toEqual(whole.slice(3 * 12));
+    const x = tf.ones([2, 4, 3]);
+    const viaModule = new Dropout(0.3).forward(x, new Rng(11).atSample(3));
+    const seed = new Rng(11).opSeed();
+    expect(Array.from(viaModule.dataSync())).toEqual(Array.from(dropoutMask([5, 4, 3], 0.3, seed).dataSync()).slice(36));
+    tf.dispose([x, viaModule]);
   });
 });

@@ -6,7 +6,7 @@ import { Module } from '../nn/module.js';
 import { sinusoidalPositionEmbedding1d } from '../nn/sinusoidal-position-embedding.js';
 import { ActEncoder } from '../policy/act-encoder.js';
 import type { PolicyConfig } from '../policy/policy-config.js';
-import type { Rng } from '../random/rng.js';
+import { Rng, sampleStream } from '../random/rng.js';
 
 /** The posterior q(z | qpos, action chunk): mean and log-variance, [B, L] each. */
 export interface StylePosterior {
@@ -101,9 +101,18 @@ export class StyleEncoder extends Module {
   }
 }
 
-/** Reparameterisation z = mu + exp(logvar / 2) * eps, eps ~ N(0, I) drawn from `rng` (same on every backend). */
+/**
+ * Reparameterisation z = mu + exp(logvar / 2) * eps, eps ~ N(0, I) (same on every backend). One
+ * seed is taken from `rng`; row i of eps is drawn from sample `rng.sampleOffset + i`'s own stream
+ * (`sampleStream`), so the noise of a sample does not depend on how the batch is split.
+ */
 export function reparameterize(mu: tf.Tensor2D, logvar: tf.Tensor2D, rng: Rng): tf.Tensor2D {
+  const [B, L] = mu.shape;
   const eps = new Float32Array(mu.size);
-  for (let i = 0; i < eps.length; i++) eps[i] = rng.normal();
+  const seed = rng.opSeed();
+  for (let b = 0; b < B; b++) {
+    const stream = new Rng(sampleStream(seed, rng.sampleOffset + b));
+    for (let j = 0; j < L; j++) eps[b * L + j] = stream.normal();
+  }
   return tf.tidy(() => tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.tensor2d(eps, mu.shape))));
 }

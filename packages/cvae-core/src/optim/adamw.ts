@@ -71,7 +71,8 @@ export class AdamW {
       }
       let s = this.state.get(name);
       if (!s) {
-        s = { step: 0, expAvg: tf.variable(tf.zerosLike(param), false), expAvgSq: tf.variable(tf.zerosLike(param), false) };
+        // tf.variable copies its initial value without taking it: the zeros are freed by the tidy.
+        s = tf.tidy(() => ({ step: 0, expAvg: tf.variable(tf.zerosLike(param), false), expAvgSq: tf.variable(tf.zerosLike(param), false) }));
         this.state.set(name, s);
       }
       s.step += 1;

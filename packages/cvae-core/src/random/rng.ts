@@ -10,9 +10,26 @@ export class Rng {
   private s = new Uint32Array(4);
   private spareNormal: number | null = null;
 
-  constructor(seed: number | RngState = 0) {
+  /**
+   * @param sampleOffset the global index of the first sample of the batch this generator draws
+   *   per-sample noise for (dropout masks, VAE noise: see `sampleStream`). A data-parallel worker or
+   *   a micro-batch holding samples [o, o + b) of a batch uses a generator in the same state with
+   *   offset o, so every sample gets the noise it would get in the whole batch.
+   */
+  constructor(
+    seed: number | RngState = 0,
+    readonly sampleOffset = 0,
+  ) {
+    if (!(Number.isInteger(sampleOffset) && sampleOffset >= 0)) {
+      throw new RangeError(`Rng: sampleOffset must be a non-negative integer, got ${sampleOffset}`);
+    }
     if (typeof seed === 'number') this.reseed(seed);
     else this.setState(seed);
+  }
+
+  /** A generator in this one's state whose batches start at global sample `offset`. */
+  atSample(offset: number): Rng {
+    return new Rng(this.getState(), offset);
   }
 
   reseed(seed: number): void {
@@ -102,4 +119,16 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * The seed of sample `index`'s own stream under a per-call `seed`: per-sample noise (a dropout mask
+ * row, a VAE noise vector) is drawn from `new Rng(sampleStream(seed, index))`, so it depends on the
+ * sample's global index and not on how the batch is split into shards or micro-batches.
+ */
+export function sampleStream(seed: number, index: number): number {
+  let z = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
+  z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }

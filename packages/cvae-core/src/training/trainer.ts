@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChunkDataset } from '@actfusion/contracts';
 import { Rng } from '../random/rng.js';
-import { collate, disposeCollated } from './collate.js';
 import { Normalizer, type NormalizerOptions } from './normalizer.js';
 import type { TrainablePolicy } from './trainable-policy.js';
 import type { AdamWParamGroup } from '../optim/adamw.js';
 import { writeLeRobotCheckpoint } from '../policy/lerobot-checkpoint.js';
 import { PolicyConfigSchema, type PolicyConfig } from '../policy/policy-config.js';
 import type { ObservationSpec } from '@actfusion/contracts';
-import { clipGradNorm } from '../optim/clip-grad-norm.js';
 import { actParamGroups } from '../optim/param-groups.js';
 import { adamWTrainerOptimizer, type TrainerOptimizer } from './trainer-optimizer.js';
+import { reductionOf } from './batch-gradients.js';
+import { LocalStepRunner, type MicroBatchSetting, type StepRunner } from './step-runner.js';
+import type { PolicyFactoryRef } from './parallel/policy-factory.js';
+import { WorkerPoolStepRunner } from './parallel/worker-pool-step-runner.js';
 import {
   readTrainingCheckpoint,
   stepIdentifier,
@@ -71,6 +73,25 @@ export interface TrainerOptions {
    * any other policy gets `model.safetensors` of its `model.`-prefixed state dict and its own config.
    */
   readonly writePretrained?: (policy: TrainablePolicy, dir: string, normalizer: Normalizer) => Promise<void>;
+  /**
+   * Samples per forward/backward pass; the passes' gradients are summed into one step (the result
+   * equals the whole-batch step within float rounding). Default `auto`: the whole batch, or on the
+   * wasm backend as many samples as fit `memoryBudgetBytes` (with a log line when that cuts the batch).
+   */
+  readonly microBatch?: MicroBatchSetting;
+  /** Tensor bytes a step may use when `microBatch` is `auto` on wasm (default 3 GiB of the 4 GiB heap). */
+  readonly memoryBudgetBytes?: number;
+  /**
+   * Data-parallel worker threads (default 1: train in this thread). With N > 1 each worker builds the
+   * policy from `policyFactory` with its own tensor backend, takes a shard of every batch, and the
+   * shards' gradients are summed through shared memory before one identical optimiser step in every
+   * worker; this thread only samples batches, so its event loop stays free.
+   */
+  readonly workers?: number;
+  /** How workers build the same policy (required when `workers` > 1). */
+  readonly policyFactory?: PolicyFactoryRef;
+  /** Where notices go (the micro-batch choice, worker start-up); default stderr. */
+  readonly log?: (line: string) => void;
 }
 
 export interface TrainingResult {
@@ -94,6 +115,7 @@ export class Trainer {
   private readonly params: [string, tf.Variable][];
   private normalizer: Normalizer | null = null;
   private stepCount = 0;
+  private runner: StepRunner | null = null;
 
   constructor(
     readonly policy: TrainablePolicy,
@@ -106,6 +128,16 @@ export class Trainer {
     const batchSize = options.batchSize ?? 8;
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
       throw new Error(`Trainer: option 'batchSize' must be a positive integer, got ${batchSize}`);
+    }
+    const workers = options.workers ?? 1;
+    if (!(Number.isInteger(workers) && workers >= 1)) {
+      throw new Error(`Trainer: option 'workers' must be a positive integer, got ${workers}`);
+    }
+    if (workers > batchSize) {
+      throw new Error(`Trainer: option 'workers' (${workers}) is larger than 'batchSize' (${batchSize}); every worker needs at least one sample`);
+    }
+    if (workers > 1 && !options.policyFactory) {
+      throw new Error(`Trainer: option 'workers' = ${workers} needs 'policyFactory' (how the workers build the policy)`);
     }
     if (options.checkpointEvery !== undefined && !options.outputDir) {
       throw new Error(`Trainer: option 'checkpointEvery' needs 'outputDir'`);
@@ -155,40 +187,15 @@ export class Trainer {
     const start = performance.now();
     const startStep = this.stepCount;
     this.policy.train();
+    const runner = await this.stepRunner(normalizer, clip);
     while (this.stepCount < Math.min(untilStep, this.options.steps)) {
       const samples = await this.dataset.sampleBatch(batchSize, this.dataRng);
-      const c = collate(samples, this.dataset.spec, normalizer);
-      let l1: tf.Scalar | undefined;
-      let kl: tf.Scalar | undefined;
-      let value: tf.Scalar;
-      let grads: tf.NamedTensorMap;
-      try {
-        ({ value, grads } = tf.variableGrads(() => {
-          const r = this.policy.computeLoss(c.batch, c.action, c.isPad, this.modelRng);
-          l1 = tf.keep(r.l1);
-          kl = tf.keep(r.kl);
-          return r.loss;
-        }, this.params.map(([, v]) => v)));
-      } finally {
-        disposeCollated(c);
-      }
-      // Parameters the loss does not reach get no gradient and are skipped, like PyTorch's `grad is None`.
-      const byName = new Map<string, tf.Tensor>(
-        this.params.filter(([, v]) => grads[v.name]).map(([n, v]) => [n, grads[v.name]!]),
-      );
-      const [lossV, l1V, klV] = await Promise.all([value.data(), l1!.data(), kl!.data()]);
-      tf.dispose([value, l1!, kl!]);
-      if (!Number.isFinite(lossV[0]!)) {
-        tf.dispose([...byName.values()]);
-        throw new Error(`Trainer: loss is ${lossV[0]} at step ${this.stepCount + 1}`);
-      }
-      // Total norm before clipping (LeRobot's grad_norm); with clipping off, clip at +inf just to measure.
-      const gradNorm = clipGradNorm(byName, clip ? clip : Infinity);
-      try {
-        this.optimizer.applyGradients(byName);
-      } finally {
-        tf.dispose([...byName.values()]);
-      }
+      const r = await runner.step(samples, this.modelRng.getState(), this.stepCount + 1);
+      this.modelRng.setState(r.rngEnd);
+      const lossV = [r.loss];
+      const l1V = [r.l1];
+      const klV = [r.kl];
+      const gradNorm = r.gradNorm;
       this.stepCount++;
       // A step ends on a clean stream boundary: drop any cached Box-Muller spare (Rng.getState does
       // the same), so a run that writes checkpoints draws exactly what a run that does not draws.
@@ -200,6 +207,8 @@ export class Trainer {
         checkpoints.push(checkpoint);
       }
       const seconds = (performance.now() - start) / 1000;
+      // Let timers and I/O run between steps (queue locks renew, progress is written).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       this.options.onProgress?.({
         step: this.stepCount,
         totalSteps: this.options.steps,
@@ -213,7 +222,44 @@ export class Trainer {
         ...(checkpoint ? { checkpoint } : {}),
       });
     }
+    await runner.pull();
     return { step: this.stepCount, losses, checkpoints };
+  }
+
+  /** The step runner, made on first use: this thread, or a pool of workers. */
+  private async stepRunner(normalizer: Normalizer, clip: number | null): Promise<StepRunner> {
+    if (this.runner) return this.runner;
+    const o = this.options;
+    const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const cfg = {
+      spec: this.dataset.spec,
+      normalizer,
+      reduction: reductionOf(this.policy),
+      clip,
+      microBatch: o.microBatch ?? 'auto',
+      ...(o.memoryBudgetBytes !== undefined ? { budgetBytes: o.memoryBudgetBytes } : {}),
+      log,
+    };
+    if ((o.workers ?? 1) === 1) {
+      this.runner = new LocalStepRunner(this.policy, this.params, this.optimizer, cfg);
+    } else {
+      this.runner = await WorkerPoolStepRunner.start({
+        workers: o.workers!,
+        factory: o.policyFactory!,
+        policy: this.policy,
+        optimizer: this.optimizer,
+        step: cfg,
+        optimizerOptions: {
+          lr: o.lr ?? 1e-5,
+          backboneLr: o.backboneLr ?? 1e-5,
+          backbonePrefix: o.backbonePrefix ?? 'backbone.',
+          weightDecay: o.weightDecay ?? 1e-4,
+          ...(o.betas ? { betas: o.betas } : {}),
+          ...(o.eps !== undefined ? { eps: o.eps } : {}),
+        },
+      });
+    }
+    return this.runner;
   }
 
   private groupLr(name: string, fallback: number): number {
@@ -225,6 +271,7 @@ export class Trainer {
     const { outputDir } = this.options;
     if (!outputDir) throw new Error(`Trainer.saveCheckpoint: option 'outputDir' is not set`);
     const normalizer = await this.getNormalizer();
+    await this.runner?.pull();
     const model = new Map<string, tf.Tensor>([...this.policy.stateDict()].map(([n, v]) => [`model.${n}`, v]));
     const act = actPolicyOf(this.policy);
     const writer =
@@ -268,10 +315,21 @@ export class Trainer {
     } finally {
       tf.dispose([...ckpt.model.values(), ...ckpt.optimizer.values()]);
     }
+    // Workers started before the resume hold the old state: the next `train()` starts them afresh.
+    await this.close();
   }
 
+  /** Free the optimiser state (and stop the workers, if any: await it, or call `close()`). */
   dispose(): void {
     this.optimizer.dispose();
+    void this.close();
+  }
+
+  /** Stop the worker threads, if any. */
+  async close(): Promise<void> {
+    const r = this.runner;
+    this.runner = null;
+    await r?.dispose();
   }
 }
 

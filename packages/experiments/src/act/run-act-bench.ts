@@ -1,31 +1,44 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, createRuntime, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { availableParallelism } from 'node:os';
+import { AdamW, createRuntime, Rng, Trainer, type BackendRequest, type MicroBatchSetting, type ObservationBatch } from '@actfusion/cvae-core';
+import { BenchDataset } from './bench-dataset.js';
+import { benchPolicyFactory } from './bench-policy-factory.js';
 import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
 import { buildActPolicy } from './build-act-policy.js';
+import { median } from './bench-rounds.js';
+import { kernelShapeTotals, kernelTotals, type KernelTotal, type ProfileInfo } from './kernel-profile.js';
 
 export interface ActBenchResult {
   readonly impl: string;
   readonly preset: string;
   readonly backend: string;
   readonly params: number;
-  /** Median ms of forward + backward + AdamW at the preset's batch; null when the step failed. */
+  /**
+   * Median ms of a training step at the preset's batch through the Trainer (collate, forward,
+   * backward, gradient norm, AdamW), after one warm-up step; null when the step failed.
+   */
   readonly train_step_ms: number | null;
+  /** Data-parallel workers of the timed training, and the micro-batch setting. */
+  readonly workers: number;
+  readonly micro_batch: MicroBatchSetting;
   /** Median ms of one chunk prediction at batch 1, z = 0. */
   readonly infer_ms: number;
-  /** tfjs's peak bytes of live tensors during one training step (tf.profile), in MB. */
+  /** With `profile`: tfjs's peak bytes of live tensors during one in-thread training step (tf.profile), in MB. */
   readonly peak_tensor_mb: number | null;
-  /** Largest resident set size seen during the run, in MB. */
+  /** The process's peak resident set size (MiB), the same measure as the peer's `peak_rss_mb`. */
   readonly peak_rss_mb: number;
   readonly steps: number;
+  /** With `profile`: kernel time of one training step summed per kernel, largest first. */
+  readonly kernels?: KernelTotal[];
+  /** With `profile`: the most expensive kernel calls by input shapes. */
+  readonly kernel_calls?: { kernel: string; shapes: string; calls: number; ms: number }[];
+  /** With `profile`: the wall time of the profiled step and the summed kernel time, ms. */
+  readonly profiled_step_ms?: number;
+  readonly kernel_ms?: number;
   /** Why the training step failed (e.g. the wasm heap is too small for act-paper's batch). */
   readonly train_error?: string;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /**
  * The same work as the PyTorch peer's benchmark (`act_torch.py`): one warm-up step, then `steps`
@@ -36,13 +49,16 @@ function median(xs: number[]): number {
 export async function runActBench(
   presetName: string,
   preset: BenchPreset,
-  options: { backend?: BackendRequest; steps?: number } = {},
+  options: { backend?: BackendRequest; steps?: number; profile?: boolean; workers?: number; microBatch?: MicroBatchSetting } = {},
 ): Promise<ActBenchResult> {
   const steps = options.steps ?? 5;
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), preset.batch));
+  const microBatch = options.microBatch ?? 'auto';
   const runtime = await createRuntime({ backend: options.backend ?? 'auto', seed: 0 });
-  let peakRss = process.memoryUsage().rss;
+  // The process's peak resident set size (the kernel's high-water mark, KiB), like the peer's ru_maxrss.
+  let peakRss = 0;
   const sampleRss = (): void => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
   };
   try {
     const { config, spec, width } = benchPolicyParts(preset);
@@ -90,22 +106,45 @@ export async function runActBench(
     // Training last: a step too large for the backend's memory (act-paper on wasm) aborts the
     // backend, and inference has been measured by then.
     policy.train();
-    let profile: { peakBytes: number } | null = null;
+    let profile: ProfileInfo | null = null;
+    let profiledMs = 0;
     const times: number[] = [];
     let trainError: string | undefined;
     try {
-      profile = await tf.profile(() => trainStep());
-      sampleRss();
-      for (let i = 0; i < steps; i++) {
-        const t = performance.now();
-        trainStep();
-        times.push(performance.now() - t);
+      if (options.profile) {
+        const t0 = performance.now();
+        profile = await tf.profile(() => trainStep());
+        profiledMs = performance.now() - t0;
         sampleRss();
       }
-    } catch (err) {
-      trainError = err instanceof Error ? err.message : String(err);
+      const stamps: number[] = [];
+      const trainer = new Trainer(policy, new BenchDataset(spec, preset), {
+        steps: steps + 1,
+        batchSize: B,
+        lr: preset.lr,
+        backboneLr: preset.lr,
+        weightDecay: 1e-4,
+        gradClipNorm: null,
+        seed: 1,
+        workers,
+        microBatch,
+        ...(workers > 1 ? { policyFactory: benchPolicyFactory({ preset, backend: runtime.backend }) } : {}),
+        log: (line) => process.stderr.write(`${line}\n`),
+        onProgress: () => {
+          stamps.push(performance.now());
+          sampleRss();
+        },
+      });
+      try {
+        await trainer.train();
+      } finally {
+        await trainer.close();
+        trainer.dispose();
+      }
+      for (let i = 1; i < stamps.length; i++) times.push(stamps[i]! - stamps[i - 1]!);
+    } catch (err) {      trainError = err instanceof Error ? err.message : String(err);
       if (runtime.backend === 'wasm') {
-        trainError = `the wasm backend failed during a training step (${trainError}); a 32-bit wasm heap holds at most 4 GB, and the activations of this batch likely exceed it (act-small at batch 8 peaks near 1 GB of tensors; act-paper has 25x its pixels) — use --backend tensorflow (@tensorflow/tfjs-node) for this preset`;
+        trainError = `the wasm backend failed during a training step (${trainError}); a 32-bit wasm heap holds at most 4 GB, and the activations of this batch likely exceed it (act-small at batch 8 peaks near 1 GB of tensors; act-paper has 25x its pixels) — set --micro-batch (train.microBatch) smaller, or use --backend tensorflow (@tensorflow/tfjs-node)`;
       }
     }
     const result: ActBenchResult = {
@@ -113,11 +152,21 @@ export async function runActBench(
       preset: presetName,
       backend: runtime.backend,
       params: policy.parameterCount(),
+      workers,
+      micro_batch: microBatch,
       train_step_ms: times.length > 0 ? Math.round(median(times) * 10) / 10 : null,
       infer_ms: Math.round(median(inf) * 10) / 10,
       peak_tensor_mb: profile ? Math.round(profile.peakBytes / 1e5) / 10 : null,
-      peak_rss_mb: Math.round(peakRss / 1e5) / 10,
+      peak_rss_mb: Math.round(peakRss / 104857.6) / 10,
       steps,
+      ...(options.profile && profile
+        ? {
+            profiled_step_ms: Math.round(profiledMs),
+            kernel_ms: Math.round(kernelTotals(profile).reduce((a, k) => a + k.ms, 0)),
+            kernels: kernelTotals(profile).slice(0, 20),
+            kernel_calls: kernelShapeTotals(profile, 25),
+          }
+        : {}),
       ...(trainError !== undefined ? { train_error: trainError } : {}),
     };
     if (trainError === undefined) {

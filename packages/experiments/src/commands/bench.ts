@@ -1,27 +1,53 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendRequest } from '@actfusion/cvae-core';
 import { readBenchPreset } from '../act/bench-preset.js';
+import { peerUnavailable, runJsonLine, summarizeRounds, type BenchRound } from '../act/bench-rounds.js';
 import { runActBench } from '../act/run-act-bench.js';
 import { printLatency } from '../act/print-latency.js';
 
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'tools', 'bench', 'act_torch.py');
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
+const PYTHON = '/usr/bin/python3';
+
+interface BenchOptions {
+  preset: string;
+  steps: string;
+  rounds: string;
+  backend: string;
+  threads: string;
+  peer: boolean;
+  once?: boolean;
+  profile?: boolean;
+  workers?: string;
+  microBatch: string;
+  latency: boolean;
+  latencyOnly?: boolean;
+  latencyThreads: string;
+  latencyRounds: string;
+}
+
+const positiveInt = (flag: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got '${v}'`);
+  return n;
+};
 
 /**
- * `actfusion bench --preset act-small`: builds the preset's ACT, prints one JSON line (params,
- * train_step_ms, infer_ms, backend, peak memory); then, when `/usr/bin/python3` has torch and the
- * repository's copy of the PyTorch peer is present, runs the peer on the same preset and prints
- * its line and the ratio line (project / PyTorch).
+ * `actfusion bench --preset act-small`: alternates our benchmark (each round in a fresh process) and
+ * the PyTorch peer (`tools/bench/act_torch.py` under `/usr/bin/python3` with torch) for `--rounds`
+ * rounds, prints every round's JSON lines, then one summary line with each side's medians and the
+ * median of the per-round ratios (ours / peer) for the training step, batch-1 inference and peak
+ * memory (resident set size). `--profile` instead prints the kernel times of one training step.
  */
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('benchmark an ACT workload (and the PyTorch peer when installed)')
+    .description('benchmark an ACT workload against the PyTorch peer (interleaved rounds, median ratios)')
     .requiredOption('--preset <name>', 'bench preset name (act-small, act-paper) or a preset JSON path')
-    .option('--steps <n>', 'timed steps (median)', '5')
+    .option('--steps <n>', 'timed steps per round (median)', '5')
+    .option('--rounds <n>', 'rounds of ours then the peer (at least 3 for a ratio to quote)', '3')
     .option('--backend <name>', `tensor backend: auto, ${BACKEND_NAMES.join(', ')}`, 'auto')
     .option('--threads <n>', 'threads for the PyTorch peer', '2')
     .option('--no-peer', 'do not run the PyTorch peer')
@@ -29,44 +55,64 @@ export function registerBenchCommand(program: Command): void {
     .option('--latency-only', 'only the batch-1 latency comparison')
     .option('--latency-threads <list>', 'thread counts of the latency comparison', '1,2')
     .option('--latency-rounds <n>', 'alternation rounds of the latency comparison', '5')
-    .action(async (opts: { preset: string; steps: string; backend: string; threads: string; peer: boolean; latency: boolean; latencyOnly?: boolean; latencyThreads: string; latencyRounds: string }) => {
-      const steps = Number(opts.steps);
-      if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got '${opts.steps}'`);
+    .option('--workers <n>', 'data-parallel training workers (default: the cores, at most the batch)')
+    .option('--micro-batch <n|auto>', 'samples per forward/backward pass (auto: what fits the wasm heap)', 'auto')
+    .option('--profile', 'print the top kernels by time of one training step (no peer)')
+    .option('--once', 'run our side once in this process and print its JSON line (what each round runs)')
+    .action(async (opts: BenchOptions) => {
+      const steps = positiveInt('--steps', opts.steps);
+      const rounds = positiveInt('--rounds', opts.rounds);
       const { preset, path } = await readBenchPreset(opts.preset);
+      const name = preset.name ?? opts.preset;
+      const workers = opts.workers === undefined ? undefined : positiveInt('--workers', opts.workers);
+      const microBatch = opts.microBatch === 'auto' ? 'auto' : positiveInt('--micro-batch', opts.microBatch);
+      if (opts.once || opts.profile) {
+        const ours = await runActBench(name, preset, {
+          backend: opts.backend as BackendRequest,
+          steps,
+          profile: opts.profile === true,
+          microBatch,
+          ...(workers !== undefined ? { workers } : {}),
+        });
+        if (opts.profile) printProfile(ours);
+        console.log(JSON.stringify(ours));
+        if (ours.train_error !== undefined) process.exit(1);
+        return;
+      }
       if (opts.latency || opts.latencyOnly) {
         const threads = opts.latencyThreads.split(',').map((t) => Number(t));
         if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--latency-threads: expected positive integers like 1,2, got '${opts.latencyThreads}'`);
-        const rounds = Number(opts.latencyRounds);
-        if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--latency-rounds: expected a positive integer, got '${opts.latencyRounds}'`);
-        await printLatency(preset.name ?? opts.preset, preset, path, { backend: opts.backend as BackendRequest, threads, rounds, iterations: steps, peer: opts.peer });
+        const latencyRounds = positiveInt('--latency-rounds', opts.latencyRounds);
+        await printLatency(name, preset, path, { backend: opts.backend as BackendRequest, threads, rounds: latencyRounds, iterations: steps, peer: opts.peer });
         if (opts.latencyOnly) return;
       }
-      const ours = await runActBench(preset.name ?? opts.preset, preset, { backend: opts.backend as BackendRequest, steps });
-      console.log(JSON.stringify(ours));
-      if (!opts.peer) return finish(ours.train_error !== undefined);
-      const python = '/usr/bin/python3';
-      const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-      if (!hasTorch || !existsSync(PEER)) {
-        console.error(`bench: PyTorch peer not run (${hasTorch ? `${PEER} missing` : 'no python3 with torch'})`);
-        return finish(ours.train_error !== undefined);
+      const why = opts.peer ? peerUnavailable(PYTHON, PEER) : 'disabled by --no-peer';
+      if (why) console.error(`bench: PyTorch peer not run (${why})`);
+      const ourArgs = [CLI, 'bench', '--once', '--preset', path, '--steps', String(steps), '--backend', opts.backend, '--micro-batch', String(microBatch)];
+      if (workers !== undefined) ourArgs.push('--workers', String(workers));
+      const results: BenchRound[] = [];
+      let failed = false;
+      for (let round = 1; round <= rounds; round++) {
+        const ours = runJsonLine('actfusion', process.execPath, ourArgs);
+        console.log(JSON.stringify({ round, ...ours }));
+        failed ||= ours.train_error !== undefined;
+        let peer = null;
+        if (!why) {
+          peer = runJsonLine('the PyTorch peer', PYTHON, [PEER, path, '--steps', String(steps), '--threads', opts.threads]);
+          console.log(JSON.stringify({ round, peer: true, ...peer }));
+        }
+        results.push({ round, ours, peer });
       }
-      const r = spawnSync(python, [PEER, path, '--steps', String(steps), '--threads', opts.threads], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`bench: the PyTorch peer failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-      const peer = JSON.parse(r.stdout.trim().split('\n').pop()!) as { params: number; train_step_ms: number; infer_ms: number };
-      console.log(JSON.stringify({ peer: true, ...peer }));
-      console.log(
-        JSON.stringify({
-          ratio: 'actfusion / pytorch',
-          params_equal: peer.params === ours.params,
-          train_step: ours.train_step_ms === null ? null : Math.round((ours.train_step_ms / peer.train_step_ms) * 100) / 100,
-          infer: Math.round((ours.infer_ms / peer.infer_ms) * 100) / 100,
-        }),
-      );
-      finish(ours.train_error !== undefined);
+      console.log(JSON.stringify({ preset: name, ...summarizeRounds(results) }));
+      if (failed) process.exit(1);
     });
 }
 
-/** After a failed (aborted) wasm training step, exit with status 1 before the module rethrows. */
-function finish(failed: boolean): void {
-  if (failed) process.exit(1);
+function printProfile(r: Awaited<ReturnType<typeof runActBench>>): void {
+  if (!r.kernels) return;
+  console.error(`one ${r.preset} training step on ${r.backend}: ${r.profiled_step_ms} ms wall (profiled), ${r.kernel_ms} ms in kernels`);
+  console.error('kernel                          calls        ms      %');
+  for (const k of r.kernels) console.error(`${k.kernel.padEnd(30)} ${String(k.calls).padStart(6)} ${k.ms.toFixed(1).padStart(9)} ${k.pct.toFixed(1).padStart(6)}`);
+  console.error('most expensive calls (kernel, input shapes):');
+  for (const c of r.kernel_calls ?? []) console.error(`  ${c.ms.toFixed(1).padStart(8)} ms  x${c.calls}  ${c.kernel} ${c.shapes}`);
 }

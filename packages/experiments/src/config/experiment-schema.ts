@@ -132,6 +132,16 @@ export const trainSchema = z.strictObject({
   saveFreq: positiveInt.default(20_000),
   logFreq: positiveInt.default(100),
   seed: nonNegativeInt.max(LIMITS.seed).default(1000),
+  /**
+   * Data-parallel worker threads, each with its own tensor backend and a shard of every batch
+   * (unset: the machine's cores, at most batchSize; 1 trains in the main thread).
+   */
+  workers: upTo(LIMITS.batchSize).optional(),
+  /**
+   * Samples per forward/backward pass; gradients are summed over the passes of a batch (or a
+   * worker's shard). `auto`: the whole shard, or on wasm as many samples as fit the heap.
+   */
+  microBatch: z.union([upTo(LIMITS.batchSize), z.literal('auto')]).default('auto'),
 });
 
 export const evalSchema = z.strictObject({

@@ -112,6 +112,12 @@ function crossFieldIssues(config: ExperimentConfig): ConfigIssue[] {
       });
     }
   }
+  if (config.train.workers !== undefined && config.train.workers > config.train.batchSize) {
+    issues.push({
+      path: 'train.workers',
+      message: `expected at most train.batchSize (${config.train.batchSize}) workers (each takes a shard of every batch), got ${config.train.workers}`,
+    });
+  }
   if (config.policy.dimModel % config.policy.nHeads !== 0) {
     issues.push({
       path: 'policy.nHeads',

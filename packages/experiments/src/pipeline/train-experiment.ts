@@ -8,6 +8,7 @@ import { INSTRUCTION_TABLE_FILE } from '../composition/instruction-table.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { writeResolvedConfig } from '../config/write-resolved-config.js';
+import { experimentPolicyFactory, resolveWorkers } from './experiment-policy-factory.js';
 import { MetricsLog } from './metrics-log.js';
 import { openChunkDataset } from './open-dataset.js';
 
@@ -48,9 +49,23 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
     log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames`);
     const metrics = new MetricsLog(join(config.outputDir, 'metrics.jsonl'));
     const curve: MetricPoint[] = [];
+    let workers = resolveWorkers(config);
+    const policyFactory = workers > 1 ? experimentPolicyFactory(config, dataset.spec, tasks) : null;
+    if (workers > 1 && policyFactory === null) {
+      if (config.train.workers !== undefined) {
+        throw new Error(`train.workers = ${workers}: the worker threads run the built packages; run \`npm run build\` first`);
+      }
+      log(`train.workers: training in the main thread (worker threads need the built packages: npm run build)`);
+      workers = 1;
+    }
+    if (workers > 1) log(`train.workers: ${workers} data-parallel workers, each with a shard of ${Math.floor(config.train.batchSize / workers)}${config.train.batchSize % workers ? `-${Math.ceil(config.train.batchSize / workers)}` : ''} samples of every batch`);
     // A language encoder's instruction table goes into every checkpoint, beside the weights.
     const table = exp.container.isRegistered(INSTRUCTION_EMBEDDINGS, true) ? exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS) : undefined;
     const trainer = new Trainer(policy, dataset, {
+      workers,
+      ...(policyFactory ? { policyFactory } : {}),
+      microBatch: config.train.microBatch,
+      log,
       ...(table === undefined
         ? {}
         : {
@@ -102,6 +117,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         backend: exp.runtime?.backend ?? 'unknown',
       };
     } finally {
+      await trainer.close();
       trainer.dispose();
     }
   } finally {

@@ -1,0 +1,190 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainingSample } from '@actfusion/contracts';
+import type { RngState } from '../../random/rng.js';
+import { wholeBatchOf } from '../batch-gradients.js';
+import type { LocalStepConfig, StepOutcome, StepRunner } from '../step-runner.js';
+import type { TrainablePolicy } from '../trainable-policy.js';
+import type { TrainerOptimizer } from '../trainer-optimizer.js';
+import type { PolicyFactoryRef } from './policy-factory.js';
+import { abortBarrier, allocateSharedGradients, type SharedGradientBuffers } from './shared-gradients.js';
+import { fromPayload, toPayload } from './tensor-payload.js';
+import type { FromWorker, ToWorker, WorkerOptimizerOptions } from './worker-messages.js';
+
+export interface WorkerPoolOptions {
+  readonly workers: number;
+  readonly factory: PolicyFactoryRef;
+  /** The trainer's policy and optimiser: copied to the workers at start, updated by `pull`. */
+  readonly policy: TrainablePolicy;
+  readonly optimizer: TrainerOptimizer;
+  readonly step: LocalStepConfig;
+  readonly optimizerOptions: WorkerOptimizerOptions;
+}
+
+/**
+ * The worker script: next to this module when running from the build; from the package's `dist`
+ * when this module runs from its TypeScript source (tests), since a worker thread runs JavaScript.
+ */
+export function gradientWorkerUrl(): URL {
+  const here = new URL('./gradient-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = fileURLToPath(here).replace(/([\\/])src([\\/]training[\\/]parallel[\\/])/, '$1dist$2');
+  if (!existsSync(built)) {
+    throw new Error(`Trainer: the worker script ${built} is missing; build @actfusion/cvae-core (npx tsc -b packages/cvae-core/tsconfig.lib.json)`);
+  }
+  return pathToFileURL(built);
+}
+
+/** One worker thread and its single outstanding request. */
+class WorkerHandle {
+  private pending: { expect: FromWorker['type']; resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private exited = false;
+
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+    log: (line: string) => void,
+    onFailure: () => void,
+  ) {
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'log') return log(m.line);
+      const p = this.pending;
+      this.pending = null;
+      if (m.type === 'error') {
+        if (!m.aborted) onFailure();
+        const err = new Error(m.message);
+        if (!m.aborted) this.failure = err;
+        p?.reject(err);
+      } else if (p && m.type === p.expect) p.resolve(m);
+      else p?.reject(new Error(`worker ${index + 1}: expected '${p.expect}', got '${m.type}'`));
+    });
+    const fail = (err: Error): void => {
+      this.failure ??= err;
+      onFailure();
+      this.pending?.reject(err);
+      this.pending = null;
+    };
+    worker.on('error', (err) => fail(new Error(`worker ${index + 1} crashed: ${err.message}`)));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      if (this.pending) fail(new Error(`worker ${index + 1} exited (code ${code}) during a request`));
+    });
+  }
+
+  request<T extends FromWorker['type']>(msg: ToWorker, expect: T): Promise<Extract<FromWorker, { type: T }>> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.exited) return Promise.reject(new Error(`worker ${this.index + 1} has exited`));
+    return new Promise((resolve, reject) => {
+      this.pending = { expect, resolve: resolve as (m: FromWorker) => void, reject };
+      this.worker.postMessage(msg);
+    });
+  }
+}
+
+/**
+ * Data-parallel steps over worker threads (`Trainer` option `workers`). Each batch is cut into
+ * contiguous shards, one per worker, at their global sample offsets; the workers sum their shard
+ * gradients through shared memory and each applies the same clipped AdamW update, so their weights
+ * stay identical. This thread only posts shards and waits, so its event loop stays free.
+ */
+export class WorkerPoolStepRunner implements StepRunner {
+  private closed = false;
+
+  private constructor(
+    private readonly o: WorkerPoolOptions,
+    private readonly handles: WorkerHandle[],
+    private readonly shared: SharedGradientBuffers,
+  ) {}
+
+  static async start(o: WorkerPoolOptions): Promise<WorkerPoolStepRunner> {
+    const params = o.policy.trainableParameters();
+    const floats = params.reduce((s, [, v]) => s + v.size, 0);
+    const shared = allocateSharedGradients(o.workers, floats, params.length);
+    const control = new Int32Array(shared.control);
+    const url = gradientWorkerUrl();
+    const handles = Array.from({ length: o.workers }, (_, i) => new WorkerHandle(i, new Worker(url, { execArgv: [] }), o.step.log, () => abortBarrier(control)));
+    const pool = new WorkerPoolStepRunner(o, handles, shared);
+    try {
+      const model = toPayload(o.policy.stateDict());
+      const opt = o.optimizer.stateTensors();
+      const optimizerState = toPayload(opt);
+      tf.dispose([...opt.values()].filter((t) => !(t instanceof tf.Variable)));
+      const s = o.step;
+      await Promise.all(
+        handles.map((h) =>
+          h.request(
+            {
+              type: 'init',
+              index: h.index,
+              workers: o.workers,
+              factory: o.factory,
+              shared,
+              spec: s.spec,
+              normalizer: s.normalizer.toJSON(),
+              reduction: s.reduction,
+              clip: s.clip,
+              microBatch: s.microBatch,
+              ...(s.budgetBytes !== undefined ? { budgetBytes: s.budgetBytes } : {}),
+              optimizer: o.optimizerOptions,
+              model,
+              optimizerState,
+              paramNames: params.map(([n]) => n),
+            },
+            'ready',
+          ),
+        ),
+      );
+      s.log(`trainer: ${o.workers} data-parallel workers ready (${floats.toLocaleString('en-US')} trainable floats, ${Math.round((o.workers * floats * 4) / 1048576)} MiB of shared gradient slots)`);
+    } catch (err) {
+      await pool.dispose();
+      throw err;
+    }
+    return pool;
+  }
+
+  async step(samples: readonly TrainingSample[], rngState: RngState, stepNumber: number): Promise<StepOutcome> {
+    const n = this.handles.length;
+    if (samples.length < n) throw new Error(`Trainer: a batch of ${samples.length} samples cannot feed ${n} workers`);
+    const whole = wholeBatchOf(samples);
+    const replies = await Promise.all(
+      this.handles.map((h) => {
+        const lo = Math.floor((h.index * samples.length) / n);
+        const hi = Math.floor(((h.index + 1) * samples.length) / n);
+        return h.request({ type: 'step', samples: samples.slice(lo, hi), offset: lo, whole, rngState, stepNumber }, 'stepped');
+      }),
+    );
+    const r = replies[0]!;
+    return { loss: r.loss, l1: r.l1, kl: r.kl, gradNorm: r.gradNorm, rngEnd: r.rngEnd };
+  }
+
+  /** Copy worker 1's weights and optimiser state (identical in every worker) into the trainer's. */
+  async pull(): Promise<void> {
+    const r = await this.handles[0]!.request({ type: 'pull' }, 'pulled');
+    const model = fromPayload(r.model);
+    const opt = fromPayload(r.optimizerState);
+    try {
+      this.o.policy.loadStateDict(model, { source: 'worker 1 weights' });
+      this.o.optimizer.loadState(opt, 'worker 1 optimiser state');
+    } finally {
+      tf.dispose([...model.values(), ...opt.values()]);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(
+      this.handles.map(async (h) => {
+        try {
+          await Promise.race([h.request({ type: 'close' }, 'closed'), new Promise((r) => setTimeout(r, 5000))]);
+        } catch {
+          // A failed worker is terminated below.
+        }
+        await h.worker.terminate();
+      }),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ObservationSpec, PolicyFactoryRef, WorkerPolicy } from '@actfusion/cvae-core';
+import { builtinKinds } from '../composition/builtin-kinds.js';
+import { buildExperimentContainer } from '../composition/experiment-container.js';
+import type { ExperimentConfig } from '../config/experiment-schema.js';
+
+/** What a training worker gets to build an experiment's policy: the resolved config and the dataset's spec. */
+export interface ExperimentPolicyArgs {
+  readonly config: ExperimentConfig;
+  readonly spec: ObservationSpec;
+  /** The dataset's task instructions (a learned instruction table is built over them). */
+  readonly tasks?: readonly string[];
+}
+
+/**
+ * The policy factory of `actfusion train`'s data-parallel workers: the same composition root as
+ * the main thread (built-in kinds, the config's encoders and decoder, its seed), with the worker's
+ * own tensor runtime from `runtime.backend`.
+ */
+export async function createExperimentPolicy(args: ExperimentPolicyArgs): Promise<WorkerPolicy> {
+  const exp = await buildExperimentContainer(args.config, {
+    registry: builtinKinds(),
+    spec: args.spec,
+    withRuntime: true,
+    ...(args.tasks ? { tasks: [...args.tasks] } : {}),
+  });
+  return { policy: exp.policy(), dispose: () => exp.dispose() };
+}
+
+/**
+ * This module as a `policyFactory` reference for `config`, or null when it runs from TypeScript
+ * source without a build (worker threads run the built JavaScript).
+ */
+export function experimentPolicyFactory(config: ExperimentConfig, spec: ObservationSpec, tasks?: readonly string[]): PolicyFactoryRef | null {
+  let url = new URL(import.meta.url);
+  if (url.pathname.endsWith('.ts')) {
+    const built = fileURLToPath(url).replace(/([\\/])src([\\/]pipeline[\\/])([^\\/]+)\.ts$/, '$1dist$2$3.js');
+    if (!existsSync(built)) return null;
+    url = pathToFileURL(built);
+  }
+  return { module: url.href, exportName: 'createExperimentPolicy', args: { config, spec, ...(tasks ? { tasks } : {}) } satisfies ExperimentPolicyArgs };
+}
+
+/** `train.workers`, or the machine's cores when unset; never more than the batch. */
+export function resolveWorkers(config: ExperimentConfig): number {
+  return Math.max(1, Math.min(config.train.workers ?? availableParallelism(), config.train.batchSize));
+}

@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
+
+const pkgRoot = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = resolve(pkgRoot, '..', '..');
+const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
+let dir: string;
+
+beforeAll(async () => {
+  // The workers build the policy from the built packages (worker threads run JavaScript).
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'packages/experiments/tsconfig.lib.json'], { cwd: repoRoot });
+  dir = await mkdtemp(join(tmpdir(), 'af-train-workers-'));
+  await recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: join(dir, 'data'), format: 'aloha-hdf5', cameras: [{ name: 'top', height: 24, width: 32 }], episodeLength: 12, onlySuccessful: false });
+}, 600_000);
+
+function train(name: string, extra: string[]): { status: number | null; output: string; losses: number[] } {
+  const out = join(dir, name);
+  const sets = [
+    'runtime.backend=cpu', 'robot.imageHeight=24', 'robot.imageWidth=32', 'robot.episodeLength=12',
+    `dataset.path=${join(dir, 'data')}`, 'dataset.episodes=2', `outputDir=${out}`,
+    'policy.dimModel=16', 'policy.nHeads=2', 'policy.dimFeedforward=32', 'policy.nEncoderLayers=1', 'policy.chunkSize=4',
+    'cvae.latentDim=4', 'cvae.nVaeEncoderLayers=1', 'train.steps=3', 'train.batchSize=4', 'train.saveFreq=3', 'train.logFreq=1',
+    'train.lr=1e-4', ...extra,
+  ];
+  const r = spawnSync(process.execPath, [runCli, 'train', '-c', 'act-small', ...sets.flatMap((s) => ['--set', s])], { cwd: pkgRoot, encoding: 'utf8' });
+  const output = `${r.stdout}${r.stderr}`;
+  let losses: number[] = [];
+  if (r.status === 0) losses = spawnSync('cat', [join(out, 'metrics.jsonl')], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+  return { status: r.status, output, losses };
+}
+
+describe('actfusion train with train.workers (real ACT: ResNet encoder, CVAE, dropout; cpu)', () => {
+  it('2 workers give the losses of 1 (per-sample dropout and VAE noise), and say so', async () => {
+    const one = train('one', ['train.workers=1']);
+    expect(one.status, one.output).toBe(0);
+    const two = train('two', ['train.workers=2', 'train.microBatch=1']);
+    expect(two.status, two.output).toBe(0);
+    expect(two.output).toMatch(/train\.workers: 2 data-parallel workers, each with a shard of 2 samples of every batch/);
+    expect(one.losses).toHaveLength(3);
+    for (let i = 0; i < 3; i++) expect(Math.abs(two.losses[i]! - one.losses[i]!), `step ${i + 1}`).toBeLessThan(1e-4 * Math.max(1, one.losses[i]!));
+    const resolved = await readFile(join(dir, 'two', 'config.resolved.yaml'), 'utf8');
+    expect(resolved).toMatch(/workers: 2/);
+    expect(resolved).toMatch(/microBatch: 1/);
+  });
+
+  it('rejects more workers than the batch, naming the field', () => {
+    const r = train('bad', ['train.workers=5']);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/train\.workers.*expected at most train\.batchSize \(4\) workers.*got 5/);
+  });
+});
