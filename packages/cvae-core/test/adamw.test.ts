@@ -121,3 +121,25 @@ describe('AdamW', () => {
     ]);
   });
 });
+
+describe('AdamW fused update kernel', () => {
+  it('gives the values of the op chain (float32 ops) within float rounding', async () => {
+    const { adamWUpdateValues } = await import('../src/optim/adamw-update-kernel.js');
+    const n = 257;
+    const src = (seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * (seed + 1));
+    const [p, m, v, g] = [src(1), src(2), src(3).map(Math.abs), src(4)];
+    const a = { decay: 1 - 1e-3 * 1e-2, beta1: 0.9, beta2: 0.999, bc2Sqrt: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3) };
+    const out: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    adamWUpdateValues(p, m, v, g, out, a);
+    // The op chain, in float32 like the tfjs ops.
+    const f = Math.fround;
+    for (let i = 0; i < n; i++) {
+      const mi = f(f(f(a.beta1) * m[i]!) + f(f(1 - a.beta1) * g[i]!));
+      const vi = f(f(f(a.beta2) * v[i]!) + f(f(1 - a.beta2) * f(g[i]! * g[i]!)));
+      const pi = f(f(p[i]! * f(a.decay)) - f(f(mi / f(f(f(Math.sqrt(vi)) / f(a.bc2Sqrt)) + f(a.eps))) * f(a.stepSize)));
+      expect(out[1][i]).toBeCloseTo(mi, 6);
+      expect(out[2][i]).toBeCloseTo(vi, 6);
+      expect(Math.abs(out[0][i]! - pi)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(pi)));
+    }
+  });
+});

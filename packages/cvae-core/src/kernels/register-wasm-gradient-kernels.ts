@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+import { identitySharedWasm } from './identity-shared.js';
 import { unsortedSegmentSumWasm } from './unsorted-segment-sum.js';
 
 /** The kernels cvae-core provides for the wasm backend, and whether tfjs 4.22 has its own. */
@@ -8,6 +9,7 @@ export const WASM_GRADIENT_KERNELS: readonly { readonly kernelName: string; read
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2dBackpropFilterWasm, replacesBuiltIn: false },
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2dBackpropInputWasm, replacesBuiltIn: true },
   { kernelName: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumWasm, replacesBuiltIn: false },
+  { kernelName: 'Identity', kernelFunc: identitySharedWasm as tf.KernelFunc, replacesBuiltIn: true },
 ];
 
 /** Built-in kernels set aside when cvae-core replaced them, to restore on unregister. */
@@ -15,8 +17,9 @@ const replaced = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers cvae-core's wasm kernels in tfjs's global kernel registry: the gradient kernels the wasm
- * backend lacks (Conv2DBackpropFilter: conv weights; UnsortedSegmentSum: `tf.gather`/Embedding) and a
- * faster Conv2DBackpropInput in place of the built-in one. Idempotent; works before or after the
+ * backend lacks (Conv2DBackpropFilter: conv weights; UnsortedSegmentSum: `tf.gather`/Embedding), a
+ * faster Conv2DBackpropInput in place of the built-in one, and an Identity that shares memory instead
+ * of copying it (the engine clones every tensor a gradient saves). Idempotent; works before or after the
  * wasm backend is initialised (the kernels need no setup).
  * @returns the kernel names now provided by cvae-core.
  */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { adamWUpdate, registerAdamWUpdateKernel } from './adamw-update-kernel.js';
 
 /** One parameter group with its own learning rate and weight decay (PyTorch `param_groups`). */
 export interface AdamWParamGroup {
@@ -48,6 +49,7 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 1e-2;
+    registerAdamWUpdateKernel();
     let index = 0;
     for (const group of groups) {
       for (const [name, param] of group.params) {
@@ -83,6 +85,21 @@ export class AdamW {
       const st = s;
       tf.tidy(() => {
         const g = grad.dtype === 'float32' ? grad : tf.cast(grad, 'float32');
+        // One pass per parameter where the backend has the fused kernel (wasm, cpu), else the op chain.
+        const fused = adamWUpdate(param, st.expAvg, st.expAvgSq, g, {
+          decay: 1 - lr * wd,
+          beta1: b1,
+          beta2: b2,
+          bc2Sqrt,
+          eps: this.eps,
+          stepSize: lr / bc1,
+        });
+        if (fused) {
+          st.expAvg.assign(fused[1]);
+          st.expAvgSq.assign(fused[2]);
+          param.assign(fused[0]);
+          return;
+        }
         const decayed = wd !== 0 ? tf.mul(param, 1 - lr * wd) : param;
         const m = tf.add(tf.mul(st.expAvg, b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(st.expAvgSq, b2), tf.mul(tf.square(g), 1 - b2));
