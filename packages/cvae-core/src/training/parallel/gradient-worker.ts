@@ -18,6 +18,7 @@ import { loadPolicyFactory, type WorkerPolicy } from './policy-factory.js';
 import { barrier, abortBarrier, PoolAbortedError, reduceRange, reduceSlots, type SharedGradientBuffers } from './shared-gradients.js';
 import { fromPayload, toPayload, transferList } from './tensor-payload.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './worker-messages.js';
+import type { BackendWasm } from '../../kernels/wasm-kernel-call.js';
 
 interface WorkerState {
   readonly init: InitMessage;
@@ -154,7 +155,7 @@ async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
     const P = s.params.length;
     s.params.forEach(([name, v], i) => {
       const g = r.grads.get(name);
-      if (g) slot.set(g.dataSync() as Float32Array, s.offsets[i]!);
+      if (g) slot.set(valuesOf(g), s.offsets[i]!);
       else slot.fill(0, s.offsets[i]!, s.offsets[i]! + v.size);
       present[index * P + i] = g ? 1 : 0;
     });
@@ -172,9 +173,24 @@ async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
     s.params.forEach(([name, v], i) => {
       let any = false;
       for (let w = 0; w < workers; w++) any ||= present[w * P + i] === 1;
-      if (any) grads.set(name, tf.tensor(total.slice(s.offsets[i]!, s.offsets[i]! + v.size), v.shape, 'float32'));
+      if (any) grads.set(name, tensorFrom(total, s.offsets[i]!, v));
     });
     const out = finishStep(grads, { loss: sum[0]!, l1: sum[1]!, kl: sum[2]!, rngEnd: r.rngEnd }, s.optimizer, s.cfg.clip, m.stepNumber);
     return { type: 'stepped', ...out };
   }
+}
+
+/** A float32 tensor's values without a JavaScript copy on wasm (a view on its heap), else `dataSync()`. */
+function valuesOf(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() === 'wasm') return (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+  return t.dataSync() as Float32Array;
+}
+
+/**
+ * A tensor of a parameter's range of the summed slot. The wasm backend copies a view straight into
+ * its heap; other backends may keep the array they are given, so they get a private copy.
+ */
+function tensorFrom(total: Float32Array, offset: number, v: tf.Variable): tf.Tensor {
+  const range = tf.getBackend() === 'wasm' ? total.subarray(offset, offset + v.size) : total.slice(offset, offset + v.size);
+  return tf.tensor(range, v.shape, 'float32');
 }
