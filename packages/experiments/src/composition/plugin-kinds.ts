@@ -139,3 +139,13 @@ export async function addPluginKind(registry: KindRegistry, section: KindSection
   registry.add(entry);
   return true;
 }
+
+/** The file a plug-in `kind` was loaded from, if one was (worker threads load the same file). */
+export function pluginFileOf(kind: string): string | undefined {
+  return resolvedKinds.get(kind);
+}
+
+/** Make `kind` resolve to `file` in this thread (a training worker, given the main thread's resolution). */
+export function rememberPluginFile(kind: string, file: string): void {
+  resolvedKinds.set(kind, file);
+}

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ObservationSpec, PolicyFactoryRef, WorkerPolicy } from '@actfusion/cvae-core';
 import { builtinKinds } from '../composition/builtin-kinds.js';
+import type { KindSection } from '../composition/kind-registry.js';
+import { addPluginKind, pluginFileOf, rememberPluginFile } from '../composition/plugin-kinds.js';
 import { buildExperimentContainer } from '../composition/experiment-container.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 
@@ -12,6 +14,8 @@ export interface ExperimentPolicyArgs {
   readonly spec: ObservationSpec;
   /** The dataset's task instructions (a learned instruction table is built over them). */
   readonly tasks?: readonly string[];
+  /** Plug-in kinds the config names, with the file the main thread loaded each from. */
+  readonly plugins?: readonly { readonly section: KindSection; readonly kind: string; readonly file: string }[];
 }
 
 /**
@@ -20,8 +24,15 @@ export interface ExperimentPolicyArgs {
  * own tensor runtime from `runtime.backend`.
  */
 export async function createExperimentPolicy(args: ExperimentPolicyArgs): Promise<WorkerPolicy> {
+  const registry = builtinKinds();
+  for (const p of args.plugins ?? []) {
+    rememberPluginFile(p.kind, p.file);
+    if (!(await addPluginKind(registry, p.section, p.kind, process.cwd()))) {
+      throw new Error(`training worker: plug-in ${p.section} kind "${p.kind}" (${p.file}) cannot be loaded`);
+    }
+  }
   const exp = await buildExperimentContainer(args.config, {
-    registry: builtinKinds(),
+    registry,
     spec: args.spec,
     withRuntime: true,
     ...(args.tasks ? { tasks: [...args.tasks] } : {}),
@@ -40,7 +51,20 @@ export function experimentPolicyFactory(config: ExperimentConfig, spec: Observat
     if (!existsSync(built)) return null;
     url = pathToFileURL(built);
   }
-  return { module: url.href, exportName: 'createExperimentPolicy', args: { config, spec, ...(tasks ? { tasks } : {}) } satisfies ExperimentPolicyArgs };
+  const builtin = builtinKinds();
+  const named: { section: KindSection; kind: string }[] = [
+    ...config.encoders.map((e) => ({ section: 'encoder' as const, kind: e.kind })),
+    { section: 'decoder', kind: config.decoder.kind },
+  ];
+  const plugins = named.flatMap(({ section, kind }) => {
+    const file = builtin.get(section, kind) === undefined ? pluginFileOf(kind) : undefined;
+    return file === undefined ? [] : [{ section, kind, file }];
+  });
+  return {
+    module: url.href,
+    exportName: 'createExperimentPolicy',
+    args: { config, spec, ...(tasks ? { tasks } : {}), ...(plugins.length > 0 ? { plugins } : {}) } satisfies ExperimentPolicyArgs,
+  };
 }
 
 /** `train.workers`, or the machine's cores when unset; never more than the batch. */
