@@ -8,7 +8,10 @@ import { runActBench } from '../act/run-act-bench.js';
 import { printLatency } from '../act/print-latency.js';
 
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'tools', 'bench', 'act_torch.py');
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
+/** The built command each round runs (from TypeScript source, the package's dist). */
+const CLI = fileURLToPath(import.meta.url).endsWith('.ts')
+  ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js')
+  : join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
 const PYTHON = '/usr/bin/python3';
 
 interface BenchOptions {
