@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,7 @@ describe('the view server (in-process, real ALOHA HDF5 files, run and eval folde
 
   afterAll(async () => {
     await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('classifies what it is pointed at and says what it expected otherwise', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ describe('actfusion view in headless Chromium (real datasets, run and eval made 
 
   afterAll(async () => {
     await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('a LeRobot dataset with taxels (written by the datasets writer), and a run trained and evaluated on an ALOHA dataset: frames, plots and heat maps change when scrubbed', async () => {
