@@ -5,7 +5,9 @@ import { DatasetFormatError } from './dataset-error.js';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
 import { imageShape, parseFeatureStats, readJson, readJsonLines, readLeRobotInfo, type LeRobotInfo } from './lerobot-info.js';
-import { formatPathTemplate, insideDataset } from './lerobot-paths.js';
+import { cameraName, formatPathTemplate, insideDataset } from './lerobot-paths.js';
+
+export { cameraName };
 import { LeRobotEpisode, type VideoRef } from './lerobot-episode.js';
 import { episodeArrays } from './lerobot-episode-rows.js';
 import { readParquetRows, type ParquetRow } from './parquet-table.js';
@@ -25,10 +27,6 @@ export interface LeRobotDatasetOptions {
   readonly maxConcurrentDecodes?: number;
 }
 
-/** Short camera name of a video key: `observation.images.top` -> `top`. */
-export function cameraName(videoKey: string): string {
-  return videoKey.startsWith('observation.images.') ? videoKey.slice('observation.images.'.length) : videoKey;
-}
 
 /** A LeRobotDataset (v2.0, v2.1 or v3.0) on disk: meta/, data/ Parquet and videos/ MP4. */
 export class LeRobotDataset implements EpisodeCollection {

@@ -1,6 +1,6 @@
 import type { ImageFrame } from '@actfusion/contracts';
 import { frameHistogram } from './lerobot-stats.js';
-import type { LeRobotV3Writer } from './lerobot-v3-writer.js';
+import type { V3Layout } from './lerobot-v3-meta.js';
 import type { VideoEncoder } from './video-codec.js';
 
 export interface LeRobotStep {
@@ -12,6 +12,26 @@ export interface LeRobotStep {
   readonly features?: Readonly<Record<string, Float32Array | ImageFrame>>;
 }
 
+/** The episode a LeRobotEpisodeWriter hands over once its videos are closed. */
+export interface FinishedEpisode {
+  readonly index: number;
+  readonly task: string;
+  readonly length: number;
+  /** Feature key -> [length * dim] values. */
+  readonly vectors: ReadonlyMap<string, Float32Array>;
+  /** Video key -> the episode's own MP4 (in the staging folder). */
+  readonly videos: ReadonlyMap<string, string>;
+  /** Video key -> per-frame pixel histograms. */
+  readonly histograms: ReadonlyMap<string, readonly Uint32Array[]>;
+}
+
+/** What an episode writer hands its episode to (LeRobotV3Writer). */
+export interface EpisodeCommitter {
+  readonly layout: V3Layout;
+  commitEpisode(episode: FinishedEpisode): Promise<void>;
+  dropStaging(videos: ReadonlyMap<string, string>): Promise<void>;
+}
+
 /** One episode being recorded into a LeRobotV3Writer: frames stream into ffmpeg as they come. */
 export class LeRobotEpisodeWriter {
   private readonly vectors = new Map<string, number[]>();
@@ -20,7 +40,7 @@ export class LeRobotEpisodeWriter {
   private done = false;
 
   constructor(
-    private readonly writer: LeRobotV3Writer,
+    private readonly writer: EpisodeCommitter,
     readonly index: number,
     readonly task: string,
     private readonly encoders: ReadonlyMap<string, VideoEncoder>,

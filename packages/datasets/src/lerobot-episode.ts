@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { OBSERVATION_STATE, TACTILE_PREFIX, type FeatureSpec, type ImageFrame } from '@actfusion/contracts';
 import { DatasetFormatError } from './dataset-error.js';
 import type { Episode } from './episode.js';
-import { cameraName, type LeRobotDataset } from './lerobot-dataset.js';
+import { cameraName } from './lerobot-paths.js';
 
 export interface VideoRef {
   readonly key: string;
@@ -12,10 +12,17 @@ export interface VideoRef {
   readonly width: number;
 }
 
+/** What an episode needs from its dataset (LeRobotDataset): where it is, its features, its frame decoder. */
+export interface LeRobotFrameSource {
+  readonly root: string;
+  readonly features: readonly FeatureSpec[];
+  readFrame(episode: LeRobotEpisode, camera: string, t: number): Promise<ImageFrame>;
+}
+
 /** One episode of a LeRobot dataset; frames come from the camera videos, decoded lazily. */
 export class LeRobotEpisode implements Episode {
   constructor(
-    private readonly dataset: LeRobotDataset,
+    private readonly dataset: LeRobotFrameSource,
     readonly index: number,
     readonly length: number,
     readonly stateDim: number,

@@ -23,3 +23,8 @@ export function insideDataset(root: string, relativePath: string, file: string, 
 export const V3_DATA_PATH = 'data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet';
 export const V3_VIDEO_PATH = 'videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4';
 export const V3_EPISODES_PATH = 'meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet';
+
+/** Short camera name of a video key: `observation.images.top` -> `top`. */
+export function cameraName(videoKey: string): string {
+  return videoKey.startsWith('observation.images.') ? videoKey.slice('observation.images.'.length) : videoKey;
+}

@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/contracts';
 import { commitTemporary } from './atomic-file.js';
 import type { EpisodeData } from './episode.js';
-import { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
+import { LeRobotEpisodeWriter, type FinishedEpisode } from './lerobot-episode-writer.js';
+
+export type { FinishedEpisode };
 import { formatPathTemplate, V3_DATA_PATH, V3_EPISODES_PATH, V3_VIDEO_PATH } from './lerobot-paths.js';
 import { imageStatsFromHistograms, sampleFrameIndices, vectorStats } from './lerobot-stats.js';
 import {
@@ -48,18 +50,6 @@ export interface LeRobotV3WriterOptions {
   readonly videoFilesSizeInMb?: number;
 }
 
-/** The episode a LeRobotEpisodeWriter hands over once its videos are closed. */
-export interface FinishedEpisode {
-  readonly index: number;
-  readonly task: string;
-  readonly length: number;
-  /** Feature key -> [length * dim] values. */
-  readonly vectors: ReadonlyMap<string, Float32Array>;
-  /** Video key -> the episode's own MP4 (in the staging folder). */
-  readonly videos: ReadonlyMap<string, string>;
-  /** Video key -> per-frame pixel histograms. */
-  readonly histograms: ReadonlyMap<string, readonly Uint32Array[]>;
-}
 
 interface DataFile {
   readonly pointer: FilePointer;
