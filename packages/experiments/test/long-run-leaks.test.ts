@@ -60,7 +60,7 @@ describe('long runs do not leak', () => {
     const runtime = await createRuntime({ backend: 'cpu', seed: 0 });
     const policy = buildVariant(variant);
     try {
-      const executor = new ChunkExecutor(policyChunkSource(policy, variantNormalizer(variant)), variant.policy.chunkSize!, { kind: 'temporal-ensemble', coeff: 0.01 });
+      const executor = new ChunkExecutor(policyChunkSource(policy, variantNormalizer(variant)!), variant.policy.chunkSize!, { kind: 'temporal-ensemble', coeff: 0.01 });
       let after100 = 0;
       for (let t = 0; t < TICKS; t++) {
         await executor.step(observation(t));
@@ -77,7 +77,7 @@ describe('long runs do not leak', () => {
   it(`control ticks: ONNX Runtime inference keeps the process memory flat over ${TICKS} predictions`, async () => {
     const runtime = await createRuntime({ backend: 'cpu', seed: 0 });
     const policy = buildVariant(variant);
-    const predictor = await OnnxChunkPredictor.fromPolicy(policy, variantNormalizer(variant), { threads: 1 });
+    const predictor = await OnnxChunkPredictor.fromPolicy(policy, variantNormalizer(variant)!, { threads: 1 });
     policy.dispose();
     try {
       const rss: number[] = [];

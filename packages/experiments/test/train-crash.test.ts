@@ -16,8 +16,10 @@ import { trainExperiment } from '../src/pipeline/train-experiment.js';
 // killed while it trains (checkpoints every 2 steps, so many kills land in checkpoint writes); the
 // last complete checkpoint always loads, and resuming until done gives weights and optimiser state
 // byte-identical to an uninterrupted run (cpu backend, fixed seeds). 4 kills in the suite;
-// ACTFUSION_CRASH_KILLS=30 for the long run.
+// ACTFUSION_CRASH_KILLS=20 for the long run, ACTFUSION_CRASH_WORKERS=2 with data-parallel workers.
 const KILLS = Number(process.env.ACTFUSION_CRASH_KILLS ?? 4);
+/** Training worker threads in the killed runs (and the reference); ACTFUSION_CRASH_WORKERS=2 for data-parallel training. */
+const WORKERS = Number(process.env.ACTFUSION_CRASH_WORKERS ?? 1);
 const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
 const registry = builtinKinds();
 
@@ -41,7 +43,7 @@ function tinyDocument(dir: string, outputDir: string): Record<string, unknown> {
     dataset: { path: join(dir, 'data'), episodes: 2 },
     policy: { dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, chunkSize: 4 },
     cvae: { latentDim: 4, nVaeEncoderLayers: 1 },
-    train: { steps: 24, batchSize: 2, saveFreq: 2, logFreq: 1 },
+    train: { steps: 24, batchSize: 2, saveFreq: 2, logFreq: 1, workers: WORKERS },
     outputDir,
   };
 }
