@@ -129,11 +129,25 @@ export {
 } from './io/safetensors.js';
 export { SAFETENSORS_DTYPE_BYTES, decodeF16, type SafetensorsDtype } from './io/safetensors-dtype.js';
 export { ActPolicy } from './policy/act-policy.js';
+export {
+  featureNormalization,
+  isLegacyNormalizationBuffer,
+  legacyNormalization,
+  LEROBOT_NORM_EPS,
+  normalizerJsonOf,
+  POSTPROCESSOR_FILE,
+  PREPROCESSOR_FILE,
+  readProcessorNormalization,
+  type CheckpointNormalization,
+  type FeatureNormalization,
+} from './policy/lerobot-normalization.js';
+export { normalizationMappingOf, writeLeRobotProcessors, type ProcessorWriteOptions } from './policy/lerobot-processor-writer.js';
 export { ActEncoder, type ActEncoderOptions } from './policy/act-encoder.js';
 export { chunkReconstructionLoss, type ReconstructionLossOptions } from './policy/chunk-reconstruction-loss.js';
 export {
   LeRobotActConfigSchema,
   describeLeRobotConfig,
+  parseVisionBackbone,
   toLeRobotConfig,
   type LeRobotActConfig,
   type LeRobotPolicyDescription,
@@ -141,6 +155,7 @@ export {
 export { StyleEncoder, reparameterize, type StylePosterior } from './cvae/style-encoder.js';
 export { klDivergence } from './cvae/kl-divergence.js';
 export {
+  backboneOf,
   LEROBOT_MODEL_PREFIX,
   readLeRobotCheckpoint,
   writeLeRobotCheckpoint,

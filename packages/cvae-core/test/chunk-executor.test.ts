@@ -219,6 +219,60 @@ describe('asynchronous real-time chunking', () => {
     expect(ex.stats.lateChunks).toBe(3);
   });
 
+  it("lateChunk 'continue': a late chunk does not stop the step while the plan lasts; it merges when ready, stale head skipped", async () => {
+    const resolvers: ((c: ActionChunk) => void)[] = [];
+    const ex = new ChunkExecutor(
+      (o) => (o.timestamp === 0 ? Promise.resolve(chunk1d([0, 1, 2, 3, 4, 5])) : new Promise((resolve) => resolvers.push(resolve))),
+      6,
+      { kind: 'real-time-chunking', executionHorizon: 2, inferenceDelay: 1, schedule: 'zeros', lateChunk: 'continue' },
+    );
+    await ex.prime(obs(0));
+    const got: number[] = [];
+    for (let t = 0; t < 4; t++) {
+      got.push((await ex.step(obs(t)))[0]!);
+      await new Promise((r) => setImmediate(r));
+    }
+    // Chunk requested at tick 2 was due at tick 3 and is still out: ticks 3 kept to the old plan.
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect(ex.stats.lateChunks).toBe(1);
+    resolvers[0]!(chunk1d([20, 21, 22, 23, 24, 25]));
+    await new Promise((r) => setImmediate(r));
+    // Merged at tick 4 = 2 ticks after its request: fresh[2].
+    expect((await ex.step(obs(4)))[0]).toBe(22);
+    expect(ex.stats.queries).toBe(2);
+  });
+
+  it("lateChunk 'continue' waits only when the plan has run out", async () => {
+    let release: ((c: ActionChunk) => void) | undefined;
+    const ex = new ChunkExecutor(
+      (o) => (o.timestamp === 0 ? Promise.resolve(chunk1d([0, 1, 2, 3])) : new Promise((resolve) => (release = resolve))),
+      4,
+      { kind: 'real-time-chunking', executionHorizon: 2, inferenceDelay: 1, schedule: 'zeros', lateChunk: 'continue' },
+    );
+    await ex.prime(obs(0));
+    for (let t = 0; t < 4; t++) {
+      await ex.step(obs(t));
+      await new Promise((r) => setImmediate(r));
+    }
+    const waiting = ex.step(obs(4));
+    let done = false;
+    void waiting.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(done).toBe(false);
+    release!(chunk1d([10, 11, 12, 13]));
+    expect((await waiting)[0]).toBe(12);
+  });
+
+  it('prime fetches the first chunk before the first step (open loop and RTC)', async () => {
+    const asked: number[] = [];
+    const ol = new ChunkExecutor(source(asked), 6, { kind: 'open-loop', nActionSteps: 3 });
+    await ol.prime(obs(0));
+    expect(asked).toEqual([0]);
+    expect((await ol.step(obs(0)))[0]).toBe(0);
+    expect(asked).toEqual([0]);
+    await expect(ol.prime(obs(1))).rejects.toThrow(/before the first step/);
+  });
+
   it('rejects d > s and s > H - d', () => {
     const make = (s: number, d: number) =>
       new ChunkExecutor(async () => [], 6, { kind: 'real-time-chunking', executionHorizon: s, inferenceDelay: d });

@@ -8,11 +8,26 @@ describe('LeRobot ACTConfig mapping', () => {
 
   it('round-trips config and observation spec (camera order kept)', () => {
     const json = toLeRobotConfig(config, spec, { width: 32 });
-    expect(json['backbone_width']).toBe(32);
     const d = describeLeRobotConfig(JSON.parse(JSON.stringify(json)));
+    expect([d.visionBackbone, d.backboneWidth]).toEqual(['resnet18', 32]);
     expect(d.config).toEqual(config);
     expect(d.spec).toEqual(spec);
     expect(Object.values(d.cameraKeys)).toEqual(['observation.images.top', 'observation.images.wrist']);
+  });
+
+  it('claims LeRobot compatibility only for what LeRobot can build', () => {
+    const full = toLeRobotConfig(config, spec, { backbone: 'resnet34', width: 64 });
+    expect(full['vision_backbone']).toBe('resnet34');
+    expect(full['lerobot_compatible']).toBeUndefined();
+    const narrow = toLeRobotConfig(config, spec, { backbone: 'resnet18', width: 8 });
+    expect(narrow['vision_backbone']).toBe('actfusion-resnet18-w8');
+    expect(narrow['lerobot_compatible']).toBe(false);
+    expect(String(narrow['lerobot_incompatibility'])).toMatch(/resnet18 at width 8 \(torchvision's is 64\)/);
+    const tactile = toLeRobotConfig(config, { ...spec, tactile: { pad: [16, 16] as const } });
+    expect(tactile['lerobot_compatible']).toBe(false);
+    // An older actfusion file (backbone_width) still reads.
+    const old = describeLeRobotConfig({ ...full, vision_backbone: 'resnet18', backbone_width: 16 });
+    expect([old.visionBackbone, old.backboneWidth]).toEqual(['resnet18', 16]);
   });
 
   it('names the bad field and the file', () => {

@@ -74,7 +74,7 @@ describe('our checkpoints in LeRobot layout', () => {
     expect(header.tensors.every((t) => t.name.startsWith('model.'))).toBe(true);
     expect(header.tensors.map((t) => t.name)).toContain('model.backbone.layer2.0.downsample.0.weight');
     const json = JSON.parse(await readFile(join(ckpt, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(json).toMatchObject({ type: 'act', dim_model: 16, chunk_size: 4, n_vae_encoder_layers: 1, backbone_width: 4, vision_backbone: 'resnet18' });
+    expect(json).toMatchObject({ type: 'act', dim_model: 16, chunk_size: 4, n_vae_encoder_layers: 1, vision_backbone: 'actfusion-resnet18-w4', lerobot_compatible: false });
     const { policy: loaded } = await loadLeRobotPolicy(ckpt);
     const batch = {
       qpos: tf.randomNormal([2, 3], 0, 1, 'float32', 1) as tf.Tensor2D,

@@ -27,6 +27,14 @@ export type ChunkExecutionMode =
       readonly executionHorizon: number;
       readonly inferenceDelay: number;
       readonly schedule?: PrefixSchedule;
+      /**
+       * A chunk not ready when due: `wait` (default) awaits it at that step, as if inference took
+       * exactly `inferenceDelay` steps (deterministic, for evaluation in simulated time);
+       * `continue` keeps executing the current plan while it has actions and merges the chunk at
+       * the first step it is ready, skipping its stale head (a real-time control loop never waits
+       * while the plan lasts). Late chunks are counted either way.
+       */
+      readonly lateChunk?: 'wait' | 'continue';
     };
 
 export interface ChunkExecutorStats {
@@ -42,6 +50,7 @@ interface PendingChunk {
   readonly requestedAt: number;
   readonly promise: Promise<ActionChunk>;
   settled: boolean;
+  countedLate?: boolean;
 }
 
 /**
@@ -111,6 +120,28 @@ export class ChunkExecutor {
     this.nextRequestAt = 0;
   }
 
+  /**
+   * Fetch the first chunk before the first control tick (open loop and real-time chunking), so
+   * that tick does not wait for inference. Temporal ensembling queries every step; nothing to do.
+   */
+  async prime(observation: Observation): Promise<void> {
+    if (this.tick !== 0) throw new Error(`ChunkExecutor.prime: call it before the first step (at step ${this.tick})`);
+    switch (this.mode.kind) {
+      case 'open-loop':
+        if (this.queue.length === 0) this.queue.push(...(await this.query(observation)).slice(0, this.mode.nActionSteps));
+        break;
+      case 'real-time-chunking':
+        if (this.plan === null) {
+          this.plan = await this.query(observation);
+          this.planStart = 0;
+          this.nextRequestAt = this.mode.executionHorizon;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
   /** The action to execute at this control tick, given the current observation. */
   async step(observation: Observation): Promise<Action> {
     let action: Float32Array;
@@ -144,7 +175,8 @@ export class ChunkExecutor {
     // A chunk due now is merged before the next one is requested (s = d makes them coincide);
     // with d = 0 the chunk requested now is also due now.
     await this.mergeDueChunk(t, d);
-    if (t === this.nextRequestAt) {
+    // (`continue`: a request falls due while the previous chunk is still out; it waits for that one.)
+    if (t >= this.nextRequestAt && this.pending === null) {
       // Start inference after this step has returned its action: an in-process policy computes
       // synchronously, and would otherwise delay this tick by the whole inference time.
       const promise = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.query(observation));
@@ -164,18 +196,29 @@ export class ChunkExecutor {
   }
 
   private async mergeDueChunk(t: number, d: number): Promise<void> {
-    if (!this.pending || t !== this.pending.requestedAt + d) return;
-    const { requestedAt } = this.pending;
-    if (!this.pending.settled) this.late++;
-    const fresh = await this.pending.promise;
+    const pending = this.pending;
+    if (!pending || t < pending.requestedAt + d) return;
+    const mode = this.mode as Extract<ChunkExecutionMode, { kind: 'real-time-chunking' }>;
+    if (mode.lateChunk === 'continue') {
+      if (!pending.settled) {
+        if (!pending.countedLate) this.late++;
+        pending.countedLate = true;
+        // Keep to the current plan while it lasts; wait only when it has run out.
+        if (this.plan![t - this.planStart]) return;
+      }
+    } else if (!pending.settled) {
+      this.late++;
+    }
+    const fresh = await pending.promise;
     this.pending = null;
-    this.plan = this.blend(this.plan!, requestedAt - this.planStart, fresh);
-    this.planStart = requestedAt;
+    const elapsed = t - pending.requestedAt;
+    const w = elapsed === d ? this.rtcWeights! : prefixWeights(elapsed, this.chunkSize - mode.executionHorizon, this.chunkSize, mode.schedule ?? 'exp');
+    this.plan = this.blend(this.plan!, pending.requestedAt - this.planStart, fresh, w);
+    this.planStart = pending.requestedAt;
   }
 
   /** plan[i] = w_i * old[i + shift] + (1 - w_i) * fresh[i]; old plan ends at index H - shift. */
-  private blend(old: ActionChunk, shift: number, fresh: ActionChunk): Float32Array[] {
-    const w = this.rtcWeights!;
+  private blend(old: ActionChunk, shift: number, fresh: ActionChunk, w: Float64Array): Float32Array[] {
     return fresh.map((a, i) => {
       const prev = old[i + shift];
       if (!prev || w[i] === 0) return Float32Array.from(a);

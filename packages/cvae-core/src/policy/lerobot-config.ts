@@ -27,8 +27,12 @@ export const LeRobotActConfigSchema = z.looseObject({
   kl_weight: z.number().nonnegative().default(10),
   replace_final_stride_with_dilation: z.union([z.boolean(), z.number()]).optional(),
   temporal_ensemble_coeff: z.number().nullable().optional(),
-  /** Not a LeRobot field: written by actfusion only when the ResNet is narrower than torchvision's 64. */
+  /** Not a LeRobot field: older actfusion files carried the ResNet width here. */
   backbone_width: z.number().int().positive().optional(),
+  /** Not LeRobot fields: actfusion writes them (false + why) for policies LeRobot cannot build. */
+  lerobot_compatible: z.boolean().optional(),
+  lerobot_incompatibility: z.string().optional(),
+  normalization_mapping: z.record(z.string(), z.string()).optional(),
   input_features: z.record(z.string(), Feature),
   output_features: z.record(z.string(), Feature),
 });
@@ -38,8 +42,17 @@ export type LeRobotActConfig = z.infer<typeof LeRobotActConfigSchema>;
 export interface LeRobotPolicyDescription {
   readonly config: PolicyConfig;
   readonly spec: ObservationSpec;
-  /** `resnet18` or `resnet34`. */
+  /** `resnet18` or `resnet34` (the layout; see `backboneWidth`). */
   readonly visionBackbone: string;
+  /** ResNet width the config states (`actfusion-resnet18-w8`, or the older `backbone_width`); null = not stated. */
+  readonly backboneWidth: number | null;
+  /** LeRobot `normalization_mapping` (feature type -> mode), when the config has one. */
+  readonly normalizationMapping?: Readonly<Record<string, string>>;
+  /** `input_features` / `output_features` as the config states them. */
+  readonly features: {
+    readonly inputs: Record<string, { type: string; shape: number[] }>;
+    readonly outputs: Record<string, { type: string; shape: number[] }>;
+  };
   /** Camera name (`cam0`) -> LeRobot feature key (`observation.images.cam0`), in token order. */
   readonly cameraKeys: Readonly<Record<string, string>>;
   readonly nActionSteps: number;
@@ -99,22 +112,43 @@ export function describeLeRobotConfig(json: unknown, source = 'config.json'): Le
     },
     source,
   );
+  const backbone = parseVisionBackbone(c.vision_backbone);
   return {
     config,
     spec: { stateDim, actionDim: action.shape[0]!, cameras },
-    visionBackbone: c.vision_backbone,
+    visionBackbone: backbone?.layout ?? c.vision_backbone,
+    backboneWidth: backbone?.width ?? c.backbone_width ?? null,
+    ...(c.normalization_mapping ? { normalizationMapping: c.normalization_mapping } : {}),
+    features: { inputs: c.input_features, outputs: c.output_features },
     cameraKeys,
     nActionSteps: c.n_action_steps ?? c.chunk_size,
     temporalEnsembleCoeff: c.temporal_ensemble_coeff ?? null,
   };
 }
 
+/**
+ * `vision_backbone` as actfusion writes it: torchvision's name (`resnet18`, `resnet34`) for the
+ * full-width network LeRobot builds, `actfusion-resnet18-w8` for a narrower one (which LeRobot
+ * cannot build). Returns null for names that are neither.
+ */
+export function parseVisionBackbone(name: string): { layout: string; width: number | null } | null {
+  const m = /^(?:actfusion-)?(resnet18|resnet34)(?:-w(\d+))?$/.exec(name);
+  if (!m) return null;
+  return { layout: m[1]!, width: m[2] === undefined ? null : Number(m[2]) };
+}
+
 /** The LeRobot `config.json` object for a policy of this config and observation spec. */
 export function toLeRobotConfig(
   config: PolicyConfig,
   spec: ObservationSpec,
-  vision: { backbone?: string; width?: number } = {},
+  vision: { backbone?: string; width?: number; normalizationMapping?: Record<string, string> } = {},
 ): Record<string, unknown> {
+  const layout = vision.backbone ?? 'resnet18';
+  const width = vision.width ?? 64;
+  const why: string[] = [];
+  if (width !== 64) why.push(`the vision backbone is ${layout} at width ${width} (torchvision's is 64), which LeRobot would build at full width and fail to load`);
+  if (spec.tactile && Object.keys(spec.tactile).length > 0) why.push('the policy reads tactile sensors, which LeRobot ACT has no encoder for');
+  if (spec.languageDim !== undefined) why.push('the policy is conditioned on language, which LeRobot ACT has no encoder for');
   const input: Record<string, { type: string; shape: number[] }> = {};
   if (spec.stateDim > 0) input['observation.state'] = { type: 'STATE', shape: [spec.stateDim] };
   for (const [name, [h, w]] of Object.entries(spec.cameras)) {
@@ -125,8 +159,8 @@ export function toLeRobotConfig(
     n_obs_steps: 1,
     chunk_size: config.chunkSize,
     n_action_steps: config.chunkSize,
-    normalization_mapping: { VISUAL: 'MEAN_STD', STATE: 'MEAN_STD', ACTION: 'MEAN_STD' },
-    vision_backbone: vision.backbone ?? 'resnet18',
+    normalization_mapping: vision.normalizationMapping ?? { VISUAL: 'MEAN_STD', STATE: 'MEAN_STD', ACTION: 'MEAN_STD' },
+    vision_backbone: width === 64 ? layout : `actfusion-${layout}-w${width}`,
     pretrained_backbone_weights: null,
     replace_final_stride_with_dilation: false,
     pre_norm: config.preNorm,
@@ -142,7 +176,7 @@ export function toLeRobotConfig(
     temporal_ensemble_coeff: null,
     dropout: config.dropout,
     kl_weight: config.klWeight,
-    ...(vision.width !== undefined && vision.width !== 64 ? { backbone_width: vision.width } : {}),
+    ...(why.length > 0 ? { lerobot_compatible: false, lerobot_incompatibility: `${why.join('; ')}.` } : {}),
     input_features: input,
     output_features: { action: { type: 'ACTION', shape: [spec.actionDim] } },
   };

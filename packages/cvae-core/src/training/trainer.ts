@@ -275,7 +275,7 @@ export class Trainer {
     const model = new Map<string, tf.Tensor>([...this.policy.stateDict()].map(([n, v]) => [`model.${n}`, v]));
     const act = actPolicyOf(this.policy);
     const writer =
-      this.options.writePretrained ?? (act ? (_policy: TrainablePolicy, dir: string) => writeLeRobotCheckpoint(dir, act) : undefined);
+      this.options.writePretrained ?? (act ? (_policy: TrainablePolicy, dir: string, normalizer: Normalizer) => writeLeRobotCheckpoint(dir, act, {}, { normalizer: normalizer.toJSON() }) : undefined);
     const optimizerState = this.optimizer.stateTensors();
     try {
       return await writeTrainingCheckpoint(

@@ -5,7 +5,7 @@ import { buildActPolicy } from './build-act-policy.js';
 export interface LoadedLeRobotPolicy {
   readonly policy: ActPolicy;
   readonly description: LeRobotPolicyDescription;
-  /** True when the checkpoint carried normalisation buffers (then inputs must be normalised with them). */
+  /** True when the checkpoint carries normalisation statistics (processor files or legacy buffers). */
   readonly hasNormalization: boolean;
 }
 
@@ -37,9 +37,8 @@ export async function loadLeRobotPolicy(
       throw err;
     }
     policy.eval();
-    return { policy, description, hasNormalization: ckpt.normalization.size > 0 };
+    return { policy, description, hasNormalization: ckpt.normalization !== null };
   } finally {
     for (const t of ckpt.tensors.values()) t.dispose();
-    for (const t of ckpt.normalization.values()) t.dispose();
   }
 }

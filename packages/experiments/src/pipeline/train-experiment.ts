@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { lastCheckpoint, Trainer, writeLeRobotCheckpoint, type TrainingProgress } from '@actfusion/cvae-core';
+import { lastCheckpoint, Trainer, writeLeRobotCheckpoint, type ActPolicy, type TrainingProgress } from '@actfusion/cvae-core';
 import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
 import { trainingCurvesSpec, type MetricPoint } from '../charts/training-curves.js';
 import { writeChart } from '../charts/render-chart.js';
@@ -66,14 +66,6 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
       ...(policyFactory ? { policyFactory } : {}),
       microBatch: config.train.microBatch,
       log,
-      ...(table === undefined
-        ? {}
-        : {
-            writePretrained: async (_p, dir) => {
-              await writeLeRobotCheckpoint(dir, policy);
-              await table.save(join(dir, INSTRUCTION_TABLE_FILE));
-            },
-          }),
       steps: config.train.steps,
       batchSize: config.train.batchSize,
       lr: config.train.lr,
@@ -83,6 +75,11 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
       seed: config.train.seed,
       checkpointEvery: config.train.saveFreq,
       outputDir: config.outputDir,
+      // pretrained_model/ in LeRobot's current layout: weights, an honest config.json, processor statistics.
+      writePretrained: async (p, dir, normalizer) => {
+        await writeLeRobotCheckpoint(dir, p as ActPolicy, {}, { normalizer: normalizer.toJSON(), images: imageNormalizationOf(config) });
+        await table?.save(join(dir, INSTRUCTION_TABLE_FILE));
+      },
       onProgress: (p) => {
         options.onProgress?.(p);
         if (p.step % config.train.logFreq === 0 || p.step === p.totalSteps) {
@@ -123,4 +120,10 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
   } finally {
     await exp.dispose();
   }
+}
+
+/** How the config's vision encoders normalise images (LeRobot maps every VISUAL feature one way). */
+export function imageNormalizationOf(config: ExperimentConfig): 'imagenet' | 'none' {
+  const vision = config.encoders.filter((e) => e.kind === 'vision-resnet');
+  return vision.length > 0 && vision.every((e) => (e['normalize'] ?? 'imagenet') === 'none') ? 'none' : 'imagenet';
 }

@@ -1,0 +1,168 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  collateObservations,
+  disposeCollated,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  Normalizer,
+  normalizerJsonOf,
+  readLeRobotCheckpoint,
+  type ActPolicy,
+  type FeatureNormalization,
+  type LeRobotPolicyDescription,
+  type NormalizerJson,
+  type Observation,
+  type ObservationBatch,
+  type ObservationSpec,
+} from '@actfusion/cvae-core';
+import { buildExperimentContainer, type ExperimentContainer } from '../composition/experiment-container.js';
+import type { KindRegistry } from '../composition/kind-registry.js';
+import type { ExperimentConfig } from '../config/experiment-schema.js';
+
+/** Where the statistics of a loaded policy came from. */
+export type NormalizationSource = 'processor' | 'legacy' | 'normalizer.json' | 'none';
+
+/** How the vision encoder of `camera` normalises images itself (`imagenet` or `none`). */
+function encoderImageNormalization(config: ExperimentConfig, camera: string): 'imagenet' | 'none' {
+  for (const e of config.encoders) {
+    if (e.kind !== 'vision-resnet') continue;
+    const cams = e['cameras'] as string[] | undefined;
+    if (cams === undefined || cams.includes(camera)) return (e['normalize'] as 'imagenet' | 'none' | undefined) ?? 'imagenet';
+  }
+  return 'none';
+}
+
+const isImagenet = (f: FeatureNormalization) =>
+  f.mode === 'MEAN_STD' && f.shift.every((v, i) => Math.abs(v - IMAGENET_MEAN[i]!) < 1e-4) && f.scale.every((v, i) => Math.abs(v - IMAGENET_STD[i]!) < 1e-4);
+
+/**
+ * A trained policy ready for inference on raw observations: the network the config composes, the
+ * checkpoint's weights, and its normalisation (LeRobot processor files, else actfusion's
+ * `normalizer.json`, else LeRobot's legacy buffers, else none), applied per feature as LeRobot's
+ * normaliser does. Runs on the caller's thread; `ChunkPredictor`s wrap it.
+ */
+export class InferencePolicy {
+  private constructor(
+    private readonly exp: ExperimentContainer,
+    readonly policy: ActPolicy,
+    /** What the checkpoint's `config.json` says (LeRobot feature keys, camera order). */
+    readonly description: LeRobotPolicyDescription,
+    readonly spec: ObservationSpec,
+    readonly normalizer: Normalizer,
+    /** Per camera, the checkpoint's image statistics the encoder does not apply itself. */
+    readonly imageMaps: ReadonlyMap<string, FeatureNormalization>,
+    readonly normalizationSource: NormalizationSource,
+  ) {}
+
+  get chunkSize(): number {
+    return this.policy.config.chunkSize;
+  }
+
+  /**
+   * Build and load. The tensor backend must already be set (e.g. `createRuntime`). `spec` is the
+   * robot's observation spec (default: the checkpoint's `config.json` features).
+   */
+  static async load(config: ExperimentConfig, pretrainedDir: string, options: { registry: KindRegistry; spec?: ObservationSpec }): Promise<InferencePolicy> {
+    const ckpt = await readLeRobotCheckpoint(pretrainedDir);
+    let exp: ExperimentContainer | undefined;
+    try {
+      const spec = options.spec ?? ckpt.description.spec;
+      exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: false });
+      const policy = exp.policy();
+      policy.loadStateDict(ckpt.tensors, { source: join(pretrainedDir, 'model.safetensors') });
+      policy.eval();
+      let json: NormalizerJson;
+      let source: NormalizationSource;
+      const imageMaps = new Map<string, FeatureNormalization>();
+      const n = ckpt.normalization;
+      if (n !== null) {
+        json = normalizerJsonOf(n, spec.stateDim, spec.actionDim);
+        source = n.layout;
+        for (const cam of Object.keys(spec.cameras)) {
+          const f = n.inputs.get(`observation.images.${cam}`);
+          if (!f) continue;
+          if (encoderImageNormalization(config, cam) === 'imagenet') {
+            if (!isImagenet(f)) {
+              throw new Error(
+                `${n.sources.join(', ')}: feature '${f.key}' has statistics other than ImageNet's, but the config's vision-resnet encoder ` +
+                  `normalises camera '${cam}' with ImageNet's itself; set its normalize: none to use the checkpoint's`,
+              );
+            }
+          } else {
+            imageMaps.set(cam, f);
+          }
+        }
+      } else {
+        const path = join(pretrainedDir, 'normalizer.json');
+        let text: string | null = null;
+        try {
+          text = await readFile(path, 'utf8');
+        } catch {
+          text = null;
+        }
+        if (text !== null) {
+          json = JSON.parse(text) as NormalizerJson;
+          source = 'normalizer.json';
+          Normalizer.fromJSON(json, path);
+        } else {
+          json = Normalizer.identity(spec.stateDim, spec.actionDim).toJSON();
+          source = 'none';
+        }
+      }
+      const normalizer = Normalizer.fromJSON(json, pretrainedDir);
+      return new InferencePolicy(exp, policy, ckpt.description, spec, normalizer, imageMaps, source);
+    } catch (err) {
+      await exp?.dispose();
+      throw err;
+    } finally {
+      for (const t of ckpt.tensors.values()) t.dispose();
+    }
+  }
+
+  /** Normalise a raw batch (state in robot units, images [B, H, W, 3] in [0, 1]); the caller keeps `raw`. */
+  normalizeBatch(raw: ObservationBatch): ObservationBatch {
+    const qpos = tf.tensor2d(this.normalizer.normalizeQpos(raw.qpos.dataSync() as Float32Array), raw.qpos.shape);
+    const images: Record<string, tf.Tensor4D> = {};
+    for (const [cam, img] of Object.entries(raw.images)) {
+      const f = this.imageMaps.get(cam);
+      images[cam] = tf.tidy(() => {
+        if (!f) return tf.clone(img);
+        const y = tf.div(tf.sub(img, tf.tensor1d(f.shift)), tf.tensor1d(f.scale));
+        return (f.mode === 'MIN_MAX' ? tf.sub(tf.mul(y, 2), 1) : y) as tf.Tensor4D;
+      });
+    }
+    return { ...raw, qpos, images };
+  }
+
+  /** The unnormalised chunk [B, k, A] for a raw batch. */
+  predictBatch(raw: ObservationBatch): tf.Tensor3D {
+    const batch = this.normalizeBatch(raw);
+    try {
+      return tf.tidy(() => this.normalizer.unnormalizeActionTensor(this.policy.predictChunk(batch)));
+    } finally {
+      tf.dispose([batch.qpos, ...Object.values(batch.images)]);
+    }
+  }
+
+  /** One raw observation -> `chunkSize` actions in robot units. Leaves no tensors behind. */
+  predictObservation(observation: Observation): Float32Array[] {
+    const identity = Normalizer.identity(this.spec.stateDim, this.spec.actionDim);
+    const raw = collateObservations([observation], this.spec, identity);
+    let out: tf.Tensor3D;
+    try {
+      out = this.predictBatch(raw);
+    } finally {
+      disposeCollated(raw);
+    }
+    const [, k, a] = out.shape;
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return Array.from({ length: k }, (_, i) => data.slice(i * a, (i + 1) * a));
+  }
+
+  async dispose(): Promise<void> {
+    await this.exp.dispose();
+  }
+}

@@ -1,0 +1,40 @@
+// The worker thread of `TfjsWorkerChunkPredictor`: its own tfjs runtime and policy; chunks on request.
+import 'reflect-metadata';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRuntime, type BackendRequest, type Observation, type ObservationSpec } from '@actfusion/cvae-core';
+import { builtinKinds } from '../composition/builtin-kinds.js';
+import type { ExperimentConfig } from '../config/experiment-schema.js';
+import { InferencePolicy } from './inference-policy.js';
+import type { WorkerReply, WorkerRequest } from './tfjs-worker-protocol.js';
+
+const data = workerData as { config: ExperimentConfig; pretrainedDir: string; spec?: ObservationSpec; backend: BackendRequest };
+const port = parentPort!;
+const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+try {
+  const runtime = await createRuntime({ backend: data.backend, seed: 0 });
+  const policy = await InferencePolicy.load(data.config, data.pretrainedDir, { registry: builtinKinds(), ...(data.spec ? { spec: data.spec } : {}) });
+  port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'predict') {
+      try {
+        const chunk = policy.predictObservation(m.observation as Observation);
+        const a = chunk[0]!.length;
+        const flat = new Float32Array(chunk.length * a);
+        chunk.forEach((row, i) => flat.set(row, i * a));
+        post({ type: 'chunk', id: m.id, data: flat, actionDim: a }, [flat.buffer]);
+      } catch (err) {
+        post({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err) });
+      }
+    } else if (m.type === 'dispose') {
+      void policy.dispose().then(() => {
+        runtime.dispose();
+        post({ type: 'disposed' });
+        port.close();
+      });
+    }
+  });
+  post({ type: 'ready', chunkSize: policy.chunkSize, actionDim: policy.spec.actionDim, backend: runtime.backend, normalization: policy.normalizationSource });
+} catch (err) {
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  port.close();
+}
