@@ -14,6 +14,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerRobotCommand } from './commands/robot.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerViewCommand } from './commands/view.js';
+import { registerRunCommand } from './commands/run.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerRobotCommand(program);
   registerExportCommand(program);
   registerViewCommand(program);
+  registerRunCommand(program);
   return program;
 }
 

@@ -19,11 +19,11 @@ import {
 } from '@actfusion/robot-io';
 import { intOption, numberOption } from './options.js';
 
-const ARMS: Record<string, (o: ArmPresetOptions) => ServoArmConfig> = { so101: soArm, koch: kochArm, aloha: alohaArm };
+export const ARMS: Record<string, (o: ArmPresetOptions) => ServoArmConfig> = { so101: soArm, koch: kochArm, aloha: alohaArm };
 
 const int = (name: string, min = 0) => intOption(name, { min });
 
-function armPreset(name: string): (o: ArmPresetOptions) => ServoArmConfig {
+export function armPreset(name: string): (o: ArmPresetOptions) => ServoArmConfig {
   const preset = ARMS[name];
   if (!preset) throw new Error(`--arm: unknown arm "${name}"; known arms: ${Object.keys(ARMS).join(', ')}`);
   return preset;

@@ -79,7 +79,7 @@ export const runtimeSchema = z.strictObject({
   /** wasm threads (1 = no worker threads). */
   threads: upTo(LIMITS.threads).default(1),
   /**
-   * What runs the trained policy in `predict`, `eval` and `run`: `tfjs` (the backend above) or
+   * What runs the trained policy in `predict`, `eval` and `run`: `tfjs` (the backend above, in a worker thread) or
    * `onnx` (the policy exported to ONNX in memory and run by ONNX Runtime on its own threads).
    */
   inference: z.enum(['tfjs', 'onnx']).default('tfjs'),
@@ -108,15 +108,29 @@ export const cvaeSchema = z.strictObject({
 });
 
 export const executionSchema = z.strictObject({
-  mode: z.enum(['open-loop', 'temporal-ensemble', 'rtc']).default('open-loop'),
+  /**
+   * open-loop: execute nActionSteps, then wait for the next chunk; temporal-ensemble: a chunk every
+   * step (ACT); async: request the next chunk `rtc.inferenceDelay` steps before it is needed and
+   * switch to it (no blending); rtc: the same with real-time chunking's soft blending.
+   */
+  mode: z.enum(['open-loop', 'temporal-ensemble', 'async', 'rtc']).default('open-loop'),
   /** Open loop: actions executed from each chunk before the next inference (<= chunkSize; default chunkSize). */
   nActionSteps: positiveInt.optional(),
   /** Temporal ensembling weight exp(-m*i), i = 0 the oldest prediction (ACT: m = 0.01). */
   temporalEnsembleCoeff: nonNegative.default(0.01),
-  /** Real-time chunking: steps executed per chunk and the assumed inference delay in steps. */
+  /**
+   * async / rtc: steps executed per chunk, the inference delay in steps (`actfusion run` raises it
+   * to the measured latency) and the blending schedule of rtc.
+   */
   rtc: z
-    .strictObject({ executionHorizon: positiveInt.default(10), inferenceDelay: nonNegativeInt.default(2) })
-    .default({ executionHorizon: 10, inferenceDelay: 2 }),
+    .strictObject({
+      executionHorizon: positiveInt.default(10),
+      inferenceDelay: nonNegativeInt.default(2),
+      schedule: z.enum(['exp', 'linear', 'ones', 'zeros']).default('exp'),
+    })
+    .prefault({}),
+  /** SafeRobot's cap on the change of a joint target per tick (LeRobot max_relative_target); none by default. */
+  maxRelativeTarget: positive.optional(),
 });
 
 export const trainSchema = z.strictObject({

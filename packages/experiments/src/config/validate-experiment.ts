@@ -80,7 +80,7 @@ function crossFieldIssues(config: ExperimentConfig): ConfigIssue[] {
       message: `expected at most policy.chunkSize (${k}) actions per chunk, got ${config.execution.nActionSteps}`,
     });
   }
-  if (config.execution.mode === 'rtc' && config.execution.rtc.executionHorizon + config.execution.rtc.inferenceDelay > k) {
+  if ((config.execution.mode === 'rtc' || config.execution.mode === 'async') && config.execution.rtc.executionHorizon + config.execution.rtc.inferenceDelay > k) {
     issues.push({
       path: 'execution.rtc.executionHorizon',
       message: `expected executionHorizon + inferenceDelay <= policy.chunkSize (${k})`,

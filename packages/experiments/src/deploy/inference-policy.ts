@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   collateObservations,
@@ -69,7 +69,9 @@ export class InferencePolicy {
     let exp: ExperimentContainer | undefined;
     try {
       const spec = options.spec ?? ckpt.description.spec;
-      exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: false });
+      // `checkpoint`: files a kind saved beside the weights (the language encoder's instruction table).
+      const stepDir = basename(pretrainedDir) === 'pretrained_model' ? dirname(pretrainedDir) : undefined;
+      exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: false, ...(stepDir ? { checkpoint: stepDir } : {}) });
       const policy = exp.policy();
       policy.loadStateDict(ckpt.tensors, { source: join(pretrainedDir, 'model.safetensors') });
       policy.eval();

@@ -1,37 +1,22 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  ChunkExecutor,
-  lastCheckpoint,
-  Normalizer,
-  policyChunkSource,
-  readTrainingCheckpoint,
-  type ChunkExecutionMode,
-  type ObservationSpec,
-} from '@actfusion/cvae-core';
 import { SimRobot, writePng, type SimTaskName } from '@actfusion/robot-io';
 import { writeChart } from '../charts/render-chart.js';
 import { successBarsSpec } from '../charts/success-bars.js';
-import { buildExperimentContainer } from '../composition/experiment-container.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
+import type { InferenceRuntime } from '../deploy/chunk-predictor.js';
+import { createChunkPredictor } from '../deploy/create-predictor.js';
+import { executionModeOf } from '../deploy/execution-mode.js';
+import { runPolicy } from '../deploy/policy-runner.js';
+import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
+import { SimulatedClock } from '../deploy/simulated-clock.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { loggingChunkSource, RolloutRecorder, writeRolloutLog } from './rollout-log.js';
+import type { ChunkPredictor } from '../deploy/chunk-predictor.js';
+import { RolloutRecorder, writeRolloutLog } from './rollout-log.js';
 import { wilsonInterval } from '../stats/wilson-interval.js';
 
-/** The chunk execution the config asks for, as cvae-core's ChunkExecutor mode. */
-export function executionModeOf(config: ExperimentConfig): ChunkExecutionMode {
-  const e = config.execution;
-  switch (e.mode) {
-    case 'open-loop':
-      return { kind: 'open-loop', nActionSteps: e.nActionSteps ?? config.policy.chunkSize };
-    case 'temporal-ensemble':
-      return { kind: 'temporal-ensemble', coeff: e.temporalEnsembleCoeff };
-    case 'rtc':
-      return { kind: 'real-time-chunking', executionHorizon: e.rtc.executionHorizon, inferenceDelay: e.rtc.inferenceDelay };
-  }
-}
+export { executionModeOf } from '../deploy/execution-mode.js';
 
 /**
  * Seed of evaluation episode `e` under eval seed `s` (s < 1,000,000, e < 100,000, as the config
@@ -54,6 +39,14 @@ export interface EvalSummary {
   rewards: number[];
   seconds: number;
   checkpoint: string;
+  /** What ran inference (e.g. `tfjs-wasm (worker thread)`). */
+  inference: string;
+  /** Control ticks over all episodes, late ticks among them (always 0 in simulated time) and late chunks. */
+  ticks: number;
+  lateTicks: number;
+  lateChunks: number;
+  /** Actions the safety layer clamped to joint limits or capped per tick. */
+  safetyClamped: number;
   /** Episode seeds drawn from the tuning or the reporting range (`eval.split`). */
   split: 'tune' | 'report';
   markdown: string;
@@ -62,65 +55,105 @@ export interface EvalSummary {
 /** Fewer reporting episodes than this and eval.md says the result is not one to publish. */
 export const MIN_REPORT_EPISODES = 50;
 
+export interface EvaluateOptions {
+  registry: KindRegistry;
+  /** Run folder, checkpoint folder or pretrained_model folder (default `<outputDir>` = its checkpoints/last). */
+  checkpoint?: string;
+  log?: (line: string) => void;
+  outDir?: string;
+  /** Inference runtime (default the config's `runtime.inference`). */
+  runtime?: InferenceRuntime;
+  /** Real time (system clock, late chunks do not stop the loop) instead of simulated time. */
+  realtime?: boolean;
+}
+
 /**
- * `actfusion eval`: loads a checkpoint into the policy the config composes, rolls it out in the
- * simulator through the ChunkExecutor (open loop, temporal ensemble or RTC), with object
- * positions randomised per episode seed, and reports success per reward stage (Wilson 95%).
- * Writes eval.json, eval.md and plots/success-rate.{svg,png}; frames as PNG when asked.
+ * `actfusion eval`: rolls a checkpoint out in the simulator through the deployment path of
+ * `actfusion run` (ControlLoop, SafeRobot, ChunkExecutor, the inference runtime's ChunkPredictor),
+ * on a simulated clock unless `realtime`, with object positions randomised per episode seed, and
+ * reports success per reward stage (Wilson 95%). Writes eval.json, eval.md,
+ * plots/success-rate.{svg,png} and rollouts/<name>.json (states, actions, rewards and every
+ * predicted chunk, for `actfusion view`); frames as PNG when asked.
  */
-export async function evaluatePolicy(
-  config: ExperimentConfig,
-  options: { registry: KindRegistry; checkpoint?: string; log?: (line: string) => void; outDir?: string },
-): Promise<EvalSummary> {
+export async function evaluatePolicy(config: ExperimentConfig, options: EvaluateOptions): Promise<EvalSummary> {
   if (config.robot.kind !== 'sim') throw new Error(`eval: robot.kind must be "sim" for simulated rollouts, got "${config.robot.kind}"`);
   const log = options.log ?? (() => {});
   const outDir = options.outDir ?? join(config.outputDir, 'eval');
-  const checkpoint = options.checkpoint ?? (await lastCheckpoint(config.outputDir));
-  if (checkpoint === null) throw new Error(`eval: no checkpoint under ${join(config.outputDir, 'checkpoints')}; train first or pass --checkpoint`);
+  let ckpt;
+  try {
+    ckpt = await resolveCheckpoint(options.checkpoint ?? config.outputDir);
+  } catch (err) {
+    if (options.checkpoint) throw err;
+    throw new Error(`eval: no checkpoint under ${join(config.outputDir, 'checkpoints')}; train first or pass --checkpoint`);
+  }
   const robotCfg = config.robot;
   const cameras = robotCfg.cameras.map((name) => ({ name, height: robotCfg.imageHeight, width: robotCfg.imageWidth }));
   const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: true });
   const started = performance.now();
   try {
-    const stateDim = robot.qpos().length;
-    const spec: ObservationSpec = { stateDim, actionDim: stateDim, cameras: Object.fromEntries(cameras.map((c) => [c.name, [c.height, c.width] as const])) };
-    const exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: true, checkpoint });
+    const spec = robot.observationSpec();
+    const predictor = await createChunkPredictor({
+      config,
+      pretrainedDir: ckpt.pretrainedDir,
+      registry: options.registry,
+      spec,
+      ...(options.runtime ? { runtime: options.runtime } : {}),
+    });
     try {
-      const policy = exp.policy();
-      const ckpt = await readTrainingCheckpoint(checkpoint);
-      try {
-        policy.loadStateDict(new Map([...ckpt.model].map(([n, t]) => [n.startsWith('model.') ? n.slice(6) : n, t])), { source: `${checkpoint}/pretrained_model/model.safetensors` });
-      } finally {
-        tf.dispose([...ckpt.model.values(), ...ckpt.optimizer.values()]);
-      }
-      policy.eval();
-      const normalizer = Normalizer.fromJSON(ckpt.normalizer, `${checkpoint}/pretrained_model/normalizer.json`);
-      let recorder: RolloutRecorder | undefined;
-      const source = loggingChunkSource(policyChunkSource(policy, normalizer), () => recorder);
-      const executor = new ChunkExecutor(source, config.policy.chunkSize, executionModeOf(config));
-      const stageNames = [...robot.task.stages].slice(1, robot.task.maxReward + 1);
+      log(`eval: ${ckpt.pretrainedDir} on ${predictor.runtime}, ${config.execution.mode} execution, ${options.realtime ? 'real time' : 'simulated time'}`);
+      const mode = executionModeOf(config, { realtime: options.realtime ?? false });
       const maxSteps = config.eval.maxSteps ?? robotCfg.episodeLength;
       const maxReward = robot.task.maxReward;
+      const stageNames = [...robot.task.stages].slice(1, maxReward + 1);
+      let recorder: RolloutRecorder | undefined;
+      // Every chunk is logged to the rollout in progress, tagged with the step it was requested at.
+      const logged: ChunkPredictor = {
+        chunkSize: predictor.chunkSize,
+        actionDim: predictor.actionDim,
+        runtime: predictor.runtime,
+        predict: async (obs) => {
+          const rec = recorder;
+          const t = rec?.t ?? 0;
+          const chunk = await predictor.predict(obs);
+          rec?.chunk(t, chunk);
+          return chunk;
+        },
+        dispose: () => predictor.dispose(),
+      };
       const rewards: number[] = [];
+      let ticks = 0;
+      let lateTicks = 0;
+      let lateChunks = 0;
+      let safetyClamped = 0;
       for (const evalSeed of config.eval.seeds) {
         for (let e = 0; e < config.eval.episodes; e++) {
           const seed = evalEpisodeSeed(evalSeed, e, config.eval.split);
           robot.reset(seed);
-          executor.reset();
           recorder = new RolloutRecorder({ name: `seed-${evalSeed}-episode-${e}`, task: robotCfg.task, evalSeed, episode: e, seed, maxReward, stageNames });
+          const rec = recorder;
           const framesDir = config.eval.saveFramesEvery > 0 ? join(outDir, 'frames', `seed-${evalSeed}-episode-${e}`) : undefined;
           if (framesDir) await mkdir(framesDir, { recursive: true });
-          for (let t = 0; t < maxSteps; t++) {
-            const obs = robot.observeNow();
-            if (framesDir && t % config.eval.saveFramesEvery === 0) {
-              for (const [cam, frame] of Object.entries(obs.images)) writePng(join(framesDir, `${cam}-${String(t).padStart(4, '0')}.png`), frame);
-            }
-            const action = await executor.step(obs);
-            robot.step(action);
-            recorder.step(obs.qpos, action, robot.reward(), obs.tactile);
-            if (robot.success || robot.episodeFailed) break;
-          }
-          await writeRolloutLog(outDir, recorder.finish(robot.episodeReward, robot.success));
+          const report = await runPolicy({
+            robot,
+            predictor: logged,
+            mode,
+            ticks: maxSteps,
+            ...(options.realtime ? {} : { clock: new SimulatedClock() }),
+            ...(config.execution.maxRelativeTarget !== undefined ? { safety: { maxRelativeTarget: config.execution.maxRelativeTarget } } : {}),
+            onTick: (t, obs, action) => {
+              if (framesDir && t % config.eval.saveFramesEvery === 0) {
+                for (const [cam, frame] of Object.entries(obs.images)) writePng(join(framesDir, `${cam}-${String(t).padStart(4, '0')}.png`), frame);
+              }
+              rec.step(obs.qpos, action, robot.reward(), obs.tactile);
+              return robot.success || robot.episodeFailed;
+            },
+          });
+          if (report.loop.fault) throw report.loop.fault;
+          await writeRolloutLog(outDir, rec.finish(robot.episodeReward, robot.success));
+          ticks += report.loop.ticks;
+          lateTicks += report.loop.lateTicks;
+          lateChunks += report.executor.lateChunks;
+          safetyClamped += report.safety.limitClamped + report.safety.stepClamped;
           rewards.push(robot.episodeReward);
           log(`eval seed ${evalSeed} episode ${e + 1}/${config.eval.episodes}: reward ${robot.episodeReward}/${maxReward}${robot.success ? ' success' : ''}`);
         }
@@ -134,7 +167,12 @@ export async function evaluatePolicy(
         stageNames: stageNames.length === maxReward ? stageNames : stageReached.map((_, i) => `reward >= ${i + 1}`),
         rewards,
         seconds: (performance.now() - started) / 1000,
-        checkpoint,
+        checkpoint: ckpt.pretrainedDir,
+        inference: predictor.runtime,
+        ticks,
+        lateTicks,
+        lateChunks,
+        safetyClamped,
         split: config.eval.split,
         markdown: '',
       };
@@ -153,7 +191,7 @@ export async function evaluatePolicy(
       );
       return summary;
     } finally {
-      await exp.dispose();
+      await predictor.dispose();
     }
   } finally {
     robot.close();

@@ -1,0 +1,99 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRuntime, parsePolicyConfig, writeLeRobotCheckpoint, type TensorRuntime } from '@actfusion/cvae-core';
+import { SimRobot } from '@actfusion/robot-io';
+import { buildActPolicy } from '../src/act/build-act-policy.js';
+import { buildProgram } from '../src/cli.js';
+import { builtinKinds } from '../src/composition/builtin-kinds.js';
+import { configForCheckpoint } from '../src/deploy/checkpoint-config.js';
+import { createChunkPredictor } from '../src/deploy/create-predictor.js';
+import { resolveCheckpoint } from '../src/deploy/resolve-checkpoint.js';
+
+// A tiny untrained ACT for lift-cube (7-D state and action, a 24x32 `top` camera) whose action
+// statistics put every output far outside the joint limits: SafeRobot must clamp each one.
+let runtime: TensorRuntime;
+let dir: string;
+let ckptDir: string;
+
+beforeAll(async () => {
+  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
+  dir = await mkdtemp(join(tmpdir(), 'actfusion-run-'));
+  const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 40 });
+  const spec = { stateDim: 7, actionDim: 7, cameras: { top: [24, 32] as const } };
+  const { policy } = buildActPolicy({ config, spec, vision: { width: 4 }, seed: 5 });
+  ckptDir = join(dir, 'pretrained_model');
+  const normalizer = {
+    qpos: { mode: 'MEAN_STD' as const, shift: new Array(7).fill(0), scale: new Array(7).fill(1) },
+    action: { mode: 'MEAN_STD' as const, shift: new Array(7).fill(50), scale: new Array(7).fill(0.01) },
+  };
+  await writeLeRobotCheckpoint(ckptDir, policy, {}, { normalizer, images: 'imagenet' });
+  policy.dispose();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  runtime.dispose();
+});
+
+async function cli(args: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+  return out;
+}
+
+describe('deployment path', () => {
+  it('the tfjs worker-thread predictor gives the in-process chunk', async () => {
+    const registry = builtinKinds();
+    const ckpt = await resolveCheckpoint(ckptDir);
+    const { config } = await configForCheckpoint(ckpt, { registry, set: ['robot.task=lift-cube', 'runtime.backend=cpu'] });
+    const sim = await SimRobot.create({ task: 'lift-cube', cameras: [{ name: 'top', height: 24, width: 32 }], tactile: false, seed: 3 });
+    const obs = sim.observeNow();
+    const inProcess = await createChunkPredictor({ config, pretrainedDir: ckpt.pretrainedDir, registry, spec: sim.observationSpec(), inProcess: true });
+    const worker = await createChunkPredictor({ config, pretrainedDir: ckpt.pretrainedDir, registry, spec: sim.observationSpec() });
+    try {
+      expect(worker.runtime).toBe('tfjs-cpu (worker thread)');
+      const [a, b] = await Promise.all([inProcess.predict(obs), worker.predict(obs)]);
+      expect(b).toHaveLength(40);
+      expect(b[0]).toHaveLength(7);
+      b.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(a[i]![j]!, 4)));
+      // Requests overlap and come back in order.
+      const many = await Promise.all([worker.predict(obs), worker.predict(obs), worker.predict(obs)]);
+      many.forEach((c) => expect(c[3]![2]).toBeCloseTo(a[3]![2]!, 4));
+    } finally {
+      await worker.dispose();
+      await inProcess.dispose();
+      sim.close();
+    }
+    await expect(worker.predict(obs)).rejects.toThrow(/after dispose/);
+  });
+
+  it('actfusion run drives the simulator through SafeRobot and the ControlLoop (async execution, worker inference)', async () => {
+    const report = join(dir, 'run.json');
+    const out = await cli([
+      'run', '--checkpoint', ckptDir, '--set', 'robot.task=lift-cube', '--set', 'runtime.backend=cpu',
+      '--set', 'execution.mode=async', '--set', 'execution.rtc.executionHorizon=4', '--set', 'execution.rtc.inferenceDelay=2',
+      '--ticks', '30', '--report', report,
+    ]);
+    expect(out).toMatch(/run completed: 30 ticks at [\d.]+ Hz \(target 50\) on tfjs-cpu \(worker thread\)/);
+    expect(out).toMatch(/safety: 30 actions, 30 clamped to limits/);
+    const r = JSON.parse(await readFile(report, 'utf8'));
+    expect(r.loop.ticks).toBe(30);
+    expect(r.executor.steps).toBe(30);
+    expect(r.executor.queries).toBeGreaterThanOrEqual(1 + Math.floor(30 / Math.max(4, r.mode.executionHorizon)) - 1);
+    expect(r.mode).toMatchObject({ kind: 'real-time-chunking', schedule: 'zeros', lateChunk: 'continue' });
+    expect(r.safety.limitClamped).toBe(30);
+  });
+
+  it('names the problem when the checkpoint does not fit the robot', async () => {
+    await expect(cli(['run', '--checkpoint', ckptDir, '--set', 'robot.task=transfer-cube', '--set', 'runtime.backend=cpu', '--ticks', '2'])).rejects.toThrow(/pretrained_model\/model\.safetensors: tensor 'action_head\.weight' has shape \[7,16\], expected \[14,16\]/);
+  });
+});
