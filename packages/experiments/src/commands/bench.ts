@@ -6,6 +6,7 @@ import { readBenchPreset } from '../act/bench-preset.js';
 import { peerUnavailable, runJsonLine, summarizeRounds, type BenchRound } from '../act/bench-rounds.js';
 import { runActBench } from '../act/run-act-bench.js';
 import { printLatency } from '../act/print-latency.js';
+import { controlBenchMarkdown, runControlBench } from '../deploy/control-bench.js';
 
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'tools', 'bench', 'act_torch.py');
 /** The built command each round runs (from TypeScript source, the package's dist). */
@@ -29,6 +30,8 @@ interface BenchOptions {
   latencyOnly?: boolean;
   latencyThreads: string;
   latencyRounds: string;
+  control?: boolean;
+  ticks: string;
 }
 
 const positiveInt = (flag: string, v: string): number => {
@@ -48,7 +51,9 @@ export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('benchmark an ACT workload against the PyTorch peer (interleaved rounds, median ratios)')
-    .requiredOption('--preset <name>', 'bench preset name (act-small, act-paper) or a preset JSON path')
+    .option('--preset <name>', 'bench preset name (act-small, act-paper) or a preset JSON path', 'act-small')
+    .option('--control', 'the control benchmark instead: late ticks per 1,000 at 50 Hz in the simulator for synchronous, asynchronous and real-time-chunking execution')
+    .option('--ticks <n>', 'control benchmark: ticks per execution mode', '1000')
     .option('--steps <n>', 'timed steps per round (median)', '5')
     .option('--rounds <n>', 'rounds of ours then the peer (at least 3 for a ratio to quote)', '3')
     .option('--backend <name>', `tensor backend: auto, ${BACKEND_NAMES.join(', ')}`, 'auto')
@@ -65,6 +70,20 @@ export function registerBenchCommand(program: Command): void {
     .action(async (opts: BenchOptions) => {
       const steps = positiveInt('--steps', opts.steps);
       const rounds = positiveInt('--rounds', opts.rounds);
+      if (opts.control) {
+        const ticks = Number(opts.ticks);
+        if (!Number.isInteger(ticks) || ticks < 1) throw new Error(`--ticks: expected a positive integer, got '${opts.ticks}'`);
+        const { preset } = await readBenchPreset(opts.preset);
+        const result = await runControlBench(preset, {
+          name: preset.name ?? opts.preset,
+          ticks,
+          ...(opts.backend === 'auto' ? {} : { backend: opts.backend as BackendRequest }),
+          log: (line) => console.error(line),
+        });
+        for (const row of result.rows) console.log(JSON.stringify({ control: true, preset: result.preset, ...row }));
+        console.log(controlBenchMarkdown(result));
+        return;
+      }
       const { preset, path } = await readBenchPreset(opts.preset);
       const name = preset.name ?? opts.preset;
       const workers = opts.workers === undefined ? undefined : positiveInt('--workers', opts.workers);
