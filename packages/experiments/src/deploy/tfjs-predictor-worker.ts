@@ -3,17 +3,31 @@ import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRuntime, type BackendRequest, type Observation, type ObservationSpec } from '@actfusion/cvae-core';
 import { builtinKinds } from '../composition/builtin-kinds.js';
+import { addPluginKind, rememberPluginFile } from '../composition/plugin-kinds.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { InferencePolicy } from './inference-policy.js';
 import type { WorkerReply, WorkerRequest } from './tfjs-worker-protocol.js';
 
-const data = workerData as { config: ExperimentConfig; pretrainedDir: string; spec?: ObservationSpec; backend: BackendRequest };
+const data = workerData as {
+  config: ExperimentConfig;
+  pretrainedDir: string;
+  spec?: ObservationSpec;
+  backend: BackendRequest;
+  /** Plug-in kinds of the config and the files the caller resolved them to. */
+  plugins: { section: 'encoder' | 'decoder'; kind: string; file: string }[];
+};
 const port = parentPort!;
 const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 try {
   const runtime = await createRuntime({ backend: data.backend, seed: 0 });
-  const policy = await InferencePolicy.load(data.config, data.pretrainedDir, { registry: builtinKinds(), ...(data.spec ? { spec: data.spec } : {}) });
+  // The built-in kinds and the plug-ins the config names, from the files the caller resolved.
+  const registry = builtinKinds();
+  for (const p of data.plugins) {
+    rememberPluginFile(p.kind, p.file);
+    await addPluginKind(registry, p.section, p.kind, p.file);
+  }
+  const policy = await InferencePolicy.load(data.config, data.pretrainedDir, { registry, ...(data.spec ? { spec: data.spec } : {}) });
   port.on('message', (m: WorkerRequest) => {
     if (m.type === 'predict') {
       try {

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendRequest, Observation, ObservationSpec } from '@actfusion/cvae-core';
+import { builtinKinds } from '../composition/builtin-kinds.js';
+import { pluginFileOf } from '../composition/plugin-kinds.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import type { ChunkPredictor } from './chunk-predictor.js';
 import type { WorkerReply, WorkerRequest } from './tfjs-worker-protocol.js';
@@ -51,7 +53,15 @@ export class TfjsWorkerChunkPredictor implements ChunkPredictor {
 
   /** Load the checkpoint in a new worker thread; resolves once the policy is ready. */
   static async create(options: { config: ExperimentConfig; pretrainedDir: string; spec?: ObservationSpec; backend?: BackendRequest }): Promise<TfjsWorkerChunkPredictor> {
-    const worker = startWorker({ config: options.config, pretrainedDir: options.pretrainedDir, spec: options.spec, backend: options.backend ?? 'auto' });
+    const builtin = builtinKinds();
+    const plugins = [...options.config.encoders.map((e) => ({ section: 'encoder' as const, kind: e.kind })), { section: 'decoder' as const, kind: options.config.decoder.kind }]
+      .filter((p) => builtin.get(p.section, p.kind) === undefined)
+      .map((p) => {
+        const file = pluginFileOf(p.kind);
+        if (file === undefined) throw new Error(`tfjs worker: ${p.section} kind "${p.kind}" is neither built in nor a plug-in loaded with the config`);
+        return { ...p, file };
+      });
+    const worker = startWorker({ config: options.config, pretrainedDir: options.pretrainedDir, spec: options.spec, backend: options.backend ?? 'auto', plugins });
     const ready = await new Promise<Extract<WorkerReply, { type: 'ready' }>>((resolve, reject) => {
       const onMessage = (m: WorkerReply) => {
         if (m.type === 'ready') resolve(m);
