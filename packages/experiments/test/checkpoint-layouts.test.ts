@@ -106,6 +106,9 @@ describe('LeRobot checkpoints as they really are', () => {
     await writeProcessors(d, fullStats());
     const got = await predict(['--checkpoint', d]);
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
+    // The same statistics inside an exported ONNX graph, run by ONNX Runtime.
+    const onnx = await predict(['--checkpoint', d, '--runtime', 'onnx']);
+    onnx.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
   });
 
   it('older layout: normalize_inputs / unnormalize_outputs buffers inside model.safetensors', async () => {
@@ -128,6 +131,8 @@ describe('LeRobot checkpoints as they really are', () => {
     await writeFile(join(d, 'config.json'), JSON.stringify(cfg));
     const got = await predict(['--checkpoint', d]);
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
+    const onnx = await predict(['--checkpoint', d, '--runtime', 'onnx']);
+    onnx.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
   });
 
   it('accepts a run folder, checkpoints/last and pretrained_model alike, config taken from the checkpoint', async () => {

@@ -93,6 +93,15 @@ describe('deployment path', () => {
     expect(r.safety.limitClamped).toBe(30);
   });
 
+  it('actfusion run --runtime onnx: the policy exported in memory, ONNX Runtime off the control thread, rtc execution', async () => {
+    const report = join(dir, 'run-onnx.json');
+    const out = await cli(['run', '--checkpoint', ckptDir, '--set', 'robot.task=lift-cube', '--set', 'execution.mode=rtc', '--runtime', 'onnx', '--ticks', '20', '--report', report]);
+    expect(out).toMatch(/run completed: 20 ticks at [\d.]+ Hz \(target 50\) on onnxruntime-1-thread/);
+    const r = JSON.parse(await readFile(report, 'utf8'));
+    expect(r.mode).toMatchObject({ kind: 'real-time-chunking', schedule: 'exp', lateChunk: 'continue' });
+    expect(r.safety.limitClamped).toBe(20);
+  });
+
   it('names the problem when the checkpoint does not fit the robot', async () => {
     await expect(cli(['run', '--checkpoint', ckptDir, '--set', 'robot.task=transfer-cube', '--set', 'runtime.backend=cpu', '--ticks', '2'])).rejects.toThrow(/pretrained_model\/model\.safetensors: tensor 'action_head\.weight' has shape \[7,16\], expected \[14,16\]/);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ObservationSpec } from '../contracts/observation.js';
+import type { ObservationSpec } from '@actfusion/contracts';
 import { writeSafetensors } from '../io/safetensors.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../nn/image-feature-tokens.js';
 import type { NormalizationMode, NormalizerJson } from '../training/normalizer.js';

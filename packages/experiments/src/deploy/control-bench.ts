@@ -14,7 +14,7 @@ import { fitToLatency } from './execution-mode.js';
 import { runPolicy } from './policy-runner.js';
 
 export interface ControlBenchRow {
-  readonly execution: 'synchronous' | 'asynchronous' | 'real-time chunking';
+  readonly execution: 'control path only' | 'synchronous' | 'asynchronous' | 'real-time chunking';
   readonly inference: string;
   readonly mode: ChunkExecutionMode;
   readonly ticks: number;
@@ -32,7 +32,7 @@ export interface ControlBenchRow {
 export interface ControlBenchResult {
   readonly preset: string;
   readonly hz: number;
-  readonly latencyMs: { inProcess: number; worker: number };
+  readonly latencyMs: { inProcess: number; worker: number; onnx: number };
   readonly loadAverage: readonly number[];
   readonly rows: readonly ControlBenchRow[];
 }
@@ -42,7 +42,8 @@ export interface ControlBenchResult {
  * preset's size) with the preset's ACT (random weights: timing does not depend on them), for
  * synchronous execution (tfjs on the control thread, open loop over the whole chunk), asynchronous
  * execution (tfjs in a worker thread, the next chunk requested `inferenceDelay` ticks ahead, no
- * blending) and real-time chunking (the same with RTC's soft blending). The inference delay is
+ * blending) and real-time chunking (the same with RTC's soft blending); then both asynchronous modes
+ * again with ONNX Runtime. The inference delay is
  * fitted to the latency measured before the runs. A tick is late when it starts more than 10% of
  * a period (2 ms) after its slot.
  */
@@ -88,6 +89,10 @@ export async function runControlBench(preset: BenchPreset, options: { name: stri
       };
     };
     const rows: ControlBenchRow[] = [];
+    // Baseline: the same loop (render, safety layer, physics) with chunks that are ready at once.
+    const still = Array.from({ length: preset.chunk }, () => Float32Array.from(obs.qpos));
+    const ready: ChunkPredictor = { chunkSize: preset.chunk, actionDim: preset.action_dim, runtime: 'none (ready chunks)', predict: async () => still, dispose: async () => {} };
+    rows.push(await run('control path only', ready, { kind: 'open-loop', nActionSteps: preset.chunk }));
     const inProcess = await createChunkPredictor({ config, pretrainedDir: dir, registry, spec: robot.observationSpec(), inProcess: true });
     let inProcessMs: number;
     try {
@@ -109,7 +114,20 @@ export async function runControlBench(preset: BenchPreset, options: { name: stri
     } finally {
       await worker.dispose();
     }
-    return { preset: options.name, hz, latencyMs: { inProcess: inProcessMs, worker: workerMs }, loadAverage: loadavg(), rows };
+    // The same two asynchronous modes with ONNX Runtime (the policy exported in memory, one intra-op thread).
+    const onnx = await createChunkPredictor({ config, pretrainedDir: dir, registry, spec: robot.observationSpec(), runtime: 'onnx', threads: 1 });
+    let onnxMs: number;
+    try {
+      onnxMs = (await measureLatency(onnx, obs)).medianMs;
+      const base = { kind: 'real-time-chunking' as const, executionHorizon: 10, inferenceDelay: 2, lateChunk: 'continue' as const };
+      const fitted = fitToLatency(base, onnxMs, hz, preset.chunk);
+      log(`control bench: ONNX Runtime inference ${onnxMs.toFixed(1)} ms; ${fitted.note}`);
+      rows.push(await run('asynchronous', onnx, { ...(fitted.mode as typeof base), schedule: 'zeros' }));
+      rows.push(await run('real-time chunking', onnx, { ...(fitted.mode as typeof base), schedule: 'exp' }));
+    } finally {
+      await onnx.dispose();
+    }
+    return { preset: options.name, hz, latencyMs: { inProcess: inProcessMs, worker: workerMs, onnx: onnxMs }, loadAverage: loadavg(), rows };
   } finally {
     robot.close();
     runtime.dispose();
@@ -122,7 +140,7 @@ export function controlBenchMarkdown(r: ControlBenchResult): string {
   const mode = (m: ChunkExecutionMode) =>
     m.kind === 'open-loop' ? `open loop, ${m.nActionSteps} actions/chunk` : m.kind === 'real-time-chunking' ? `d = ${m.inferenceDelay}, s = ${m.executionHorizon}` : m.kind;
   return [
-    `Control benchmark: ${r.preset} policy, simulator at ${r.hz} Hz; inference ${r.latencyMs.inProcess.toFixed(1)} ms in process, ${r.latencyMs.worker.toFixed(1)} ms in the worker (median); load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' ')}`,
+    `Control benchmark: ${r.preset} policy, simulator at ${r.hz} Hz; inference ${r.latencyMs.inProcess.toFixed(1)} ms tfjs in process, ${r.latencyMs.worker.toFixed(1)} ms tfjs in the worker, ${r.latencyMs.onnx.toFixed(1)} ms ONNX Runtime (medians); load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' ')}`,
     '',
     '| execution | inference | chunking | ticks | late ticks / 1000 | missed | p99 lateness (ms) | max lateness (ms) | achieved Hz | chunks (late) |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -4,6 +4,7 @@ import type { ExperimentConfig } from '../config/experiment-schema.js';
 import type { ChunkPredictor, InferenceRuntime } from './chunk-predictor.js';
 import { InferencePolicy } from './inference-policy.js';
 import { InProcessChunkPredictor } from './in-process-predictor.js';
+import { OnnxChunkPredictor } from './onnx-chunk-predictor.js';
 import { TfjsWorkerChunkPredictor } from './tfjs-worker-predictor.js';
 
 export interface PredictorOptions {
@@ -16,6 +17,8 @@ export interface PredictorOptions {
   readonly spec?: ObservationSpec;
   /** tfjs backend (default the config's `runtime.backend`). */
   readonly backend?: BackendRequest;
+  /** ONNX Runtime intra-op threads (default the config's `runtime.inferenceThreads`). */
+  readonly threads?: number;
   /** tfjs on the caller's thread instead of a worker (synchronous execution; benchmarks). */
   readonly inProcess?: boolean;
 }
@@ -25,7 +28,22 @@ export async function createChunkPredictor(o: PredictorOptions): Promise<ChunkPr
   const runtime = o.runtime ?? o.config.runtime.inference;
   const backend = o.backend ?? o.config.runtime.backend;
   if (runtime === 'onnx') {
-    throw new Error('--runtime onnx: the ONNX Runtime predictor is not part of this build; use --runtime tfjs');
+    // Build and load with tfjs (cpu), export in memory with the statistics in the graph, run in ONNX Runtime.
+    const rt = await createRuntime({ backend: 'cpu', seed: 0 });
+    try {
+      const policy = await InferencePolicy.load(o.config, o.pretrainedDir, { registry: o.registry, ...(o.spec ? { spec: o.spec } : {}) });
+      try {
+        return await OnnxChunkPredictor.fromPolicy(policy.policy, policy.normalizer, {
+          threads: o.threads ?? o.config.runtime.inferenceThreads,
+          imageNormalization: policy.onnxImageNormalization(),
+          source: `${o.pretrainedDir} (exported to ONNX)`,
+        });
+      } finally {
+        await policy.dispose();
+      }
+    } finally {
+      rt.dispose();
+    }
   }
   if (o.inProcess) {
     const rt = await createRuntime({ backend, seed: 0 });

@@ -123,6 +123,11 @@ export class InferencePolicy {
     }
   }
 
+  /** The image statistics the graph must apply, by feature key, for an ONNX export of this policy. */
+  onnxImageNormalization(): ReadonlyMap<string, FeatureNormalization> {
+    return new Map([...this.imageMaps].map(([cam, f]) => [`observation.images.${cam}`, f]));
+  }
+
   /** Normalise a raw batch (state in robot units, images [B, H, W, 3] in [0, 1]); the caller keeps `raw`. */
   normalizeBatch(raw: ObservationBatch): ObservationBatch {
     const qpos = tf.tensor2d(this.normalizer.normalizeQpos(raw.qpos.dataSync() as Float32Array), raw.qpos.shape);

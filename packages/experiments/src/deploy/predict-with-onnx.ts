@@ -1,21 +1,24 @@
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodeOnnxModel, exportActPolicyOnnx, type ActPolicy, type Normalizer, type ObservationBatch } from '@actfusion/cvae-core';
+import { encodeOnnxModel, exportActPolicyOnnx, type ActPolicy, type Normalizer, type ObservationBatch, type OnnxFeatureAffine } from '@actfusion/cvae-core';
 import { OnnxChunkPredictor } from './onnx-chunk-predictor.js';
 
 /**
  * `predict --runtime onnx`: export the loaded policy to ONNX in memory (images as float32 NCHW,
  * the statistics inside the graph when there are any) and run the batch in ONNX Runtime.
- * `batch` holds what the tfjs path feeds the policy before normalisation: raw state, NHWC images.
+ * `batch` holds what the tfjs path feeds the policy before normalisation: raw state, NHWC images;
+ * `imageNormalization`: checkpoint image statistics the encoders do not apply, by feature key.
  * Returns the chunk [B, k, A] as nested arrays.
  */
 export async function predictWithOnnx(
   policy: ActPolicy,
   normalizer: Normalizer | null,
   batch: ObservationBatch,
-  options: { threads: number },
+  options: { threads: number; imageNormalization?: ReadonlyMap<string, OnnxFeatureAffine> },
 ): Promise<number[][][]> {
-  const model = encodeOnnxModel(exportActPolicyOnnx(policy, { normalizer, imageInput: 'float-chw' }));
+  const model = encodeOnnxModel(
+    exportActPolicyOnnx(policy, { normalizer, imageInput: 'float-chw', ...(options.imageNormalization ? { imageNormalization: options.imageNormalization } : {}) }),
+  );
   const predictor = await OnnxChunkPredictor.create(model, { threads: options.threads, source: 'the exported policy' });
   try {
     const [B, S] = batch.qpos.shape;
