@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRuntime, parsePolicyConfig, writeLeRobotCheckpoint, type TensorRuntime } from '@actfusion/cvae-core';
-import { SimRobot } from '@actfusion/robot-io';
+import { openPtyPair, parseCalibration, ServoEmulator, SimRobot, SO_JOINTS } from '@actfusion/robot-io';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { buildProgram } from '../src/cli.js';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
@@ -17,6 +16,7 @@ import { resolveCheckpoint } from '../src/deploy/resolve-checkpoint.js';
 let runtime: TensorRuntime;
 let dir: string;
 let ckptDir: string;
+const calibrationFile = new URL('../../robot-io/test/fixtures/so101_follower.json', import.meta.url);
 
 beforeAll(async () => {
   runtime = await createRuntime({ backend: 'cpu', seed: 1 });
@@ -100,6 +100,44 @@ describe('deployment path', () => {
     const r = JSON.parse(await readFile(report, 'utf8'));
     expect(r.mode).toMatchObject({ kind: 'real-time-chunking', schedule: 'exp', lateChunk: 'continue' });
     expect(r.safety.limitClamped).toBe(20);
+  });
+
+  it('actfusion run drives a servo arm (emulated SO-101 over a socat pty pair) through SafeRobot with a per-tick cap', async () => {
+    const cal = parseCalibration(JSON.parse(await readFile(calibrationFile, 'utf8')));
+    const pty = await openPtyPair();
+    const emulator = await ServoEmulator.open(
+      pty.b,
+      'feetech',
+      SO_JOINTS.map((name, i) => ({ id: i + 1, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset })),
+    );
+    try {
+      // A state-only ACT for the arm's 6 joints; its action statistics aim far past the limits.
+      const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 20 });
+      const { policy } = buildActPolicy({ config, spec: { stateDim: 6, actionDim: 6, cameras: {} }, seed: 2 });
+      const armCkpt = join(dir, 'arm', 'pretrained_model');
+      const normalizer = {
+        qpos: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(0), scale: new Array(6).fill(50) },
+        action: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(500), scale: new Array(6).fill(0.01) },
+      };
+      await writeLeRobotCheckpoint(armCkpt, policy, {}, { normalizer });
+      policy.dispose();
+      const calFile = join(dir, 'follower.json');
+      await writeFile(calFile, await readFile(calibrationFile, 'utf8'));
+      const report = join(dir, 'run-arm.json');
+      const before = emulator.registerValue(1, 'Goal_Position');
+      const out = await cli([
+        'run', '--checkpoint', armCkpt, '--arm', 'so101', '--port', pty.a, '--calibration', calFile,
+        '--set', 'execution.mode=async', '--max-relative-target', '2', '--ticks', '15', '--report', report, '--bus-timeout-ms', '150',
+      ]);
+      expect(out).toMatch(/run completed: 15 ticks .* on tfjs-\w+ \(worker thread\)/);
+      const r = JSON.parse(await readFile(report, 'utf8'));
+      expect(r.safety.actions).toBe(15);
+      expect(r.safety.stepClamped).toBe(15); // every target capped at 2 degrees from the present position
+      expect(emulator.registerValue(1, 'Goal_Position')).not.toBe(before);
+    } finally {
+      await emulator.close();
+      await pty.close();
+    }
   });
 
   it('names the problem when the checkpoint does not fit the robot', async () => {

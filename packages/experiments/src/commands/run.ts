@@ -32,6 +32,7 @@ interface RunOpts {
   calibration?: string;
   maxRelativeTarget?: number;
   report?: string;
+  busTimeoutMs?: number;
 }
 
 /** The robot the config (or the servo options) names, connected. */
@@ -40,7 +41,8 @@ async function openRobot(config: ExperimentConfig, o: RunOpts): Promise<{ robot:
     const port = o.port ?? (config.robot.kind === 'servo' ? config.robot.port : undefined);
     const calibration = o.calibration ?? (config.robot.kind === 'servo' ? config.robot.calibration : undefined);
     if (!port || !calibration || !o.arm) throw new Error('run on a servo arm needs --arm, --port and --calibration (or robot.port and robot.calibration in the config)');
-    const arm = new ServoArm(armPreset(o.arm)({ port, calibration: await loadCalibration(calibration), controlHz: config.robot.kind === 'servo' ? config.robot.controlHz : 50 }));
+    const preset = armPreset(o.arm)({ port, calibration: await loadCalibration(calibration), controlHz: config.robot.kind === 'servo' ? config.robot.controlHz : 50 });
+    const arm = new ServoArm(o.busTimeoutMs === undefined ? preset : { ...preset, bus: { ...preset.bus, timeoutMs: o.busTimeoutMs } });
     await arm.connect();
     return { robot: arm };
   }
@@ -74,6 +76,7 @@ export function registerRunCommand(program: Command): void {
     .option('--arm <name>', `servo arm type: ${Object.keys(ARMS).join(', ')}`)
     .option('--port <path>', 'servo arm serial port (drives the arm instead of the simulator)')
     .option('--calibration <file>', 'servo arm calibration JSON (from `robot calibrate`)')
+    .option('--bus-timeout-ms <ms>', 'servo arm: status-packet timeout (default 50)', positive('--bus-timeout-ms'))
     .option('--max-relative-target <units>', 'SafeRobot cap on the per-tick change of a joint target', positive('--max-relative-target'))
     .option('--report <file>', 'write the run report as JSON')
     .action(async (o: RunOpts) => {
