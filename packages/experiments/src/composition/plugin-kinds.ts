@@ -94,16 +94,6 @@ const loaded = new Map<string, Promise<KindPlugin>>();
 /** kind -> file, for every plug-in this process has resolved (configs load them; containers reuse them). */
 const resolvedKinds = new Map<string, string>();
 
-/** The file a plug-in kind was resolved to in this process (to hand a worker thread the same plug-in). */
-export function pluginFileOf(kind: string): string | undefined {
-  return resolvedKinds.get(kind);
-}
-
-/** Tell this process (e.g. a worker thread) which file a plug-in kind names; `addPluginKind` then finds it. */
-export function rememberPluginFile(kind: string, file: string): void {
-  resolvedKinds.set(kind, file);
-}
-
 /** Imports (once per file) and checks a plug-in module. */
 export function importPlugin(kind: string, file: string): Promise<KindPlugin> {
   let p = loaded.get(file);
