@@ -29,6 +29,11 @@ export interface ChunkSamplerOptions {
   readonly imageStatsFramesPerEpisode?: number;
   /** Every n-th pixel (in both directions) enters the image statistics (default 4). */
   readonly imageStatsPixelStride?: number;
+  /**
+   * Indices into the collection of the episodes to draw from and compute statistics over (a
+   * training split; default: all). `sample(episode, frame)` still reads any collection episode.
+   */
+  readonly episodes?: readonly number[];
 }
 
 /**
@@ -44,7 +49,9 @@ export class ChunkSampler implements ChunkDataset {
   private readonly padding: 'zeros' | 'repeat-last';
   private readonly actionOffset: 0 | -1 | 'act';
   private readonly cameraNames: readonly string[];
-  /** Cumulative frame counts, for uniform-frame sampling. */
+  /** Collection indices of the episodes drawn from (the `episodes` option, or all). */
+  readonly episodeIndices: readonly number[];
+  /** Cumulative frame counts over `episodeIndices`, for uniform-frame sampling. */
   private readonly cumulative: Float64Array;
   private cachedStats: Promise<DatasetStats> | undefined;
 
@@ -69,34 +76,43 @@ export class ChunkSampler implements ChunkDataset {
     }
     this.spec = { stateDim: collection.stateDim, actionDim: collection.actionDim, cameras };
     this.cache = new FrameCache(options.cacheBytes ?? 256 * 1024 * 1024);
-    this.cumulative = new Float64Array(collection.episodes.length + 1);
-    collection.episodes.forEach((ep, i) => (this.cumulative[i + 1] = this.cumulative[i]! + ep.length));
+    const n = collection.episodes.length;
+    this.episodeIndices = options.episodes === undefined ? Array.from({ length: n }, (_, i) => i) : [...options.episodes];
+    if (this.episodeIndices.length === 0) throw new RangeError(`ChunkSampler: option 'episodes' is empty (${collection.root} has ${n} episodes)`);
+    for (const e of this.episodeIndices) {
+      if (!Number.isInteger(e) || e < 0 || e >= n) throw new RangeError(`ChunkSampler: option 'episodes' holds ${e}, expected an integer in [0, ${n}) (${collection.root})`);
+    }
+    this.cumulative = new Float64Array(this.episodeIndices.length + 1);
+    this.episodeIndices.forEach((e, i) => (this.cumulative[i + 1] = this.cumulative[i]! + collection.episodes[e]!.length));
   }
 
+  /** Episodes drawn from (the `episodes` option's count, or the whole collection). */
   get episodeCount(): number {
-    return this.collection.episodes.length;
+    return this.episodeIndices.length;
   }
 
+  /** Frames of the episodes drawn from. */
   get frameCount(): number {
     return this.cumulative[this.cumulative.length - 1]!;
   }
 
-  /** Pick (episode, step) the way the configured sampling does. */
+  /** Pick (collection episode index, step) the way the configured sampling does. */
   draw(rng: RandomSource): { episode: number; frame: number } {
     const eps = this.collection.episodes;
+    const ids = this.episodeIndices;
     if (this.sampling === 'episode') {
-      const e = rng.int(eps.length);
+      const e = ids[rng.int(ids.length)]!;
       return { episode: e, frame: rng.int(eps[e]!.length) };
     }
     const g = rng.int(this.frameCount);
     let lo = 0;
-    let hi = eps.length - 1;
+    let hi = ids.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.cumulative[mid + 1]! <= g) lo = mid + 1;
       else hi = mid;
     }
-    return { episode: lo, frame: g - this.cumulative[lo]! };
+    return { episode: ids[lo]!, frame: g - this.cumulative[lo]! };
   }
 
   async sampleBatch(batchSize: number, rng: RandomSource): Promise<TrainingSample[]> {
@@ -108,7 +124,7 @@ export class ChunkSampler implements ChunkDataset {
   /** The training sample at (episode, frame), without augmentation unless an rng is given. */
   async sample(episodeIndex: number, frameIndex: number, augmentRng?: RandomSource): Promise<TrainingSample> {
     const ep = this.collection.episodes[episodeIndex];
-    if (!ep) throw new RangeError(`episode ${episodeIndex} outside [0, ${this.episodeCount})`);
+    if (!ep) throw new RangeError(`episode ${episodeIndex} outside [0, ${this.collection.episodes.length})`);
     if (frameIndex < 0 || frameIndex >= ep.length) throw new RangeError(`frame ${frameIndex} outside [0, ${ep.length}) of episode ${episodeIndex}`);
     const { action, isPad } = this.actionChunk(ep, frameIndex);
     const images: Record<string, ImageFrame> = {};
@@ -161,7 +177,8 @@ export class ChunkSampler implements ChunkDataset {
   private async computeStats(): Promise<DatasetStats> {
     const qpos = new StreamingStats(this.collection.stateDim);
     const action = new StreamingStats(this.collection.actionDim);
-    for (const ep of this.collection.episodes) {
+    const episodes = this.episodeIndices.map((e) => this.collection.episodes[e]!);
+    for (const ep of episodes) {
       qpos.addRows(ep.qpos, ep.length);
       action.addRows(ep.action, ep.length);
     }
@@ -171,7 +188,7 @@ export class ChunkSampler implements ChunkDataset {
     for (const cam of this.cameraNames) {
       const st = new StreamingStats(3, 256);
       const px = new Float32Array(3);
-      for (const ep of this.collection.episodes) {
+      for (const ep of episodes) {
         const n = Math.min(perEpisode, ep.length);
         for (let i = 0; i < n; i++) {
           const t = Math.floor(((i + 0.5) * ep.length) / n);

@@ -44,6 +44,25 @@ describe('ChunkSampler', () => {
     expect(s.episodeCount).toBe(2);
   });
 
+  it("draws only from the 'episodes' subset and computes its statistics over them", async () => {
+    const col = memoryCollection([10, 20, 30]);
+    for (const sampling of ['episode', 'frame'] as const) {
+      const s = new ChunkSampler(col, { chunkSize: 2, sampling, episodes: [0, 2] });
+      expect(s.episodeCount).toBe(2);
+      expect(s.frameCount).toBe(40);
+      const rng = new Rng(5);
+      const seen = new Set<number>();
+      for (let i = 0; i < 500; i++) seen.add(s.draw(rng).episode);
+      expect([...seen].sort()).toEqual([0, 2]);
+    }
+    const subset = await new ChunkSampler(col, { chunkSize: 2, episodes: [1] }).stats();
+    const whole = await new ChunkSampler(col, { chunkSize: 2 }).stats();
+    expect(subset.qpos.count).toBe(20);
+    expect(whole.qpos.count).toBe(60);
+    expect(() => new ChunkSampler(col, { chunkSize: 2, episodes: [] })).toThrow(/'episodes' is empty/);
+    expect(() => new ChunkSampler(col, { chunkSize: 2, episodes: [3] })).toThrow(/holds 3, expected an integer in \[0, 3\)/);
+  });
+
   it('draws the same batch from the same rng state, and a different one otherwise', async () => {
     const sampler = new ChunkSampler(memoryCollection([20, 30]), { chunkSize: 5, augment: { colorJitter: { brightness: 0.3 } } });
     const a = await sampler.sampleBatch(6, new Rng(11));

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: join(dir, 'data'), format: 'aloha-hdf5', cameras: [{ name: 'top', height: 24, width: 32 }], episodeLength: 12, onlySuccessful: false });
 }, 600_000);
 
-function train(name: string, extra: string[]): { status: number | null; output: string; losses: number[] } {
+function train(name: string, extra: string[]): { status: number | null; output: string; losses: number[]; valLosses: number[] } {
   const out = join(dir, name);
   const sets = [
     'runtime.backend=cpu', 'robot.imageHeight=24', 'robot.imageWidth=32', 'robot.episodeLength=12',
@@ -29,20 +29,23 @@ function train(name: string, extra: string[]): { status: number | null; output: 
   ];
   const r = spawnSync(process.execPath, [runCli, 'train', '-c', 'act-small', ...sets.flatMap((s) => ['--set', s])], { cwd: pkgRoot, encoding: 'utf8' });
   const output = `${r.stdout}${r.stderr}`;
-  let losses: number[] = [];
-  if (r.status === 0) losses = spawnSync('cat', [join(out, 'metrics.jsonl')], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
-  return { status: r.status, output, losses };
+  let records: Array<{ loss: number; val_loss?: number }> = [];
+  if (r.status === 0) records = spawnSync('cat', [join(out, 'metrics.jsonl')], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => JSON.parse(l) as { loss: number; val_loss?: number });
+  return { status: r.status, output, losses: records.map((m) => m.loss), valLosses: records.flatMap((m) => (m.val_loss === undefined ? [] : [m.val_loss])) };
 }
 
 describe('actfusion train with train.workers (real ACT: ResNet encoder, CVAE, dropout; cpu)', () => {
-  it('2 workers give the losses of 1 (per-sample dropout and VAE noise), and say so', async () => {
-    const one = train('one', ['train.workers=1']);
+  it('2 workers give the losses of 1 (per-sample dropout and VAE noise) and the same validation losses (the weights come back from the workers), and say so', async () => {
+    const one = train('one', ['train.workers=1', 'dataset.valFraction=0.5']);
     expect(one.status, one.output).toBe(0);
-    const two = train('two', ['train.workers=2', 'train.microBatch=1']);
+    const two = train('two', ['train.workers=2', 'train.microBatch=1', 'dataset.valFraction=0.5']);
     expect(two.status, two.output).toBe(0);
     expect(two.output).toMatch(/train\.workers: 2 data-parallel workers, each with a shard of 2 samples of every batch/);
     expect(one.losses).toHaveLength(3);
     for (let i = 0; i < 3; i++) expect(Math.abs(two.losses[i]! - one.losses[i]!), `step ${i + 1}`).toBeLessThan(1e-4 * Math.max(1, one.losses[i]!));
+    expect(one.valLosses).toHaveLength(3);
+    expect(new Set(one.valLosses).size).toBe(3);
+    for (let i = 0; i < 3; i++) expect(Math.abs(two.valLosses[i]! - one.valLosses[i]!), `val step ${i + 1}`).toBeLessThan(1e-4 * Math.max(1, one.valLosses[i]!));
     const resolved = await readFile(join(dir, 'two', 'config.resolved.yaml'), 'utf8');
     expect(resolved).toMatch(/workers: 2/);
     expect(resolved).toMatch(/microBatch: 1/);

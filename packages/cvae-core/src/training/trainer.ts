@@ -64,7 +64,8 @@ export interface TrainerOptions {
   readonly normalization?: NormalizerOptions;
   /** Use this normaliser instead of building one from `dataset.stats()`. */
   readonly normalizer?: Normalizer;
-  readonly onProgress?: (p: TrainingProgress) => void;
+  /** Called after every step; a returned promise is awaited before the next step (e.g. a validation pass). */
+  readonly onProgress?: (p: TrainingProgress) => void | Promise<void>;
   /** Replace the default AdamW (e.g. with cvae-core's optim blocks). */
   readonly createOptimizer?: (groups: AdamWParamGroup[], options: TrainerOptions) => TrainerOptimizer;
   /**
@@ -209,7 +210,7 @@ export class Trainer {
       const seconds = (performance.now() - start) / 1000;
       // Let timers and I/O run between steps (queue locks renew, progress is written).
       await new Promise<void>((resolve) => setImmediate(resolve));
-      this.options.onProgress?.({
+      await this.options.onProgress?.({
         step: this.stepCount,
         totalSteps: this.options.steps,
         loss: lossV[0]!,
@@ -264,6 +265,11 @@ export class Trainer {
 
   private groupLr(name: string, fallback: number): number {
     return this.optimizer.groups.find((g) => g.name === name)?.lr ?? fallback;
+  }
+
+  /** Bring `policy` up to date with the workers' weights (nothing to do in one thread), e.g. before evaluating it. */
+  async syncPolicy(): Promise<void> {
+    await this.runner?.pull();
   }
 
   /** Write a checkpoint of the current state now; returns its directory. */

@@ -1,20 +1,26 @@
 import { AlohaDataset, ChunkSampler, LeRobotDataset } from '@actfusion/datasets';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
+import { splitEpisodes, type EpisodeSplit } from './validation-split.js';
 
 /** Camera names the experiment uses (the simulated robot's cameras; none for a servo robot without). */
 export function experimentCameras(config: ExperimentConfig): string[] {
   return [...config.robot.cameras];
 }
 
-/** Opens the experiment's dataset and wraps it in the chunk sampler the Trainer draws from. */
-export async function openChunkDataset(config: ExperimentConfig): Promise<ChunkSampler> {
+/**
+ * Opens the experiment's dataset and wraps it in the chunk sampler the Trainer draws from: the
+ * training episodes of `dataset.valFraction`'s split (statistics too), with the split beside it.
+ */
+export async function openChunkDataset(config: ExperimentConfig): Promise<{ sampler: ChunkSampler; split: EpisodeSplit }> {
   const cameras = experimentCameras(config);
   const collection =
     config.dataset.format === 'aloha-hdf5'
       ? await AlohaDataset.open(config.dataset.path, { cameras })
       : await LeRobotDataset.open(config.dataset.path, { videoKeys: cameras.map((c) => `observation.images.${c}`) });
   checkImageSizes(config, collection.cameras);
-  return new ChunkSampler(collection, { chunkSize: config.policy.chunkSize, sampling: 'episode', padding: 'zeros', actionOffset: 'act', cameras });
+  const split = splitEpisodes(collection.episodes.length, config.dataset.valFraction, `dataset.path ${config.dataset.path}`);
+  const sampler = new ChunkSampler(collection, { chunkSize: config.policy.chunkSize, sampling: 'episode', padding: 'zeros', actionOffset: 'act', cameras, episodes: split.train });
+  return { sampler, split };
 }
 
 /**

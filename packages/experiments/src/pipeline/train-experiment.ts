@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { lastCheckpoint, Trainer, writeLeRobotCheckpoint, type ActPolicy, type TrainingProgress } from '@actfusion/cvae-core';
+import { lastCheckpoint, Trainer, writeLeRobotCheckpoint, type ActPolicy, type Normalizer, type TrainingProgress } from '@actfusion/cvae-core';
 import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
 import { trainingCurvesSpec, type MetricPoint } from '../charts/training-curves.js';
 import { writeChart } from '../charts/render-chart.js';
@@ -11,6 +11,7 @@ import { writeResolvedConfig } from '../config/write-resolved-config.js';
 import { experimentPolicyFactory, resolveWorkers } from './experiment-policy-factory.js';
 import { MetricsLog } from './metrics-log.js';
 import { openChunkDataset } from './open-dataset.js';
+import { ValidationLoss } from './validation-loss.js';
 
 export interface TrainExperimentOptions {
   registry: KindRegistry;
@@ -39,14 +40,17 @@ export interface TrainSummary {
  */
 export async function trainExperiment(config: ExperimentConfig, options: TrainExperimentOptions): Promise<TrainSummary> {
   const log = options.log ?? (() => {});
-  const dataset = await openChunkDataset(config);
+  const { sampler: dataset, split } = await openChunkDataset(config);
   const tasks = dataset.collection.episodes.flatMap((e) => (e.instruction === undefined ? [] : [e.instruction]));
   const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true, tasks });
   const started = performance.now();
   try {
     await writeResolvedConfig(config);
     const policy = exp.policy();
-    log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames`);
+    const nVal = split.validation.length;
+    const valEpisodes = `${nVal} validation episode${nVal === 1 ? '' : 's'}`;
+    const splitNote = nVal > 0 ? ` (training split; ${valEpisodes}: ${split.validation.join(', ')})` : '';
+    log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames${splitNote}`);
     const metrics = new MetricsLog(join(config.outputDir, 'metrics.jsonl'));
     const curve: MetricPoint[] = [];
     let workers = resolveWorkers(config);
@@ -59,6 +63,10 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
       workers = 1;
     }
     if (workers > 1) log(`train.workers: ${workers} data-parallel workers, each with a shard of ${Math.floor(config.train.batchSize / workers)}${config.train.batchSize % workers ? `-${Math.ceil(config.train.batchSize / workers)}` : ''} samples of every batch`);
+    // dataset.valFraction: a fixed, seeded set of validation chunks, read once before training.
+    const validation =
+      split.validation.length > 0 ? await ValidationLoss.prepare(dataset, split.validation, { seed: config.train.seed, batchSize: config.train.batchSize }) : undefined;
+    let normalizer: Normalizer | undefined;
     // A language encoder's instruction table goes into every checkpoint, beside the weights.
     const table = exp.container.isRegistered(INSTRUCTION_EMBEDDINGS, true) ? exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS) : undefined;
     const trainer = new Trainer(policy, dataset, {
@@ -80,12 +88,20 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         await writeLeRobotCheckpoint(dir, p as ActPolicy, {}, { normalizer: normalizer.toJSON(), images: imageNormalizationOf(config) });
         await table?.save(join(dir, INSTRUCTION_TABLE_FILE));
       },
-      onProgress: (p) => {
+      onProgress: async (p) => {
         options.onProgress?.(p);
         if (p.step % config.train.logFreq === 0 || p.step === p.totalSteps) {
-          const point = { step: p.step, loss: p.loss, l1: p.l1, kl: p.kl };
+          const point: MetricPoint = { step: p.step, loss: p.loss, l1: p.l1, kl: p.kl };
+          let val = {};
+          if (validation && normalizer) {
+            await trainer.syncPolicy(); // with train.workers > 1 the weights live in the workers
+            const v = validation.compute(policy, normalizer, dataset.spec);
+            point.val_loss = v.loss;
+            val = { val_l1: v.l1, val_kl: v.kl };
+            log(`step ${p.step}/${p.totalSteps} val_loss ${v.loss.toFixed(4)} (${validation.chunkCount} chunks of ${valEpisodes})`);
+          }
           curve.push(point);
-          metrics.write({ ...point, lr: p.lr, backboneLr: p.backboneLr, gradNorm: p.gradNorm, stepsPerSecond: p.stepsPerSecond, ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}) });
+          metrics.write({ ...point, ...val, lr: p.lr, backboneLr: p.backboneLr, gradNorm: p.gradNorm, stepsPerSecond: p.stepsPerSecond, ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}) });
         }
       },
     });
@@ -97,8 +113,18 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         log(`resumed from ${last} at step ${trainer.step}`);
         // The curve covers the whole run: the earlier segments' points come first.
         const earlier = metrics.truncateAfter(trainer.step).filter((r) => typeof r.loss === 'number');
-        curve.unshift(...earlier.map((r) => ({ step: r.step as number, loss: r.loss as number, l1: r.l1 as number, kl: r.kl as number })));
+        curve.unshift(
+          ...earlier.map((r) => ({
+            step: r.step as number,
+            loss: r.loss as number,
+            l1: r.l1 as number,
+            kl: r.kl as number,
+            ...(typeof r.val_loss === 'number' ? { val_loss: r.val_loss } : {}),
+          })),
+        );
       }
+      // The Trainer's normaliser (training-split statistics, or the checkpoint's on resume) also normalises validation.
+      normalizer = await trainer.getNormalizer();
       const result = await trainer.train();
       const checkpoint = result.checkpoints.at(-1) ?? (await trainer.saveCheckpoint());
       if (curve.length > 0) await writeChart(trainingCurvesSpec(curve, { title: `${config.name}: training` }), join(config.outputDir, 'plots', 'training-curves'));
