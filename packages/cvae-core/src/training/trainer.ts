@@ -65,7 +65,7 @@ export interface TrainerOptions {
   /** Use this normaliser instead of building one from `dataset.stats()`. */
   readonly normalizer?: Normalizer;
   /** Called after every step; a returned promise is awaited before the next step (e.g. a validation pass). */
-  readonly onProgress?: (p: TrainingProgress) => void | Promise<void>;
+  readonly onProgress?: (p: TrainingProgress) => unknown;
   /** Replace the default AdamW (e.g. with cvae-core's optim blocks). */
   readonly createOptimizer?: (groups: AdamWParamGroup[], options: TrainerOptions) => TrainerOptimizer;
   /**
