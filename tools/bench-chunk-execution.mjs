@@ -40,12 +40,15 @@ const K = 100;
 const A = 14;
 const H = 480;
 const W = 640;
-const spec = { stateDim: A, actionDim: A, cameras: { top: [H, W] } };
+const top = { key: 'observation.images.top', kind: 'image', shape: [H, W, 3] };
+const spec = { stateDim: A, actionDim: A, features: [{ key: 'observation.state', kind: 'state', shape: [A] }, top] };
+// What the vision encoder's featurise does for one camera (uint8 HWC -> [B, H, W, 3] in [0, 1]).
+const featurisers = [{ name: 'vision', features: [top], featurise: (obs) => ({ [top.key]: core.stackImageFeature(obs, top, 'bench') }) }];
 const stat = (n) => ({ mean: new Float32Array(n).fill(0.1), std: new Float32Array(n).fill(0.5), min: new Float32Array(n), max: new Float32Array(n).fill(1) });
-const normalizer = core.Normalizer.fromStats({ qpos: stat(A), action: stat(A) });
+const normalizer = core.Normalizer.fromStats({ 'observation.state': stat(A), action: stat(A) });
 const image = { height: H, width: W, data: new Uint8Array(H * W * 3).map((_, i) => i % 251) };
 const sample = {
-  observation: { qpos: new Float32Array(A).fill(0.3), images: { top: image } },
+  observation: { 'observation.state': new Float32Array(A).fill(0.3), 'observation.images.top': image },
   action: new Float32Array(K * A).fill(0.2),
   isPad: new Uint8Array(K),
   episodeIndex: 0,
@@ -60,7 +63,7 @@ function timeCollate(batch, repeats) {
   const times = [];
   for (let r = 0; r < repeats + 1; r++) {
     const t0 = performance.now();
-    const c = core.collate(Array(batch).fill(sample), spec, normalizer);
+    const c = core.collate(Array(batch).fill(sample), spec, normalizer, featurisers);
     core.disposeCollated(c);
     if (r > 0) times.push(performance.now() - t0);
   }
@@ -69,7 +72,7 @@ function timeCollate(batch, repeats) {
 
 const chunk = Array.from({ length: K }, (_, i) => new Float32Array(A).fill(i));
 const source = async () => chunk;
-const obs = { qpos: new Float32Array(A), images: {} };
+const obs = { 'observation.state': new Float32Array(A) };
 async function timeExecutor(mode) {
   const ex = new core.ChunkExecutor(source, K, mode);
   const per = [];

@@ -1,5 +1,6 @@
 import type { RandomSource } from './random-source.js';
-import type { Observation, ObservationSpec } from './observation.js';
+import type { Observation } from './observation.js';
+import type { ObservationSpec } from './observation-spec.js';
 
 /** Normalisation statistics of one feature (LeRobot's `stats.json` entry). */
 export interface FeatureStats {
@@ -12,11 +13,15 @@ export interface FeatureStats {
   readonly count?: number;
 }
 
+/**
+ * Normalisation statistics by feature key, as LeRobot's `stats.json`: `observation.state` and
+ * `action` always; cameras (`observation.images.<camera>`, per channel of images scaled to [0, 1])
+ * and any other feature when the dataset computed them.
+ */
 export interface DatasetStats {
-  readonly qpos: FeatureStats;
+  readonly 'observation.state': FeatureStats;
   readonly action: FeatureStats;
-  /** Per camera, per channel (3 values each), for images scaled to [0, 1]. */
-  readonly images?: Readonly<Record<string, FeatureStats>>;
+  readonly [key: string]: FeatureStats;
 }
 
 /** One training example: the observation at step t and the next k actions. */

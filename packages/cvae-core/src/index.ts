@@ -1,16 +1,9 @@
 export { CVAE_CORE_VERSION } from './version.js';
 export { TOKENS } from '@actfusion/contracts';
-export type {
-  Action,
-  ImageFrame,
-  Observation,
-  ObservationKey,
-  ObservationSpec,
-  TactileFrame,
-} from '@actfusion/contracts';
-export type { ObservationBatch } from './contracts/observation-batch.js';
+export type { Action, ImageFrame, Observation, ObservationSpec } from '@actfusion/contracts';
+export { assembleBatch, batchInput, type FeatureBatch, type ObservationBatch } from './contracts/observation-batch.js';
 export type { TokenSet } from './contracts/token-set.js';
-export type { Conditioner, EncodeContext, ModalityEncoder } from './contracts/modality-encoder.js';
+export type { Conditioner, EncodeContext, Featuriser, ModalityEncoder } from './contracts/modality-encoder.js';
 export { isConditioner } from './contracts/modality-encoder.js';
 export type { ActionDecoder } from './contracts/action-decoder.js';
 export { Module, ModuleList } from './nn/module.js';
@@ -44,6 +37,7 @@ export {
   type NormalizerOptions,
 } from './training/normalizer.js';
 export { collate, collateObservations, disposeCollated, type CollatedBatch } from './training/collate.js';
+export { stackFloatFeature, stackImageFeature } from './training/feature-tensors.js';
 export {
   SyntheticChunkDataset,
   featureStats,

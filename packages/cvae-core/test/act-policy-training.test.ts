@@ -59,7 +59,7 @@ describe('Trainer with a real ActPolicy (CVAE, KL, fusion encoder, dropout)', ()
     d.loadStateDict(ckpt.tensors);
     tf.dispose([...ckpt.tensors.values()]);
     expect(ckpt.normalization?.layout).toBe('processor'); // the Trainer writes LeRobot's processor files with the statistics
-    const batch = collateObservations([ds.sampleAt(1, 2).observation], ds.spec, await resumed.getNormalizer());
+    const batch = collateObservations([ds.sampleAt(1, 2).observation], ds.spec, await resumed.getNormalizer(), a.encoders);
     const [pa, pd] = [a.predictChunk(batch), d.predictChunk(batch)];
     expect([...pd.dataSync()]).toEqual([...pa.dataSync()]);
     tf.dispose([pa, pd]);

@@ -1,23 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { ObservationBatch } from '../src/contracts/observation-batch.js';
-import type { ObservationSpec } from '@actfusion/contracts';
+import { observationSpec, type ObservationSpec } from '@actfusion/contracts';
 import { StyleEncoder } from '../src/cvae/style-encoder.js';
 import { parsePolicyConfig } from '../src/policy/policy-config.js';
 import { Rng } from '../src/random/rng.js';
-import { smallActPolicy } from './fixtures/act-test-parts.js';
+import { PatchEncoder, QueryDecoder, smallActPolicy } from './fixtures/act-test-parts.js';
+import { ActPolicy } from '../src/policy/act-policy.js';
 import { useCpuBackend } from './helpers/backend.js';
 
 useCpuBackend();
 
-const spec: ObservationSpec = { stateDim: 3, actionDim: 2, cameras: { top: [8, 8] } };
+const spec: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 2, cameras: { top: [8, 8] } });
 const k = 5;
 
 function inputs(B: number, seed: number): { batch: ObservationBatch; action: tf.Tensor3D; isPad: tf.Tensor2D } {
   const r = new Rng(seed);
   const rand = (shape: number[]): tf.Tensor => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal()), shape);
   return {
-    batch: { qpos: rand([B, 3]) as tf.Tensor2D, images: { top: tf.abs(rand([B, 8, 8, 3])) as tf.Tensor4D } },
+    batch: { qpos: rand([B, 3]) as tf.Tensor2D, inputs: { backbone: { 'observation.images.top': tf.abs(rand([B, 8, 8, 3])) as tf.Tensor4D } } },
     action: rand([B, k, 2]) as tf.Tensor3D,
     isPad: tf.tensor2d(Array.from({ length: B * k }, (_, i) => (i % k >= 3 ? 1 : 0)), [B, k]),
   };
@@ -110,6 +111,26 @@ describe('ActPolicy', () => {
     expect([...a.dataSync()]).toEqual([...b.dataSync()]);
     expect(p.training).toBe(true);
     p.dispose();
+  });
+});
+
+describe('ActPolicy checks what its encoders read', () => {
+  it('an encoder reading a feature the spec lacks, or with another shape, fails at construction naming both', () => {
+    const noCamera = observationSpec({ stateDim: 3, actionDim: 2, cameras: { side: [8, 8] } });
+    const p = smallActPolicy(noCamera, { chunkSize: k }, 1); // the stand-in encoder takes the spec's first camera
+    expect(p.encoders.map((e) => e.features.map((f) => f.key))).toEqual([['observation.images.side'], ['observation.state']]);
+    p.dispose();
+    const config = parsePolicyConfig({ dimModel: 32, nHeads: 2, dimFeedforward: 64, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 8, chunkSize: k });
+    const rng = new Rng(1);
+    const top = new PatchEncoder(spec, 32, rng);
+    const bigger = observationSpec({ stateDim: 3, actionDim: 2, cameras: { top: [16, 16] } });
+    expect(() => new ActPolicy(config, noCamera, [top], new QueryDecoder(config, rng), rng)).toThrow(
+      "ActPolicy: encoder 'backbone' reads feature 'observation.images.top', which the observation spec lacks (has observation.state, observation.images.side)",
+    );
+    expect(() => new ActPolicy(config, bigger, [top], new QueryDecoder(config, rng), rng)).toThrow(
+      "ActPolicy: encoder 'backbone' reads 'observation.images.top' as image [8,8,3], but the observation spec has image [16,16,3]",
+    );
+    top.dispose();
   });
 });
 

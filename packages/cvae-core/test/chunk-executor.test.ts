@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '@actfusion/contracts';
+import { observationSpec, type Observation } from '@actfusion/contracts';
 import type { ObservationBatch } from '../src/contracts/observation-batch.js';
 import { ChunkExecutor, type ActionChunk } from '../src/inference/chunk-executor.js';
 import { policyChunkSource } from '../src/inference/policy-chunk-source.js';
@@ -10,7 +10,7 @@ import { TemporalEnsembler } from '../src/inference/temporal-ensembler.js';
 import { Normalizer } from '../src/training/normalizer.js';
 
 /** An observation whose timestamp is the control tick, so a source can tell when it was asked. */
-const obs = (tick: number): Observation => ({ qpos: new Float32Array([tick]), images: {}, timestamp: tick });
+const obs = (tick: number): Observation => ({ 'observation.state': new Float32Array([tick]), timestamp: tick });
 const chunk1d = (values: number[]): ActionChunk => values.map((v) => new Float32Array([v]));
 
 /** Step like a control loop: one tick, then the event loop runs (the loop's sleep until the next tick). */
@@ -289,7 +289,7 @@ describe('policyChunkSource', () => {
 
   it('normalises the observation, unnormalises the chunk and leaves no tensors behind', async () => {
     const normalizer = Normalizer.fromStats({
-      qpos: { mean: new Float32Array([1]), std: new Float32Array([2]), min: new Float32Array([0]), max: new Float32Array([2]) },
+      'observation.state': { mean: new Float32Array([1]), std: new Float32Array([2]), min: new Float32Array([0]), max: new Float32Array([2]) },
       action: {
         mean: new Float32Array([10, 20]),
         std: new Float32Array([2, 4]),
@@ -299,7 +299,7 @@ describe('policyChunkSource', () => {
     });
     let seenQpos: number[] = [];
     const policy = {
-      spec: { stateDim: 1, actionDim: 2, cameras: {} },
+      spec: observationSpec({ stateDim: 1, actionDim: 2 }),
       predictChunk(batch: ObservationBatch): tf.Tensor3D {
         seenQpos = [...batch.qpos.dataSync()];
         return tf.tensor3d([0, 1, -1, 0.5], [1, 2, 2]);
@@ -307,7 +307,7 @@ describe('policyChunkSource', () => {
     };
     const src = policyChunkSource(policy, normalizer);
     const before = tf.memory().numTensors;
-    const chunk = await src({ qpos: new Float32Array([5]), images: {} });
+    const chunk = await src({ 'observation.state': new Float32Array([5]) });
     expect(tf.memory().numTensors).toBe(before);
     expect(seenQpos).toEqual([2]); // (5 - 1) / 2
     // action = normalised * std + mean: [0*2+10, 1*4+20], [-1*2+10, 0.5*4+20]

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { observationSpec } from '@actfusion/contracts';
 import { describeLeRobotConfig, toLeRobotConfig } from '../src/policy/lerobot-config.js';
 import { parsePolicyConfig } from '../src/policy/policy-config.js';
 
 describe('LeRobot ACTConfig mapping', () => {
   const config = parsePolicyConfig({ dimModel: 64, nHeads: 4, chunkSize: 20, preNorm: true, useVae: false, klWeight: 5 });
-  const spec = { stateDim: 6, actionDim: 6, cameras: { top: [96, 128] as const, wrist: [64, 64] as const } };
+  const spec = observationSpec({ stateDim: 6, actionDim: 6, cameras: { top: [96, 128], wrist: [64, 64] } });
 
   it('round-trips config and observation spec (camera order kept)', () => {
     const json = toLeRobotConfig(config, spec, { width: 32 });

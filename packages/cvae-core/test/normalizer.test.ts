@@ -6,7 +6,7 @@ import { Normalizer } from '../src/training/normalizer.js';
 
 const f = (...v: number[]) => new Float32Array(v);
 const stats: DatasetStats = {
-  qpos: { mean: f(1, -2), std: f(2, 0.001), min: f(0, -3), max: f(4, -1) },
+  'observation.state': { mean: f(1, -2), std: f(2, 0.001), min: f(0, -3), max: f(4, -1) },
   action: { mean: f(10), std: f(0.5), min: f(8), max: f(12) },
 };
 
@@ -64,6 +64,6 @@ describe('Normalizer', () => {
     expect(() =>
       Normalizer.fromJSON({ qpos: { mode: 'BOGUS' as never, shift: [0], scale: [1] }, action: { mode: 'IDENTITY', shift: [0], scale: [1] } }, 'x.json'),
     ).toThrow(/x.json: field 'qpos.mode'/);
-    expect(() => Normalizer.fromStats({ ...stats, qpos: { ...stats.qpos, std: f(0, 0) } }, { stdFloor: 0 })).toThrow(/zero scale at index 0/);
+    expect(() => Normalizer.fromStats({ ...stats, 'observation.state': { ...stats['observation.state'], std: f(0, 0) } }, { stdFloor: 0 })).toThrow(/zero scale at index 0/);
   });
 });

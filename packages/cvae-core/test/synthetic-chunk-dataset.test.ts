@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ImageFrame } from '@actfusion/contracts';
 import { Rng } from '../src/random/rng.js';
 import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
 
@@ -14,11 +15,11 @@ describe('SyntheticChunkDataset', () => {
   it('actions follow qpos_t + (j + 1) v, with v set by the blob position', () => {
     for (let e = 0; e < ds.episodeCount; e++) {
       const s = ds.sampleAt(e, 2);
-      const [bx, by] = blob(s.observation.images.top!.data, 16);
+      const [bx, by] = blob((s.observation['observation.images.top'] as ImageFrame).data, 16);
       // 16x16 image, 3x3 blob: x in [0, 13] maps to [-1, 1], times maxVelocity 0.05.
       const v = [0.05 * ((2 * bx) / 13 - 1), 0.05 * ((2 * by) / 13 - 1)];
       for (let j = 0; j < 4; j++) {
-        for (let d = 0; d < 2; d++) expect(s.action[j * 2 + d]).toBeCloseTo(s.observation.qpos[d]! + (j + 1) * v[d]!, 5);
+        for (let d = 0; d < 2; d++) expect(s.action[j * 2 + d]).toBeCloseTo(s.observation['observation.state'][d]! + (j + 1) * v[d]!, 5);
       }
     }
   });
@@ -53,9 +54,9 @@ describe('SyntheticChunkDataset', () => {
 
   it('reports statistics over all frames', async () => {
     const st = await ds.stats();
-    expect(st.qpos.count).toBe(ds.frameCount);
-    expect(st.qpos.mean.length).toBe(2);
-    expect(st.images!.top!.mean.length).toBe(3);
+    expect(st['observation.state'].count).toBe(ds.frameCount);
+    expect(st['observation.state'].mean.length).toBe(2);
+    expect(st['observation.images.top']!.mean.length).toBe(3);
     for (let d = 0; d < 2; d++) {
       expect(st.action.min[d]!).toBeLessThanOrEqual(st.action.mean[d]!);
       expect(st.action.std[d]!).toBeGreaterThan(0);

@@ -211,18 +211,18 @@ describe('Trainer', () => {
     }
     expect(Math.abs(trueSlope(other, 0) - trueSlope(0, 0))).toBeGreaterThan(0.03);
     const own = await predict(sample.observation);
-    const swapped = await predict({ ...sample.observation, images: ds.sampleAt(other, 0).observation.images });
+    const swapped = await predict({ ...sample.observation, 'observation.images.top': ds.sampleAt(other, 0).observation['observation.images.top'] });
     // Each predicted slope lies within a quarter of the gap between the two true slopes of its own image.
     const gap = Math.abs(trueSlope(other, 0) - trueSlope(0, 0));
     console.log(`slopes: own ${slope(own, 0).toFixed(4)} (true ${trueSlope(0, 0).toFixed(4)}), swapped image ${slope(swapped, 0).toFixed(4)} (true ${trueSlope(other, 0).toFixed(4)})`);
     expect(Math.abs(slope(own, 0) - trueSlope(0, 0))).toBeLessThan(gap / 4);
     expect(Math.abs(slope(swapped, 0) - trueSlope(other, 0))).toBeLessThan(gap / 4);
-    const shifted = await predict({ ...sample.observation, qpos: sample.observation.qpos.map((q) => q + 0.2) });
+    const shifted = await predict({ ...sample.observation, 'observation.state': sample.observation['observation.state'].map((q) => q + 0.2) });
     for (let d = 0; d < 2; d++) expect(Math.abs(shifted[0]![d]! - own[0]![d]! - 0.2)).toBeLessThan(0.08);
 
     // Closed loop on the synthetic dynamics (qpos_{t+1} = action_t) with every execution mode:
     // the executed action stays close to the expert's qpos_t + v.
-    const v = [0, 1].map((d) => sample.action[d]! - sample.observation.qpos[d]!);
+    const v = [0, 1].map((d) => sample.action[d]! - sample.observation['observation.state'][d]!);
     const modes = [
       { kind: 'open-loop', nActionSteps: 5 },
       { kind: 'temporal-ensemble', coeff: 0.01 },
@@ -230,10 +230,10 @@ describe('Trainer', () => {
     ] as const;
     for (const mode of modes) {
       const exec = new ChunkExecutor(predict, 5, mode);
-      let qpos: Float32Array<ArrayBufferLike> = Float32Array.from(sample.observation.qpos);
+      let qpos: Float32Array<ArrayBufferLike> = Float32Array.from(sample.observation['observation.state']);
       let err = 0;
       for (let t = 0; t < 20; t++) {
-        const a = await exec.step({ ...sample.observation, qpos });
+        const a = await exec.step({ ...sample.observation, 'observation.state': qpos });
         err += (Math.abs(a[0]! - qpos[0]! - v[0]!) + Math.abs(a[1]! - qpos[1]! - v[1]!)) / 40;
         qpos = a;
       }

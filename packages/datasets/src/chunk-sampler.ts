@@ -1,4 +1,17 @@
-import type { ChunkDataset, DatasetStats, FeatureStats, ImageFrame, ObservationSpec, RandomSource, TrainingSample } from '@actfusion/contracts';
+import {
+  OBSERVATION_STATE,
+  TASK,
+  TIMESTAMP,
+  withFeatures,
+  type ChunkDataset,
+  type DatasetStats,
+  type FeatureSpec,
+  type FeatureStats,
+  type Observation,
+  type ObservationSpec,
+  type RandomSource,
+  type TrainingSample,
+} from '@actfusion/contracts';
 import type { Episode, EpisodeCollection } from './episode.js';
 import { FrameCache } from './frame-cache.js';
 import { augmentImage, type ImageAugmentOptions } from './image-augment.js';
@@ -20,10 +33,14 @@ export interface ChunkSamplerOptions {
    * `sim` attribute is false, 0 otherwise).
    */
   readonly actionOffset?: 0 | -1 | 'act';
-  /** Cameras to load, in token order (default: all of the collection). */
-  readonly cameras?: readonly string[];
+  /**
+   * Feature keys to load into each observation, in this order (default: every feature of the
+   * collection). `observation.state` is always loaded.
+   */
+  readonly features?: readonly string[];
   /** Byte budget of the decoded-frame LRU cache (default 256 MiB). */
   readonly cacheBytes?: number;
+  /** Augmentation of camera images (`image` features; tactile images are left as they are). */
   readonly augment?: ImageAugmentOptions;
   /** Frames per episode visited for image statistics (default 8, evenly spaced). */
   readonly imageStatsFramesPerEpisode?: number;
@@ -36,10 +53,14 @@ export interface ChunkSamplerOptions {
   readonly episodes?: readonly number[];
 }
 
+/** Kinds whose values are decoded frames (read lazily through the cache), not in-memory vectors. */
+const FRAME_KINDS = new Set(['image', 'tactile-image']);
+
 /**
  * The Trainer's dataset: draws (observation at t, actions t..t+k-1, isPad) from a collection of
- * episodes. Low-dimensional arrays stay in memory; camera frames are decoded on demand through a
- * byte-bounded LRU cache, so memory does not grow with the dataset.
+ * episodes. Observations carry the collection's features by key, whatever their modality:
+ * in-memory vectors are sliced, frames are decoded on demand through a byte-bounded LRU cache
+ * (so memory does not grow with the dataset), text comes from the episode's `task`.
  */
 export class ChunkSampler implements ChunkDataset {
   readonly spec: ObservationSpec;
@@ -48,7 +69,7 @@ export class ChunkSampler implements ChunkDataset {
   private readonly sampling: 'episode' | 'frame';
   private readonly padding: 'zeros' | 'repeat-last';
   private readonly actionOffset: 0 | -1 | 'act';
-  private readonly cameraNames: readonly string[];
+  private readonly features: readonly FeatureSpec[];
   /** Collection indices of the episodes drawn from (the `episodes` option, or all). */
   readonly episodeIndices: readonly number[];
   /** Cumulative frame counts over `episodeIndices`, for uniform-frame sampling. */
@@ -67,14 +88,22 @@ export class ChunkSampler implements ChunkDataset {
     this.sampling = options.sampling ?? 'episode';
     this.padding = options.padding ?? 'zeros';
     this.actionOffset = options.actionOffset ?? 0;
-    this.cameraNames = options.cameras ?? Object.keys(collection.cameras);
-    const cameras: Record<string, readonly [number, number]> = {};
-    for (const cam of this.cameraNames) {
-      const shape = collection.cameras[cam];
-      if (!shape) throw new RangeError(`ChunkSampler: camera ${cam} is not in ${collection.root} (have ${Object.keys(collection.cameras).join(', ')})`);
-      cameras[cam] = shape;
+    const byKey = new Map(collection.features.map((f) => [f.key, f]));
+    const keys = options.features ?? collection.features.map((f) => f.key);
+    const chosen = keys.map((key) => {
+      const f = byKey.get(key);
+      if (!f) throw new RangeError(`ChunkSampler: feature '${key}' is not in ${collection.root} (have ${[...byKey.keys()].join(', ')})`);
+      return f;
+    });
+    const state = byKey.get(OBSERVATION_STATE);
+    if (state && !keys.includes(OBSERVATION_STATE)) chosen.unshift(state);
+    this.features = chosen;
+    for (const f of chosen) {
+      if (FRAME_KINDS.has(f.kind) || f.kind === 'text') continue;
+      const missing = collection.episodes.find((ep) => !ep.vectors[f.key]);
+      if (missing) throw new RangeError(`ChunkSampler: episode ${missing.index} of ${collection.root} has no values of feature '${f.key}'`);
     }
-    this.spec = { stateDim: collection.stateDim, actionDim: collection.actionDim, cameras };
+    this.spec = withFeatures({ stateDim: collection.stateDim, actionDim: collection.actionDim, features: [] }, chosen);
     this.cache = new FrameCache(options.cacheBytes ?? 256 * 1024 * 1024);
     const n = collection.episodes.length;
     this.episodeIndices = options.episodes === undefined ? Array.from({ length: n }, (_, i) => i) : [...options.episodes];
@@ -96,7 +125,7 @@ export class ChunkSampler implements ChunkDataset {
     return this.cumulative[this.cumulative.length - 1]!;
   }
 
-  /** Pick (collection episode index, step) the way the configured sampling does. */
+  /** Pick (episode, step) the way the configured sampling does. */
   draw(rng: RandomSource): { episode: number; frame: number } {
     const eps = this.collection.episodes;
     const ids = this.episodeIndices;
@@ -127,26 +156,27 @@ export class ChunkSampler implements ChunkDataset {
     if (!ep) throw new RangeError(`episode ${episodeIndex} outside [0, ${this.collection.episodes.length})`);
     if (frameIndex < 0 || frameIndex >= ep.length) throw new RangeError(`frame ${frameIndex} outside [0, ${ep.length}) of episode ${episodeIndex}`);
     const { action, isPad } = this.actionChunk(ep, frameIndex);
-    const images: Record<string, ImageFrame> = {};
-    for (const cam of this.cameraNames) {
-      let frame = await this.cache.getOrLoad(`${episodeIndex}/${cam}/${frameIndex}`, () => ep.readImage(cam, frameIndex));
-      if (augmentRng && this.options.augment) frame = augmentImage(frame, augmentRng, this.options.augment);
-      images[cam] = frame;
+    return { observation: await this.observation(ep, episodeIndex, frameIndex, augmentRng), action, isPad, episodeIndex, frameIndex };
+  }
+
+  /** Every chosen feature of frame `frameIndex`, by key, plus `timestamp`. */
+  private async observation(ep: Episode, episodeIndex: number, frameIndex: number, augmentRng?: RandomSource): Promise<Observation> {
+    const obs: Record<string, unknown> = {};
+    for (const f of this.features) {
+      if (FRAME_KINDS.has(f.kind)) {
+        let frame = await this.cache.getOrLoad(`${episodeIndex}/${f.key}/${frameIndex}`, () => ep.readFrame(f.key, frameIndex));
+        if (augmentRng && this.options.augment && f.kind === 'image') frame = augmentImage(frame, augmentRng, this.options.augment);
+        obs[f.key] = frame;
+      } else if (f.key === TASK || f.kind === 'text') {
+        if (ep.task === undefined) throw new RangeError(`ChunkSampler: episode ${episodeIndex} of ${this.collection.root} has no instruction for feature '${f.key}'`);
+        obs[f.key] = ep.task;
+      } else {
+        const n = f.shape.reduce((a, b) => a * b, 1);
+        obs[f.key] = ep.vectors[f.key]!.slice(frameIndex * n, (frameIndex + 1) * n);
+      }
     }
-    const s = ep.stateDim;
-    return {
-      observation: {
-        qpos: ep.qpos.slice(frameIndex * s, (frameIndex + 1) * s),
-        ...(ep.qvel ? { qvel: ep.qvel.slice(frameIndex * s, (frameIndex + 1) * s) } : {}),
-        images,
-        ...(ep.instruction !== undefined ? { instruction: ep.instruction } : {}),
-        timestamp: frameIndex / this.collection.fps,
-      },
-      action,
-      isPad,
-      episodeIndex,
-      frameIndex,
-    };
+    obs[TIMESTAMP] = frameIndex / this.collection.fps;
+    return obs as Observation;
   }
 
   /** Actions start..start+k-1 with isPad past the end (zeros or the last action repeated). */
@@ -169,43 +199,57 @@ export class ChunkSampler implements ChunkDataset {
     return { action, isPad };
   }
 
+  /** Statistics by feature key: every vector feature and the action over all frames, images per channel. */
   stats(): Promise<DatasetStats> {
     this.cachedStats ??= this.computeStats();
     return this.cachedStats;
   }
 
   private async computeStats(): Promise<DatasetStats> {
-    const qpos = new StreamingStats(this.collection.stateDim);
+    const out: Record<string, FeatureStats> = {};
     const action = new StreamingStats(this.collection.actionDim);
-    const episodes = this.episodeIndices.map((e) => this.collection.episodes[e]!);
-    for (const ep of episodes) {
-      qpos.addRows(ep.qpos, ep.length);
-      action.addRows(ep.action, ep.length);
+    for (const ep of this.splitEpisodes()) action.addRows(ep.action, ep.length);
+    for (const f of this.features) {
+      if (f.kind === 'text') continue;
+      out[f.key] = FRAME_KINDS.has(f.kind) ? await this.imageStats(f.key) : this.vectorStats(f);
     }
-    const images: Record<string, FeatureStats> = {};
+    if (!out[OBSERVATION_STATE]) out[OBSERVATION_STATE] = new StreamingStats(0).result();
+    return { ...out, [OBSERVATION_STATE]: out[OBSERVATION_STATE]!, action: action.result() };
+  }
+
+  /** The episodes drawn from (statistics are over them only). */
+  private splitEpisodes(): Episode[] {
+    return this.episodeIndices.map((e) => this.collection.episodes[e]!);
+  }
+
+  private vectorStats(f: FeatureSpec): FeatureStats {
+    const n = f.shape.reduce((a, b) => a * b, 1);
+    const st = new StreamingStats(n);
+    for (const ep of this.splitEpisodes()) st.addRows(ep.vectors[f.key]!, ep.length);
+    return st.result();
+  }
+
+  private async imageStats(key: string): Promise<FeatureStats> {
     const perEpisode = this.options.imageStatsFramesPerEpisode ?? 8;
     const stride = this.options.imageStatsPixelStride ?? 4;
-    for (const cam of this.cameraNames) {
-      const st = new StreamingStats(3, 256);
-      const px = new Float32Array(3);
-      for (const ep of episodes) {
-        const n = Math.min(perEpisode, ep.length);
-        for (let i = 0; i < n; i++) {
-          const t = Math.floor(((i + 0.5) * ep.length) / n);
-          const f = await ep.readImage(cam, t);
-          for (let y = 0; y < f.height; y += stride) {
-            for (let x = 0; x < f.width; x += stride) {
-              const o = (y * f.width + x) * 3;
-              px[0] = f.data[o]! / 255;
-              px[1] = f.data[o + 1]! / 255;
-              px[2] = f.data[o + 2]! / 255;
-              st.add(px);
-            }
+    const st = new StreamingStats(3, 256);
+    const px = new Float32Array(3);
+    for (const ep of this.splitEpisodes()) {
+      const n = Math.min(perEpisode, ep.length);
+      for (let i = 0; i < n; i++) {
+        const t = Math.floor(((i + 0.5) * ep.length) / n);
+        const f = await ep.readFrame(key, t);
+        for (let y = 0; y < f.height; y += stride) {
+          for (let x = 0; x < f.width; x += stride) {
+            const o = (y * f.width + x) * 3;
+            px[0] = f.data[o]! / 255;
+            px[1] = f.data[o + 1]! / 255;
+            px[2] = f.data[o + 2]! / 255;
+            st.add(px);
           }
         }
       }
-      images[cam] = st.result();
     }
-    return { qpos: qpos.result(), action: action.result(), images };
+    return st.result();
   }
 }

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { AlohaDataset, AlohaHdf5Episode, AlohaEpisodeWriter, ChunkSampler, writeAlohaEpisode } from '../src/index.js';
 import { FIXTURES, PYTHON_H5PY, fixtureLowdim, fixturePixel, meanAbsDiff, runPython, syntheticFrame, tempDir } from './helpers.js';
 
@@ -40,9 +41,9 @@ describe('ALOHA HDF5 written by h5py (ACT layout)', () => {
       const a = fixtureLowdim(9, 7);
       expect(Array.from(s.action.subarray(0, 14))).toEqual(Array.from(a.subarray(6 * 14, 7 * 14)));
       expect(Array.from(s.action.subarray(3 * 14))).toEqual(new Array(28).fill(0));
-      expect(Array.from(s.observation.images['top']!.data)).toEqual(Array.from(fixturePixel(6, 0)));
+      expect(Array.from((s.observation['observation.images.top'] as ImageFrame).data)).toEqual(Array.from(fixturePixel(6, 0)));
       const batch = await sampler.sampleBatch(4, new Rng(9));
-      expect(batch.every((b) => b.action.length === 70 && b.observation.qpos.length === 14)).toBe(true);
+      expect(batch.every((b) => b.action.length === 70 && b.observation['observation.state'].length === 14)).toBe(true);
     } finally {
       await ds.close();
     }

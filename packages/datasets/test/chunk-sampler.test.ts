@@ -1,4 +1,5 @@
 import { Rng } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { describe, expect, it } from 'vitest';
 import { ChunkSampler } from '../src/index.js';
 import { memoryCollection } from './memory-collection.js';
@@ -9,8 +10,10 @@ describe('ChunkSampler', () => {
     const s = await sampler.sample(1, 1);
     expect(Array.from(s.isPad)).toEqual([0, 0, 1, 1]);
     expect(Array.from(s.action)).toEqual([1001, 1001.1, 1002, 1002.1, 0, 0, 0, 0].map((v) => Math.fround(v)));
-    expect(Array.from(s.observation.qpos)).toEqual([1002, 1003]);
-    expect(s.observation.images['top']!.height).toBe(4);
+    expect(Array.from(s.observation['observation.state'])).toEqual([1002, 1003]);
+    expect((s.observation['observation.images.top'] as ImageFrame).height).toBe(4);
+    expect(s.observation.timestamp).toBe(1 / 50);
+    expect(sampler.spec.features.map((f) => f.key)).toEqual(['observation.state', 'observation.images.top']);
   });
 
   it('repeats the last action with LeRobot padding, and applies the real-robot offset', async () => {
@@ -68,7 +71,7 @@ describe('ChunkSampler', () => {
     const a = await sampler.sampleBatch(6, new Rng(11));
     const b = await sampler.sampleBatch(6, new Rng(11));
     const c = await sampler.sampleBatch(6, new Rng(12));
-    const key = (xs: typeof a) => xs.map((x) => `${x.episodeIndex}:${x.frameIndex}:${x.observation.images['top']!.data[0]}`).join(',');
+    const key = (xs: typeof a) => xs.map((x) => `${x.episodeIndex}:${x.frameIndex}:${(x.observation['observation.images.top'] as ImageFrame).data[0]}`).join(',');
     expect(key(a)).toBe(key(b));
     expect(key(a)).not.toBe(key(c));
   });
@@ -90,13 +93,40 @@ describe('ChunkSampler', () => {
   it('computes dataset statistics over all frames', async () => {
     const col = memoryCollection([4, 6]);
     const stats = await new ChunkSampler(col, { chunkSize: 2 }).stats();
-    const all = col.episodes.flatMap((e) => Array.from({ length: e.length }, (_, t) => e.qpos[t * 2]!));
+    const all = col.episodes.flatMap((e) => Array.from({ length: e.length }, (_, t) => e.vectors['observation.state']![t * 2]!));
     const mean = all.reduce((a, b) => a + b, 0) / all.length;
-    expect(stats.qpos.mean[0]).toBeCloseTo(mean, 3);
-    expect(stats.qpos.min[0]).toBe(0);
-    expect(stats.qpos.max[0]).toBe(1010);
-    expect(stats.qpos.count).toBe(10);
-    expect(stats.images!['top']!.mean.length).toBe(3);
-    expect(stats.images!['top']!.max[0]).toBeLessThanOrEqual(1);
+    const st = stats['observation.state'];
+    expect(st.mean[0]).toBeCloseTo(mean, 3);
+    expect(st.min[0]).toBe(0);
+    expect(st.max[0]).toBe(1010);
+    expect(st.count).toBe(10);
+    expect(stats['observation.images.top']!.mean.length).toBe(3);
+    expect(stats['observation.images.top']!.max[0]).toBeLessThanOrEqual(1);
+  });
+
+  it('carries any feature by key: a modality it has never heard of, tactile images, taxels and the task', async () => {
+    const col = memoryCollection([5], {
+      task: 'lift the red cube',
+      vectors: [
+        { key: 'observation.taxels.pad', kind: 'taxels', shape: [2, 2] },
+        { key: 'observation.audio.mic', kind: 'audio', shape: [3] },
+      ],
+      frames: [{ key: 'observation.tactile.pad', kind: 'tactile-image', shape: [8, 8, 3] }],
+    });
+    const sampler = new ChunkSampler(col, { chunkSize: 2 });
+    const s = await sampler.sample(0, 3);
+    expect(Array.from(s.observation['observation.audio.mic'] as Float32Array)).toEqual([3, 3.5, 4]);
+    expect(Array.from(s.observation['observation.taxels.pad'] as Float32Array)).toEqual([3, 3.5, 4, 4.5]);
+    expect((s.observation['observation.tactile.pad'] as ImageFrame).width).toBe(8);
+    expect(s.observation.task).toBe('lift the red cube 0');
+    const stats = await sampler.stats();
+    expect(stats['observation.audio.mic']!.mean.length).toBe(3);
+    expect(stats['observation.taxels.pad']!.max[3]).toBe(4 + 3 / 2); // last frame (4), entry 3
+    // Only the chosen features (state always) are loaded.
+    const only = new ChunkSampler(col, { chunkSize: 2, features: ['task', 'observation.audio.mic'] });
+    expect(Object.keys((await only.sample(0, 0)).observation).sort()).toEqual(['observation.audio.mic', 'observation.state', 'task', 'timestamp']);
+    expect(() => new ChunkSampler(col, { chunkSize: 2, features: ['observation.images.side'] })).toThrow(
+      /feature 'observation.images.side' is not in memory \(have observation.state, observation.images.top, task, observation.tactile.pad, observation.taxels.pad, observation.audio.mic\)/,
+    );
   });
 });

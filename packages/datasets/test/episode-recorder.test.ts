@@ -20,7 +20,11 @@ class FakeRobot implements Robot {
   async connect() {}
   async disconnect() {}
   async observe(): Promise<Observation> {
-    return { qpos: this.qpos.slice(), qvel: new Float32Array([this.tick, 0]), images: { top: syntheticFrame(this.tick, 0, 16, 16) } };
+    return {
+      'observation.state': this.qpos.slice(),
+      'observation.velocity': new Float32Array([this.tick, 0]),
+      'observation.images.top': syntheticFrame(this.tick, 0, 16, 16),
+    };
   }
   async act(action: Action) {
     this.acted.push(action);

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { describe, expect, it } from 'vitest';
 import { ChunkSampler, LeRobotDataset, LeRobotV3Writer, VideoEncoder, readParquetRows, writeParquetFile } from '../src/index.js';
 import { FIXTURES, meanAbsDiff, syntheticFrame, tempDir } from './helpers.js';
@@ -71,7 +72,7 @@ describe.each(['h264', 'av1'] as const)('LeRobot v3.0 write -> read (%s)', (code
     // The sampler runs over it too.
     const sampler = new ChunkSampler(ds, { chunkSize: 4, sampling: 'frame', padding: 'repeat-last' });
     const batch = await sampler.sampleBatch(3, new Rng(0));
-    expect(batch.map((b) => b.observation.images['top']!.data.length)).toEqual([H * W * 3, H * W * 3, H * W * 3]);
+    expect(batch.map((b) => (b.observation['observation.images.top'] as ImageFrame).data.length)).toEqual([H * W * 3, H * W * 3, H * W * 3]);
     await ds.close();
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRuntime, Normalizer, parsePolicyConfig, writeLeRobotCheckpoint, type TensorRuntime } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { buildProgram } from '../src/cli.js';
 import { OnnxChunkPredictor } from '../src/deploy/onnx-chunk-predictor.js';
@@ -65,7 +66,7 @@ describe('actfusion export --format onnx', () => {
 
   it('a Trainer checkpoint with normalizer.json: raw observations in, robot units out, equal to predict', async () => {
     const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 3 });
-    const spec = { stateDim: 2, actionDim: 2, cameras: { top: [32, 32] as const } };
+    const spec = observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [32, 32] } });
     const { policy } = buildActPolicy({ config, spec, vision: { width: 4 }, seed: 4 });
     randomizeFrozenState(policy, 9);
     const ckpt = join(dir, 'trained');
@@ -73,7 +74,7 @@ describe('actfusion export --format onnx', () => {
     policy.dispose();
     const f = (xs: number[]): Float32Array => Float32Array.from(xs);
     const normalizer = Normalizer.fromStats({
-      qpos: { mean: f([1, -2]), std: f([2, 0.5]), min: f([0, 0]), max: f([1, 1]) },
+      'observation.state': { mean: f([1, -2]), std: f([2, 0.5]), min: f([0, 0]), max: f([1, 1]) },
       action: { mean: f([10, 20]), std: f([3, 4]), min: f([0, 0]), max: f([1, 1]) },
     });
     await writeFile(join(ckpt, 'normalizer.json'), JSON.stringify(normalizer.toJSON()));
@@ -92,10 +93,10 @@ describe('actfusion export --format onnx', () => {
     const predictor = await OnnxChunkPredictor.create(file, { threads: 1 });
     try {
       expect([predictor.chunkSize, predictor.actionDim]).toEqual([3, 2]);
-      const chunk = await predictor.predict({ qpos: f(state), images: { top: { height: 32, width: 32, data: bytes } } });
+      const chunk = await predictor.predict({ 'observation.state': f(state), 'observation.images.top': { height: 32, width: 32, data: bytes } });
       expect(chunk).toHaveLength(3);
       expect(maxAbsDiff(chunk.flatMap((a) => [...a]), viaTfjs)).toBeLessThan(1e-4);
-      await expect(predictor.predict({ qpos: f(state), images: {} })).rejects.toThrow(/input 'observation\.images\.top'.*has no image 'top'/);
+      await expect(predictor.predict({ 'observation.state': f(state) })).rejects.toThrow(/input 'observation\.images\.top'.*has no feature 'observation\.images\.top'/);
     } finally {
       await predictor.dispose();
     }

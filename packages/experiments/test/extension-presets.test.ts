@@ -5,16 +5,39 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
-import { isConditioner, Rng, TOKENS, type ModalityEncoder, type ObservationSpec } from '@actfusion/cvae-core';
+import {
+  collateObservations,
+  disposeCollated,
+  isConditioner,
+  Normalizer,
+  Rng,
+  TOKENS,
+  type ModalityEncoder,
+  type ObservationSpec,
+} from '@actfusion/cvae-core';
+import { observationSpec, type ImageFrame, type Observation } from '@actfusion/contracts';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { buildExperimentContainer } from '../src/composition/experiment-container.js';
 import { loadConfig } from '../src/config/load-config.js';
 
 const registry = builtinKinds();
+/** A raw observation's state, and a deterministic RGB frame, as robots and datasets hand them over. */
+const raw = (stateDim: number, i: number): Observation => ({ 'observation.state': Float32Array.from({ length: stateDim }, (_, j) => i - j) });
+const frame = (size: number, seed: number): ImageFrame => ({
+  height: size,
+  width: size,
+  data: Uint8Array.from({ length: size * size * 3 }, (_, j) => (j * 31 + seed * 97) % 256),
+});
 const small = ['policy.dimModel=16', 'policy.nHeads=2', 'policy.dimFeedforward=32', 'policy.chunkSize=3', 'policy.nEncoderLayers=1', 'cvae.nVaeEncoderLayers=1'];
 
-/** Build the preset with small sizes, check its encoders, compute one training loss. */
-async function lossOf(preset: string, set: string[], spec: ObservationSpec, batch: Record<string, unknown>, tasks?: string[]): Promise<{ encoders: ModalityEncoder[]; names: string[][]; loss: number }> {
+/** Build the preset with small sizes, check its encoders, featurise raw observations through them, compute one training loss. */
+async function lossOf(
+  preset: string,
+  set: string[],
+  spec: ObservationSpec,
+  observations: Observation[],
+  tasks?: string[],
+): Promise<{ encoders: ModalityEncoder[]; names: string[][]; loss: number }> {
   await tf.setBackend('cpu');
   const config = await loadConfig(preset, { registry, set: [...small, ...set] });
   const before = tf.memory().numTensors;
@@ -22,12 +45,13 @@ async function lossOf(preset: string, set: string[], spec: ObservationSpec, batc
   const encoders = exp.container.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder);
   const names = encoders.map((e) => e.namedParameters().map(([n]) => n));
   const policy = exp.policy();
-  const B = 2;
+  const B = observations.length;
+  const batch = collateObservations(observations, spec, Normalizer.identity(spec.stateDim, spec.actionDim), policy.encoders);
   const loss = tf.tidy(() => {
-    const full = { qpos: tf.randomNormal([B, spec.stateDim], 0, 1, 'float32', 1), ...batch } as never;
-    const r = policy.computeLoss(full, tf.randomNormal([B, 3, spec.actionDim], 0, 1, 'float32', 2), tf.zeros([B, 3]), new Rng(3));
+    const r = policy.computeLoss(batch, tf.randomNormal([B, 3, spec.actionDim], 0, 1, 'float32', 2), tf.zeros([B, 3]), new Rng(3));
     return r.loss.dataSync()[0]!;
   });
+  disposeCollated(batch);
   await exp.dispose();
   expect(tf.memory().numTensors).toBe(before);
   return { encoders, names, loss };
@@ -35,35 +59,33 @@ async function lossOf(preset: string, set: string[], spec: ObservationSpec, batc
 
 describe('extension presets build through the kind registry', () => {
   it('mt-act: language (Conditioner, learned table over the dataset tasks) + joints + FiLM ResNet; the policy computes a loss', async () => {
-    const spec: ObservationSpec = { stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] } };
-    const images = { angle: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
-    const language = tf.tensor2d([[1, 0], [0, 1]]);
-    const { encoders, names, loss } = await lossOf('mt-act', ['encoders.2.backbone=resnet-tiny'], spec, { images, language }, ['lift the red cube', 'lift the blue cube']);
+    const spec: ObservationSpec = observationSpec({ stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] }, task: true });
+    const observations = ['lift the red cube', 'lift the blue cube'].map((task, i) => ({ ...raw(4, i), 'observation.images.angle': frame(64, i), task }));
+    const { encoders, names, loss } = await lossOf('mt-act', ['encoders.2.backbone=resnet-tiny'], spec, observations, ['lift the red cube', 'lift the blue cube']);
     expect(encoders.map((e) => e.constructor.name)).toEqual(['JointsEncoder', 'LanguageEncoder', 'VisionResNetEncoder']);
     expect(isConditioner(encoders[1]!)).toBe(true);
     expect(names[2]).toContain('backbone_film.layer3.weight');
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    tf.dispose([images.angle, language]);
   });
 
   it('visuo-tactile-act: joints + RGB ResNet + a ResNet per tactile sensor; the policy computes a loss', async () => {
-    const spec: ObservationSpec = {
+    const sensors = ['right_finger_a', 'right_finger_b'];
+    const spec: ObservationSpec = observationSpec({
       stateDim: 4,
       actionDim: 4,
       cameras: { angle: [64, 64] },
-      tactile: { right_finger_a: [16, 16], right_finger_b: [16, 16] },
-    };
-    const images = { angle: tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) };
-    const tactile = {
-      right_finger_a: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 8),
-      right_finger_b: tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 9),
-    };
-    const { encoders, names, loss } = await lossOf('visuo-tactile-act', ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'], spec, { images, tactile });
+      tactile: Object.fromEntries(sensors.map((s) => [s, [16, 16]])),
+    });
+    const observations = [0, 1].map((i) => ({
+      ...raw(4, i),
+      'observation.images.angle': frame(64, i),
+      ...Object.fromEntries(sensors.map((s, j) => [`observation.tactile.${s}`, frame(16, i + j)])),
+    }));
+    const { encoders, names, loss } = await lossOf('visuo-tactile-act', ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'], spec, observations);
     expect(encoders.map((e) => e.constructor.name)).toEqual(['JointsEncoder', 'VisionResNetEncoder', 'VisuoTactileEncoder']);
     expect(encoders[2]!.tokenCount(spec)).toBe(2);
     expect(names[2]).toContain('tactile_backbones.1.conv1.weight');
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    tf.dispose([images.angle, ...Object.values(tactile)]);
   });
 
   it('mt-act with an embeddings file: the table is in the container and sets the embedding width', async () => {
@@ -71,7 +93,7 @@ describe('extension presets build through the kind registry', () => {
     const file = join(dir, 'tasks.json');
     await writeFile(file, JSON.stringify({ dim: 8, embeddings: { 'pick up the cube': [1, 0, 0, 0, 0, 0, 0, 0], 'open the drawer': [0, 1, 0, 0, 0, 0, 0, 0] } }));
     const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny', `encoders.1.embeddings=${file}`] });
-    const exp = await buildExperimentContainer(config, { registry, spec: { stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] } } });
+    const exp = await buildExperimentContainer(config, { registry, spec: observationSpec({ stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] }, task: true }) });
     const table = exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS);
     expect(table.instructions()).toEqual(['pick up the cube', 'open the drawer']);
     const shapes = new Map(exp.policy().namedParameters().map(([n, v]) => [n, v.shape]));
@@ -82,7 +104,7 @@ describe('extension presets build through the kind registry', () => {
 
   it('mt-act without an embeddings file: the learned table comes from the dataset tasks, or from the checkpoint being loaded', async () => {
     const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny'] });
-    const spec = { stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] as const } };
+    const spec = observationSpec({ stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] }, task: true });
     await expect(buildExperimentContainer(config, { registry, spec })).rejects.toThrow(/encoders\.1 \(language\): no instruction table; name a file of sentence embeddings/);
     const trained = await buildExperimentContainer(config, { registry, spec, tasks: ['lift the red cube', 'lift the blue cube', 'lift the red cube'] });
     const table = trained.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS);

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { readParityInput } from '../src/act/parity-input.js';
 
@@ -17,16 +17,14 @@ const repoRoot = join(here, '..', '..', '..');
 async function maxAbsError(dir: string, duplicateCamera = false): Promise<{ err: number; scale: number; shape: number[] }> {
   const { policy, description } = await loadLeRobotPolicy(dir);
   const input = await readParityInput(join(dir, 'parity.json'), description);
-  const cams = Object.keys(input.batch.images);
-  const batch = duplicateCamera
-    ? { ...input.batch, images: { [cams[0]!]: input.batch.images[cams[0]!]!, [cams[1]!]: input.batch.images[cams[0]!]! } }
-    : input.batch;
-  const pred = policy.predictChunk(batch);
+  const cams = Object.keys(input.images);
+  const images = duplicateCamera ? { [cams[0]!]: input.images[cams[0]!]!, [cams[1]!]: input.images[cams[0]!]! } : input.images;
+  const pred = policy.predictChunk(assembleBatch(policy.encoders, input.qpos, images));
   const want = tf.tensor(input.expected!);
   const err = tf.max(tf.abs(tf.sub(pred, want))).dataSync()[0]!;
   const scale = tf.max(tf.abs(want)).dataSync()[0]!;
   const shape = pred.shape;
-  for (const t of [pred, want, input.batch.qpos, ...Object.values(input.batch.images)]) t.dispose();
+  for (const t of [pred, want, input.qpos, ...Object.values(input.images)]) t.dispose();
   policy.dispose();
   return { err, scale, shape };
 }

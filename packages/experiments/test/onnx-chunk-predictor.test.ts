@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type Observation, type TensorRuntime } from '@actfusion/cvae-core';
+import { createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { observationSpec, type Observation } from '@actfusion/contracts';
 import { OnnxChunkPredictor } from '../src/deploy/onnx-chunk-predictor.js';
 import { buildVariant, maxAbsDiff, rawObservations, tfjsChunk, variantNormalizer, type Variant } from './support/onnx-variants.js';
 
 const variant: Variant = {
   name: 'vision',
   policy: { dimModel: 32, nHeads: 4, dimFeedforward: 64, nEncoderLayers: 2, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 6 },
-  spec: { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } },
+  spec: observationSpec({ stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } }),
   vision: { width: 8 },
   normalizer: 'MEAN_STD',
 };
@@ -19,7 +20,7 @@ afterAll(() => runtime.dispose());
 
 function observation(i: number): { obs: Observation; raw: ReturnType<typeof rawObservations> } {
   const raw = rawObservations(variant, 1, 100 + i);
-  return { raw, obs: { qpos: raw.state, images: { top: { height: 64, width: 64, data: raw.images['top']! } } } };
+  return { raw, obs: { 'observation.state': raw.state, 'observation.images.top': { height: 64, width: 64, data: raw.images['observation.images.top']! } } };
 }
 
 describe('OnnxChunkPredictor', () => {

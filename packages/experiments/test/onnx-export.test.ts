@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, encodeOnnxModel, exportActPolicyOnnx, type TensorRuntime } from '@actfusion/cvae-core';
+import { featureOf, observationSpec } from '@actfusion/contracts';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { buildVariant, maxAbsDiff, onnxFeeds, rawObservations, tfjsChunk, variantNormalizer, type Variant } from './support/onnx-variants.js';
 
@@ -14,11 +15,11 @@ const small = { dimModel: 16, nHeads: 2, dimFeedforward: 24, nEncoderLayers: 2, 
 
 /** Every encoder kind, both norms and activations, both normaliser modes, FiLM, taxels. */
 const VARIANTS: readonly Variant[] = [
-  { name: 'joints only', policy: small, spec: { stateDim: 4, actionDim: 3, cameras: {} }, normalizer: 'MEAN_STD' },
+  { name: 'joints only', policy: small, spec: observationSpec({ stateDim: 4, actionDim: 3 }), normalizer: 'MEAN_STD' },
   {
     name: 'joints + vision-resnet, two cameras',
     policy: { ...small, nDecoderLayers: 2 },
-    spec: { stateDim: 5, actionDim: 5, cameras: { top: [32, 40], wrist: [24, 24] } },
+    spec: observationSpec({ stateDim: 5, actionDim: 5, cameras: { top: [32, 40], wrist: [24, 24] } }),
     vision: { width: 4 },
     normalizer: 'MEAN_STD',
   },
@@ -32,7 +33,7 @@ const VARIANTS: readonly Variant[] = [
   {
     name: 'language FiLM + vision-resnet (pre-norm, gelu, min/max)',
     policy: { ...small, preNorm: true, feedforwardActivation: 'gelu' },
-    spec: { stateDim: 3, actionDim: 3, cameras: { top: [32, 32] }, languageDim: 6 },
+    spec: observationSpec({ stateDim: 3, actionDim: 3, cameras: { top: [32, 32] }, task: true }),
     vision: { width: 4, film: true },
     language: { film: true, dim: 6 },
     normalizer: 'MIN_MAX',
@@ -40,13 +41,13 @@ const VARIANTS: readonly Variant[] = [
   {
     name: 'language token only, no normaliser',
     policy: small,
-    spec: { stateDim: 3, actionDim: 2, cameras: {}, languageDim: 5 },
+    spec: observationSpec({ stateDim: 3, actionDim: 2, task: true }),
     language: { film: false, dim: 5 },
   },
   {
     name: 'visuo-tactile: tactile images + taxels + vision',
     policy: small,
-    spec: { stateDim: 4, actionDim: 4, cameras: { top: [32, 32] }, tactile: { left: [32, 32], right: [32, 32], pad: [4, 3] } },
+    spec: observationSpec({ stateDim: 4, actionDim: 4, cameras: { top: [32, 32] }, tactile: { left: [32, 32], right: [32, 32] }, taxels: { pad: [4, 3, 2] } }),
     vision: { width: 4 },
     tactile: { width: 4, taxels: ['pad'], taxelChannels: 2, taxelHidden: 8 },
     normalizer: 'MEAN_STD',
@@ -141,8 +142,8 @@ describe('ONNX export of PyTorch-made LeRobot checkpoints', () => {
         const feeds: Record<string, ort.Tensor> = {
           'observation.state': new ort.Tensor('float32', Float32Array.from(state.flat()), [B, description.spec.stateDim]),
         };
-        for (const [cam, key] of Object.entries(description.cameraKeys)) {
-          const [h, w] = description.spec.cameras[cam]!;
+        for (const key of Object.values(description.cameraKeys)) {
+          const [h, w] = featureOf(description.spec, key)!.shape;
           feeds[key] = new ort.Tensor('float32', Float32Array.from(parity.images[key]!.flat(3)), [B, 3, h, w]);
         }
         const out = await session.run(feeds);

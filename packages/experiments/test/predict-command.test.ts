@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  assembleBatch,
   createRuntime,
   Normalizer,
   parsePolicyConfig,
@@ -12,6 +13,7 @@ import {
   writeLeRobotCheckpoint,
   type TensorRuntime,
 } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { buildProgram } from '../src/cli.js';
@@ -66,7 +68,7 @@ describe('actfusion predict', () => {
 describe('our checkpoints in LeRobot layout', () => {
   it('write -> load gives the same policy; names are model.-prefixed, config.json is ACTConfig', async () => {
     const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 4 });
-    const spec = { stateDim: 3, actionDim: 3, cameras: { top: [32, 64] as const } };
+    const spec = observationSpec({ stateDim: 3, actionDim: 3, cameras: { top: [32, 64] } });
     const { policy } = buildActPolicy({ config, spec, vision: { width: 4, normalize: 'none' }, seed: 9 });
     const ckpt = join(dir, 'ours');
     await writeLeRobotCheckpoint(ckpt, policy, { backbone: 'resnet18', width: 4 });
@@ -76,11 +78,10 @@ describe('our checkpoints in LeRobot layout', () => {
     const json = JSON.parse(await readFile(join(ckpt, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(json).toMatchObject({ type: 'act', dim_model: 16, chunk_size: 4, n_vae_encoder_layers: 1, vision_backbone: 'actfusion-resnet18-w4', lerobot_compatible: false });
     const { policy: loaded } = await loadLeRobotPolicy(ckpt);
-    const batch = {
-      qpos: tf.randomNormal([2, 3], 0, 1, 'float32', 1) as tf.Tensor2D,
-      images: { top: tf.randomNormal([2, 32, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D },
-    };
-    expect([...loaded.predictChunk(batch).dataSync()]).toEqual([...policy.predictChunk(batch).dataSync()]);
+    const qpos = tf.randomNormal([2, 3], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const top = tf.randomNormal([2, 32, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const batchOf = (p: typeof policy) => assembleBatch(p.encoders, qpos, { 'observation.images.top': top });
+    expect([...loaded.predictChunk(batchOf(loaded)).dataSync()]).toEqual([...policy.predictChunk(batchOf(policy)).dataSync()]);
     policy.dispose();
     loaded.dispose();
   });
@@ -89,13 +90,13 @@ describe('our checkpoints in LeRobot layout', () => {
 describe('actfusion predict with a normalizer.json (a Trainer checkpoint)', () => {
   it('normalises the raw state, takes [0, 1] images through ImageNet normalisation, unnormalises the chunk', async () => {
     const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 3 });
-    const spec = { stateDim: 2, actionDim: 2, cameras: { top: [32, 32] as const } };
+    const spec = observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [32, 32] } });
     const { policy } = buildActPolicy({ config, spec, vision: { width: 4 }, seed: 4 }); // ImageNet inside, as trained
     const ckpt = join(dir, 'trained');
     await writeLeRobotCheckpoint(ckpt, policy, { width: 4 });
     const f = (xs: number[]): Float32Array => Float32Array.from(xs);
     const normalizer = Normalizer.fromStats({
-      qpos: { mean: f([1, -2]), std: f([2, 0.5]), min: f([0, 0]), max: f([1, 1]) },
+      'observation.state': { mean: f([1, -2]), std: f([2, 0.5]), min: f([0, 0]), max: f([1, 1]) },
       action: { mean: f([10, 20]), std: f([3, 4]), min: f([0, 0]), max: f([1, 1]) },
     });
     await writeFile(join(ckpt, 'normalizer.json'), JSON.stringify(normalizer.toJSON()));
@@ -109,7 +110,7 @@ describe('actfusion predict with a normalizer.json (a Trainer checkpoint)', () =
     const out = await runCli(['predict', '--checkpoint', ckpt, '--input', input, '--backend', 'cpu']);
     const got = (JSON.parse(out) as { action: number[][][] }).action.flat(2);
     // By hand: normalised state ((3-1)/2, (-1.5+2)/0.5) = (1, 1); chunk * std + mean.
-    const net = policy.predictChunk({ qpos: tf.tensor2d([[1, 1]]), images: { top: image } }).dataSync();
+    const net = policy.predictChunk(assembleBatch(policy.encoders, tf.tensor2d([[1, 1]]), { 'observation.images.top': image })).dataSync();
     const want = [...net].map((v, i) => v * [3, 4][i % 2]! + [10, 20][i % 2]!);
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 4));
     policy.dispose();

@@ -41,7 +41,7 @@ afterAll(async () => {
   const report = await new ControlLoop({ hz: 50 }).run(
     async (t) => {
       const obs = await safe.observe();
-      await safe.act(obs.qpos.map((q, i) => (i === 0 ? 20 * Math.sin(t.index / 25) : q)));
+      await safe.act(obs['observation.state'].map((q, i) => (i === 0 ? 20 * Math.sin(t.index / 25) : q)));
     },
     { ticks: 500 },
   );
@@ -80,6 +80,6 @@ describe('servo bus round trips over a socat pty (6 motors)', () => {
   });
   bench('feetech observe + act (SYNC_READ + SYNC_WRITE)', async () => {
     const obs = await arm.observe();
-    await arm.act(obs.qpos);
+    await arm.act(obs['observation.state']);
   });
 });

@@ -29,8 +29,8 @@ for (const task of tasks) {
     expert.reset(seed); // noise sequence seeded per episode
     for (let t = 0; t < robot.task.episodeLength; t++) {
       if (occluded && t === OCCLUDED_PICK_PROBE_TICK) {
-        const tac = robot.observeNow().tactile;
-        const upper = ['right_finger_a', 'right_finger_b'].reduce((s, f) => s + tac[f].data.subarray(8).reduce((a, v) => a + v, 0), 0);
+        const obs = robot.observeNow();
+        const upper = ['right_finger_a', 'right_finger_b'].reduce((s, f) => s + obs[`observation.taxels.${f}`].subarray(8).reduce((a, v) => a + v, 0), 0);
         if (upper > 0.5 === OCCLUDED_PICK.tallInProbeSlot((b) => robot.objectPosition(b))) taxelRuleAgrees++;
       }
       robot.step(expert.action());

@@ -38,9 +38,10 @@ for (let seed = 0; done.size < 2; seed++) {
   writePng(join(outDir, `occluded-pick-${name}-angle-uncovered.png`), robot.render('angle', h, w));
   m.geom_pos[3 * cover + 2] -= 10;
   robot.mj.mj_forward(m, robot.mjData);
-  const tac = robot.observeNow().tactile.right_finger_a;
-  writePng(join(outDir, `occluded-pick-${name}-tactile.png`), renderTactileImage(tac.data, tac.rows, tac.cols, h / 4));
-  console.log(`occluded-pick seed ${seed} (${name} block in the probe slot): right_finger_a taxels ${Array.from(tac.data, (v) => v.toFixed(2)).join(' ')}`);
+  const forces = robot.observeNow()['observation.taxels.right_finger_a'];
+  const { rows, cols } = robot.spec.tactile.find((t) => t.name === 'right_finger_a');
+  writePng(join(outDir, `occluded-pick-${name}-tactile.png`), renderTactileImage(forces, rows, cols, h / 4));
+  console.log(`occluded-pick seed ${seed} (${name} block in the probe slot): right_finger_a taxels ${Array.from(forces, (v) => v.toFixed(2)).join(' ')}`);
 }
 expert.delete();
 robot.close();

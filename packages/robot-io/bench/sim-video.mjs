@@ -19,10 +19,10 @@ const file = join(outDir, `${task}-seed${seed}-${camera}.mp4`);
 const ff = spawn('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', '50', '-i', '-', '-pix_fmt', 'yuv420p', file], {
   stdio: ['pipe', 'inherit', 'inherit'],
 });
-for (const o of ep.observations) ff.stdin.write(o.images[camera].data);
+for (const o of ep.observations) ff.stdin.write(o[`observation.images.${camera}`].data);
 ff.stdin.end();
 await new Promise((resolve, reject) => ff.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`)))));
-writePng(join(outDir, `${task}-seed${seed}-${camera}-last.png`), ep.observations.at(-1).images[camera]);
+writePng(join(outDir, `${task}-seed${seed}-${camera}-last.png`), ep.observations.at(-1)[`observation.images.${camera}`]);
 console.log(
   `${task} seed ${seed}: success ${ep.success} (max reward ${ep.maxReward}), ${ep.actions.length} ticks recorded in ${seconds.toFixed(1)} s -> ${file}`,
 );

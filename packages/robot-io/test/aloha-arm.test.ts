@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ImageFrame } from '@actfusion/contracts';
 import { ALOHA_JOINTS, alohaArm } from '../src/arm/arm-presets.js';
 import { ServoArm } from '../src/arm/servo-arm.js';
 import type { ArmCalibration } from '../src/bus/calibration.js';
@@ -34,8 +35,8 @@ describe('ALOHA-style Dynamixel arm with shadow motors and an ffmpeg camera', ()
       expect(emulator.registerValue(9, 'Operating_Mode')).toBe(5);
 
       const obs = await arm.observe();
-      expect(obs.qpos).toHaveLength(7);
-      expect(obs.images.cam_high!.data).toHaveLength(64 * 48 * 3);
+      expect(obs['observation.state']).toHaveLength(7);
+      expect((obs['observation.images.cam_high'] as ImageFrame).data).toHaveLength(64 * 48 * 3);
       await arm.act(Float32Array.of(0, 30, -30, 0, 0, 0, 50));
       await arm.observe();
       const ticks30 = Math.trunc((30 * 4095) / 360 + 2048);

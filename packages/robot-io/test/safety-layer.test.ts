@@ -80,7 +80,7 @@ class FakeRobot implements Robot {
   async observe(): Promise<Observation> {
     const f = this.failures.shift();
     if (f) throw f;
-    return { qpos: this.qpos.slice(), images: {} };
+    return { 'observation.state': this.qpos.slice() };
   }
   async act(action: Action) {
     this.sent.push(action);

@@ -73,7 +73,7 @@ describe(`SafeRobot soak: ${TICKS} control ticks over a pty with injected bus fa
         if (index === dropoutAt) emu.silentIds.add(4);
         if (index === dropoutAt + 3) emu.silentIds.delete(4);
         const obs = await robot.observe();
-        await robot.act(hostilePolicy(policy, obs.qpos));
+        await robot.act(hostilePolicy(policy, obs['observation.state']));
       },
       { ticks: TICKS },
     );
@@ -120,7 +120,7 @@ describe(`SafeRobot soak: ${TICKS} control ticks over a pty with injected bus fa
     const lost = await new ControlLoop({ hz: 1000 }).run(
       async () => {
         const obs = await robot.observe();
-        await robot.act(obs.qpos);
+        await robot.act(obs['observation.state']);
       },
       { ticks: 50 },
     );

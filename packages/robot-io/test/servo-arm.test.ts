@@ -50,10 +50,10 @@ describe('ServoArm SO-101 (Feetech STS3215) over a socat pty pair', () => {
     expect(emulator.registerValue(6, 'Lock')).toBe(1);
     expect(emulator.registerValue(2, 'Return_Delay_Time')).toBe(0);
     const obs = await arm.observe();
-    expect(obs.qpos).toHaveLength(6);
+    expect(obs['observation.state']).toHaveLength(6);
     expect(obs.timestamp! >= 0 && obs.timestamp! < 60).toBe(true); // seconds since connect
-    expect(obs.qpos[0]).toBeCloseTo(deg(2050 + 100, 760, 3340), 4);
-    expect(obs.qpos[5]).toBeCloseTo(((2750 + 100 - 2030) / (3470 - 2030)) * 100, 4);
+    expect(obs['observation.state'][0]).toBeCloseTo(deg(2050 + 100, 760, 3340), 4);
+    expect(obs['observation.state'][5]).toBeCloseTo(((2750 + 100 - 2030) / (3470 - 2030)) * 100, 4);
   });
 
   it('moves to commanded targets', async () => {
@@ -61,7 +61,7 @@ describe('ServoArm SO-101 (Feetech STS3215) over a socat pty pair', () => {
     const target = Float32Array.of(10, -20, 30, 0, 45, 50);
     await arm.act(target);
     const obs = await arm.observe();
-    for (let i = 0; i < 6; i++) expect(Math.abs(obs.qpos[i]! - target[i]!)).toBeLessThan(0.2);
+    for (let i = 0; i < 6; i++) expect(Math.abs(obs['observation.state'][i]! - target[i]!)).toBeLessThan(0.2);
   });
 
   it('never sends a raw goal beyond the calibrated range, with or without the safety layer', async () => {
@@ -91,7 +91,7 @@ describe('ServoArm SO-101 (Feetech STS3215) over a socat pty pair', () => {
       async () => {
         if (++ticks === 5) emulator.silentIds.add(4);
         const obs = await safe.observe();
-        await safe.act(obs.qpos.map((q, i) => (i === 0 ? q + 1 : q)));
+        await safe.act(obs['observation.state'].map((q, i) => (i === 0 ? q + 1 : q)));
       },
       { ticks: 50, onFault: (err) => safe.emergencyStop(err) },
     );

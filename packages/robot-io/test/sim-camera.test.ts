@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { ImageFrame } from '@actfusion/contracts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ describe('RayCamera on the simulated scene', () => {
       robot.reset(seed);
       for (let i = 0; i < 25; i++) robot.step(robot.qpos()); // let the cube fall onto the table
       const obs = await robot.observe();
-      const top = obs.images.top!;
+      const top = obs['observation.images.top'] as ImageFrame;
       expect([top.height, top.width, top.data.length]).toEqual([48, 64, 48 * 64 * 3]);
       const [r, c] = projectTop(robot.objectPosition('box'), 48, 64);
       const i = 3 * (r * 64 + c);
@@ -39,7 +40,7 @@ describe('RayCamera on the simulated scene', () => {
       const j = 3 * (tr * 64 + tc);
       expect(top.data[j]!).toBeGreaterThan(top.data[j + 1]!);
       expect(top.data[j + 1]!).toBeGreaterThan(top.data[j + 2]!);
-      expect(obs.images.right_wrist!.data.length).toBe(6 * 10 * 3);
+      expect((obs['observation.images.right_wrist'] as ImageFrame).data.length).toBe(6 * 10 * 3);
     }
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ImageFrame } from '@actfusion/contracts';
 import { recordScriptedEpisode, replayActions, scriptedActions } from '../src/sim/record-episode.js';
 import type { SimTaskName } from '../src/sim/scene.js';
 import { ScriptedExpert } from '../src/sim/scripted-expert.js';
@@ -72,12 +73,13 @@ describe('scripted experts (real MuJoCo wasm)', () => {
     expect(ep.observations.length).toBe(episodeLength);
     expect(ep.actions.map((a) => Array.from(a))).toEqual(rollout.actions.map((a) => Array.from(a)));
     const first = ep.observations[0]!;
-    expect(first.qpos.length).toBe(7);
-    expect(first.images.angle!.data.length).toBe(12 * 16 * 3);
-    expect(Object.keys(first.tactile!)).toEqual(['right_finger_a', 'right_finger_b']);
+    expect(first['observation.state'].length).toBe(7);
+    expect((first['observation.images.angle'] as ImageFrame).data.length).toBe(12 * 16 * 3);
+    expect(Object.keys(first).filter((k) => k.startsWith('observation.taxels.'))).toEqual(['observation.taxels.right_finger_a', 'observation.taxels.right_finger_b']);
+    expect(Object.keys(first).filter((k) => k.startsWith('observation.tactile.'))).toEqual(['observation.tactile.right_finger_a', 'observation.tactile.right_finger_b']);
     expect(ep.observations[10]!.timestamp).toBeCloseTo(0.2, 10);
     // The observed gripper follows the commanded one: closed on the cube while lifting.
-    expect(ep.observations[150]!.qpos[6]!).toBeLessThan(0.5);
+    expect(ep.observations[150]!['observation.state'][6]!).toBeLessThan(0.5);
     expect(Math.max(...ep.rewards)).toBe(4);
     // Replaying a perturbed trajectory (gripper never closes) fails: success comes from the actions.
     const open = rollout.actions.map((a) => {

@@ -1,3 +1,4 @@
+import type { ImageFrame } from '@actfusion/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordScriptedEpisode, scriptedActions, replayActions } from '../src/sim/record-episode.js';
 import { ScriptedExpert } from '../src/sim/scripted-expert.js';
@@ -78,7 +79,7 @@ describe('lift-colored-cube: two cubes, the instruction says which (real MuJoCo 
     const ep = await recordScriptedEpisode({ task: 'lift-colored-cube', seed: 4, cameras: [{ name: 'angle', height: 48, width: 64 }], tactile: false, episodeLength: 30 });
     robot.reset(4);
     expect(ep.instruction).toBe(robot.instruction);
-    const img = ep.observations[0]!.images.angle!;
+    const img = ep.observations[0]!['observation.images.angle'] as ImageFrame;
     let redPx = 0;
     let bluePx = 0;
     for (let p = 0; p < img.height * img.width; p++) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '@actfusion/contracts';
+import type { ImageFrame, Observation } from '@actfusion/contracts';
 import { OCCLUDED_PICK } from '../src/sim/occluded-pick-task.js';
 import { scriptedActions } from '../src/sim/record-episode.js';
 import { ScriptedExpert } from '../src/sim/scripted-expert.js';
@@ -14,9 +14,10 @@ const CAMERAS = [
 const tallInProbe = (r: SimRobot): boolean => OCCLUDED_PICK.tallInProbeSlot((b) => r.objectPosition(b));
 /** Force on each taxel row (row 0 at the fingertip) of both right fingers together. */
 const rowForces = (o: Observation): number[] =>
-  [0, 1, 2, 3].map((row) => ['right_finger_a', 'right_finger_b'].reduce((s, f) => s + Array.from(o.tactile![f]!.data.subarray(4 * row, 4 * row + 4)).reduce((a, v) => a + v, 0), 0));
+  [0, 1, 2, 3].map((row) => ['right_finger_a', 'right_finger_b'].reduce((s, f) => s + Array.from((o[`observation.taxels.${f}`] as Float32Array).subarray(4 * row, 4 * row + 4)).reduce((a, v) => a + v, 0), 0));
 const l1 = (a: Uint8Array, b: Uint8Array): number => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0);
 const mean = (xs: readonly number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length;
+const frame = (o: Observation, camera: string): Uint8Array => (o[`observation.images.${camera}`] as ImageFrame).data;
 const differingPixels = (a: Uint8Array, b: Uint8Array): number => {
   let n = 0;
   for (let i = 0; i < a.length; i += 3) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) n++;
@@ -75,8 +76,8 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
     for (const run of runs) {
       for (const c of CAMERAS) {
         // Until the fingers touch a block, every camera sees exactly the same frames in every episode.
-        expect(Buffer.from(run.approach.images[c.name]!.data).equals(Buffer.from(ref.approach.images[c.name]!.data))).toBe(true);
-        expect(Buffer.from(run.descent.images[c.name]!.data).equals(Buffer.from(ref.descent.images[c.name]!.data))).toBe(true);
+        expect(Buffer.from(frame(run.approach, c.name)).equals(Buffer.from(frame(ref.approach, c.name)))).toBe(true);
+        expect(Buffer.from(frame(run.descent, c.name)).equals(Buffer.from(frame(ref.descent, c.name)))).toBe(true);
       }
     }
     // Holding a block, the arm yields a little to the grip, which can move a few edge pixels. Those
@@ -87,7 +88,7 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
       const between: number[] = [];
       for (let i = 0; i < runs.length; i++) {
         for (let j = i + 1; j < runs.length; j++) {
-          const d = l1(runs[i]!.probe.images[c.name]!.data, runs[j]!.probe.images[c.name]!.data);
+          const d = l1(runs[i]!.frame(probe, c.name), runs[j]!.frame(probe, c.name));
           (runs[i]!.tall === runs[j]!.tall ? within : between).push(d);
         }
       }
@@ -102,8 +103,8 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
       expect({ seed, upperRowsFree: rows[2] === 0 && rows[3] === 0 }).toEqual({ seed, upperRowsFree: !isTall });
     }
     // So do the tactile images a policy reads.
-    const tImg = runs.find((x) => x.tall)!.probe.tactile!.right_finger_a!.image!;
-    const sImg = runs.find((x) => !x.tall)!.probe.tactile!.right_finger_a!.image!;
+    const tImg = runs.find((x) => x.tall)!.probe['observation.tactile.right_finger_a'] as ImageFrame;
+    const sImg = runs.find((x) => !x.tall)!.probe['observation.tactile.right_finger_a'] as ImageFrame;
     expect(differingPixels(tImg.data, sImg.data)).toBeGreaterThanOrEqual((16 * 16) / 4); // at least the upper-row blocks
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observationSpec } from '@actfusion/contracts';
 import { SimRobot } from '../src/sim/sim-robot.js';
 import { START_ARM_POSE } from '../src/sim/scene.js';
 
@@ -23,12 +24,19 @@ describe('SimRobot (real MuJoCo wasm)', () => {
       'right_finger_b:4x4',
     ]);
     expect(robot.maxReward).toBe(4);
-    expect(robot.observationSpec()).toEqual({
-      stateDim: 14,
-      actionDim: 14,
-      cameras: { top: [12, 16] },
-      tactile: { left_finger_a: [16, 16], left_finger_b: [16, 16], right_finger_a: [16, 16], right_finger_b: [16, 16] },
-    });
+    const sensors = ['left_finger_a', 'left_finger_b', 'right_finger_a', 'right_finger_b'];
+    expect(robot.observationSpec()).toEqual(
+      observationSpec({
+        stateDim: 14,
+        actionDim: 14,
+        stateNames: robot.spec.joints.map((j) => j.name),
+        velocity: true,
+        cameras: { top: [12, 16] },
+        tactile: Object.fromEntries(sensors.map((s) => [s, [16, 16]])),
+        taxels: Object.fromEntries(sensors.map((s) => [s, [4, 4]])),
+        task: true,
+      }),
+    );
   });
 
   it('resets to the start pose with seeded cube poses inside ACT ranges', async () => {
@@ -50,10 +58,12 @@ describe('SimRobot (real MuJoCo wasm)', () => {
     robot.reset(7);
     expect(robot.envState()).toEqual(a);
     const obs = await robot.observe();
-    expect(Array.from(obs.qpos.subarray(0, 6))).toEqual(START_ARM_POSE.map((v) => Math.fround(v)));
-    expect(obs.qpos[6]).toBeCloseTo(0.5, 5);
-    expect(obs.qpos.length).toBe(14);
-    expect(obs.qvel?.length).toBe(14);
+    const state = obs['observation.state'];
+    expect(Array.from(state.subarray(0, 6))).toEqual(START_ARM_POSE.map((v) => Math.fround(v)));
+    expect(state[6]).toBeCloseTo(0.5, 5);
+    expect(state.length).toBe(14);
+    expect(obs['observation.velocity']?.length).toBe(14);
+    expect(obs.task).toBe(robot.task.instructions[0]); // the episode's instruction, as `task`
     expect(obs.timestamp).toBe(0);
     expect(robot.reward()).toBe(0);
   });
@@ -88,8 +98,8 @@ describe('SimRobot (real MuJoCo wasm)', () => {
       expect(r.spec.joints.length).toBe(7);
       expect(r.spec.joints[0]!.name).toBe('right_waist');
       const obs = await r.observe();
-      expect(obs.qpos.length).toBe(7);
-      expect(Object.keys(obs.images)).toEqual([]);
+      expect(obs['observation.state'].length).toBe(7);
+      expect(Object.keys(obs).filter((k) => k.startsWith('observation.images.'))).toEqual([]);
     } finally {
       await r.disconnect();
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ImageFrame } from '@actfusion/contracts';
 import { ControlLoop } from '../src/control/control-loop.js';
 import { SafeRobot } from '../src/safety/safe-robot.js';
 import { scriptedActions } from '../src/sim/record-episode.js';
@@ -15,7 +16,7 @@ describe('policy rollout on the simulator through the hardware layer', () => {
       const report = await new ControlLoop({ hz: 200 }).run(
         async (tick) => {
           const obs = await robot.observe();
-          seen.push(obs.images.angle!.data.length);
+          seen.push((obs['observation.images.angle'] as ImageFrame).data.length);
           await robot.act(actions[tick.index]!);
         },
         { ticks: actions.length },

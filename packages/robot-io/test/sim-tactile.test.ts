@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageFrame } from '@actfusion/contracts';
 import { ScriptedExpert } from '../src/sim/scripted-expert.js';
 import { SimRobot } from '../src/sim/sim-robot.js';
 import { renderTactileImage } from '../src/sim/tactile-image.js';
@@ -21,26 +22,32 @@ describe('finger-pad taxels (MuJoCo touch sensors)', () => {
     robot.reset(2);
     expert.reset();
     let obs = await robot.observe();
-    for (const [name, t] of Object.entries(obs.tactile!)) {
-      expect([name, t.rows, t.cols, t.data.length]).toEqual([name, 4, 4, 16]);
-      expect(sum(t.data)).toBe(0);
+    const sensors = ['left_finger_a', 'left_finger_b', 'right_finger_a', 'right_finger_b'];
+    expect(robot.observationSpec().features.filter((f) => f.kind === 'taxels').map((f) => [f.key, f.shape])).toEqual(
+      sensors.map((s) => [`observation.taxels.${s}`, [4, 4]]),
+    );
+    for (const s of sensors) {
+      const forces = obs[`observation.taxels.${s}`] as Float32Array;
+      expect(forces.length).toBe(16);
+      expect(sum(forces)).toBe(0);
     }
     // Tick 170: the right gripper carries the cube to the meet point, the left gripper is still free.
     for (let t = 0; t < 170; t++) robot.step(expert.action());
     expect(robot.reward()).toBe(2);
     obs = await robot.observe();
-    const tac = obs.tactile!;
+    const taxels = (s: string) => obs[`observation.taxels.${s}`] as Float32Array;
+    const image = (s: string) => obs[`observation.tactile.${s}`] as ImageFrame;
     const weight = 0.05 * 9.81;
     for (const f of ['right_finger_a', 'right_finger_b']) {
-      expect(sum(tac[f]!.data)).toBeGreaterThan(weight);
-      expect(tac[f]!.data.filter((v) => v > 0).length).toBeGreaterThan(1); // a contact patch, not one taxel
+      expect(sum(taxels(f))).toBeGreaterThan(weight);
+      expect(taxels(f).filter((v) => v > 0).length).toBeGreaterThan(1); // a contact patch, not one taxel
     }
-    expect(sum(tac.left_finger_a!.data)).toBe(0);
-    expect(sum(tac.left_finger_b!.data)).toBe(0);
-    const img = tac.right_finger_a!.image!;
+    expect(sum(taxels('left_finger_a'))).toBe(0);
+    expect(sum(taxels('left_finger_b'))).toBe(0);
+    const img = image('right_finger_a');
     expect([img.height, img.width]).toEqual([16, 16]);
     expect(img.data.some((v) => v > 0)).toBe(true);
-    expect(tac.left_finger_a!.image!.data.every((v) => v === 0)).toBe(true);
+    expect(image('left_finger_a').data.every((v) => v === 0)).toBe(true);
   });
 
   it('tactile image maps force to a heat colour per taxel block', () => {

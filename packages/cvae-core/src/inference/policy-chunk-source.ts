@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Featuriser } from '../contracts/modality-encoder.js';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
 import type { Observation, ObservationSpec } from '@actfusion/contracts';
 import { collateObservations, disposeCollated } from '../training/collate.js';
@@ -8,6 +9,8 @@ import type { ActionChunk, ChunkSource } from './chunk-executor.js';
 /** The part of a policy inference needs (`ActPolicy` has it). */
 export interface ChunkPredictor {
   readonly spec: ObservationSpec;
+  /** The encoders that featurise observations into `batch.inputs` (ActPolicy's modality encoders). */
+  readonly encoders?: readonly Featuriser[];
   /** Normalised action chunk [B, k, A], z = 0. */
   predictChunk(batch: ObservationBatch): tf.Tensor3D;
 }
@@ -18,7 +21,7 @@ export interface ChunkPredictor {
  */
 export function policyChunkSource(policy: ChunkPredictor, normalizer: Normalizer): ChunkSource {
   return async (observation: Observation): Promise<ActionChunk> => {
-    const batch = collateObservations([observation], policy.spec, normalizer);
+    const batch = collateObservations([observation], policy.spec, normalizer, policy.encoders ?? []);
     let out: tf.Tensor3D;
     try {
       out = tf.tidy(() => normalizer.unnormalizeActionTensor(policy.predictChunk(batch)));

@@ -3,7 +3,7 @@ import { inject, injectAll, injectable } from 'tsyringe';
 import type { ActionDecoder } from '../contracts/action-decoder.js';
 import { isConditioner, type ModalityEncoder } from '../contracts/modality-encoder.js';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
-import type { ObservationSpec } from '@actfusion/contracts';
+import { featureOf, type ObservationSpec } from '@actfusion/contracts';
 import { klDivergence } from '../cvae/kl-divergence.js';
 import { reparameterize, StyleEncoder } from '../cvae/style-encoder.js';
 import { Embedding } from '../nn/embedding.js';
@@ -56,6 +56,7 @@ export class ActPolicy extends Module implements ChunkPolicy {
     for (const e of encoders) {
       if (names.has(e.name)) throw new Error(`ActPolicy: two modality encoders are named '${e.name}'`);
       names.add(e.name);
+      checkEncoderFeatures(e, spec);
     }
     this.styleEncoder = config.useVae ? this.mount('', new StyleEncoder(config, spec, rng)) : null;
     for (const e of encoders) this.mount(e.parameterPrefix ?? e.name, e);
@@ -192,5 +193,18 @@ export class ActPolicy extends Module implements ChunkPolicy {
     module.train(this.training);
     this.mounted.push([prefix, module]);
     return module;
+  }
+}
+
+/** Every feature an encoder reads must be in the spec with the same kind and shape (caught before any batch). */
+function checkEncoderFeatures(e: ModalityEncoder, spec: ObservationSpec): void {
+  for (const f of e.features) {
+    const have = featureOf(spec, f.key);
+    if (!have) {
+      throw new Error(`ActPolicy: encoder '${e.name}' reads feature '${f.key}', which the observation spec lacks (has ${spec.features.map((x) => x.key).join(', ') || 'none'})`);
+    }
+    if (have.kind !== f.kind || have.shape.length !== f.shape.length || have.shape.some((d, i) => d !== f.shape[i])) {
+      throw new Error(`ActPolicy: encoder '${e.name}' reads '${f.key}' as ${f.kind} [${f.shape}], but the observation spec has ${have.kind} [${have.shape}]`);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ObservationSpec } from '@actfusion/contracts';
+import { OBSERVATION_STATE, featuresOfKind, observationSpec, type FeatureSpec, type ObservationSpec } from '@actfusion/contracts';
 import { parsePolicyConfig, type PolicyConfig } from './policy-config.js';
 
 const Feature = z.object({ type: z.string(), shape: z.array(z.number().int().positive()) });
@@ -73,7 +73,7 @@ export function describeLeRobotConfig(json: unknown, source = 'config.json'): Le
     throw new Error(`${source}: replace_final_stride_with_dilation is not supported (expected false)`);
   }
   let stateDim = 0;
-  const cameras: Record<string, readonly [number, number]> = {};
+  const images: FeatureSpec[] = [];
   const cameraKeys: Record<string, string> = {};
   for (const [key, f] of Object.entries(c.input_features)) {
     if (key === 'observation.state') {
@@ -84,7 +84,7 @@ export function describeLeRobotConfig(json: unknown, source = 'config.json'): Le
         throw new Error(`${source}: input_features.${key}.shape must be [3, H, W], got [${f.shape}]`);
       }
       const name = key.startsWith(IMAGE_PREFIX) ? key.slice(IMAGE_PREFIX.length) : key;
-      cameras[name] = [f.shape[1]!, f.shape[2]!];
+      images.push({ key, kind: 'image', shape: [f.shape[1]!, f.shape[2]!, 3] });
       cameraKeys[name] = key;
     } else {
       throw new Error(`${source}: input_features.${key} (type ${f.type}) is not supported (expected observation.state or VISUAL)`);
@@ -115,7 +115,7 @@ export function describeLeRobotConfig(json: unknown, source = 'config.json'): Le
   const backbone = parseVisionBackbone(c.vision_backbone);
   return {
     config,
-    spec: { stateDim, actionDim: action.shape[0]!, cameras },
+    spec: observationSpec({ stateDim, actionDim: action.shape[0]!, extra: images }),
     visionBackbone: backbone?.layout ?? c.vision_backbone,
     backboneWidth: backbone?.width ?? c.backbone_width ?? null,
     ...(c.normalization_mapping ? { normalizationMapping: c.normalization_mapping } : {}),
@@ -150,10 +150,9 @@ export function toLeRobotConfig(
   if (spec.tactile && Object.keys(spec.tactile).length > 0) why.push('the policy reads tactile sensors, which LeRobot ACT has no encoder for');
   if (spec.languageDim !== undefined) why.push('the policy is conditioned on language, which LeRobot ACT has no encoder for');
   const input: Record<string, { type: string; shape: number[] }> = {};
-  if (spec.stateDim > 0) input['observation.state'] = { type: 'STATE', shape: [spec.stateDim] };
-  for (const [name, [h, w]] of Object.entries(spec.cameras)) {
-    input[name.startsWith(IMAGE_PREFIX) ? name : IMAGE_PREFIX + name] = { type: 'VISUAL', shape: [3, h, w] };
-  }
+  if (spec.stateDim > 0) input[OBSERVATION_STATE] = { type: 'STATE', shape: [spec.stateDim] };
+  // LeRobot's ACT knows cameras only; features of other kinds (touch, language) are actfusion's.
+  for (const f of featuresOfKind(spec, 'image')) input[f.key] = { type: 'VISUAL', shape: [3, f.shape[0]!, f.shape[1]!] };
   return {
     type: 'act',
     n_obs_steps: 1,

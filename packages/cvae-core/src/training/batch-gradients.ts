@@ -95,7 +95,7 @@ export function batchGradients(
     const slice = samples.slice(start, start + o.microBatch);
     const w = whole ? null : sliceWeights(slice, o.whole, o.reduction);
     const rng = new Rng(o.rngState, o.offset + start);
-    const c = collate(slice, o.spec, o.normalizer);
+    const c = collate(slice, o.spec, o.normalizer, policy.encoders ?? []);
     let parts: tf.Scalar[] = [];
     let value: tf.Scalar;
     let grads: tf.NamedTensorMap;

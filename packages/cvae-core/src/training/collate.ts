@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingSample } from '@actfusion/contracts';
-import type { ObservationBatch } from '../contracts/observation-batch.js';
-import type { ImageFrame, Observation, ObservationSpec } from '@actfusion/contracts';
+import { OBSERVATION_STATE, floatFeature, type Observation, type ObservationSpec, type TrainingSample } from '@actfusion/contracts';
+import type { Featuriser } from '../contracts/modality-encoder.js';
+import type { FeatureBatch, ObservationBatch } from '../contracts/observation-batch.js';
 import type { Normalizer } from './normalizer.js';
 
 /** A training batch as the policy's `computeLoss` takes it. The caller disposes it (`disposeCollated`). */
@@ -14,58 +14,32 @@ export interface CollatedBatch {
 }
 
 /**
- * Stack observations into a normalised `ObservationBatch`: qpos through the normaliser,
- * every camera of `spec` as [B, H, W, 3] float32 in [0, 1], tactile images likewise.
+ * Batch observations: the shared part here (`observation.state` through the normaliser, as
+ * `qpos` [B, stateDim]), and every encoder's own part from its `featurise` (under its name in
+ * `inputs`). cvae-core knows no modality: cameras, touch and language are the encoders' business.
  */
 export function collateObservations(
   observations: readonly Observation[],
   spec: ObservationSpec,
   normalizer: Normalizer,
+  featurisers: readonly Featuriser[] = [],
 ): ObservationBatch {
   const b = observations.length;
   if (b === 0) throw new Error('collate: empty batch');
-  const qpos = new Float32Array(b * spec.stateDim);
-  observations.forEach((o, i) => {
-    if (o.qpos.length !== spec.stateDim) {
-      throw new Error(`collate: sample ${i} field 'qpos' has ${o.qpos.length} values, expected stateDim ${spec.stateDim}`);
+  const S = spec.stateDim;
+  const qpos = new Float32Array(b * S);
+  if (S > 0) observations.forEach((o, i) => qpos.set(normalizer.normalizeQpos(floatFeature(o, OBSERVATION_STATE, S, 'collate', i)), i * S));
+  const inputs: Record<string, FeatureBatch> = {};
+  try {
+    for (const f of featurisers) {
+      if (inputs[f.name]) throw new Error(`collate: two encoders are named '${f.name}'`);
+      inputs[f.name] = f.featurise(observations);
     }
-    qpos.set(normalizer.normalizeQpos(o.qpos), i * spec.stateDim);
-  });
-  const images: Record<string, tf.Tensor4D> = {};
-  for (const [cam, [h, w]] of Object.entries(spec.cameras)) {
-    images[cam] = stackImages(
-      observations.map((o, i) => {
-        const f = o.images[cam];
-        if (!f) throw new Error(`collate: sample ${i} has no image 'images.${cam}'`);
-        return f;
-      }),
-      h,
-      w,
-      `images.${cam}`,
-    );
+  } catch (err) {
+    for (const part of Object.values(inputs)) tf.dispose(Object.values(part));
+    throw err;
   }
-  let tactile: Record<string, tf.Tensor4D> | undefined;
-  if (spec.tactile && Object.keys(spec.tactile).length > 0) {
-    tactile = {};
-    for (const [sensor, [h, w]] of Object.entries(spec.tactile)) {
-      tactile[sensor] = stackImages(
-        observations.map((o, i) => {
-          const f = o.tactile?.[sensor]?.image;
-          if (!f) throw new Error(`collate: sample ${i} has no tactile image 'tactile.${sensor}.image'`);
-          return f;
-        }),
-        h,
-        w,
-        `tactile.${sensor}.image`,
-      );
-    }
-  }
-  return {
-    qpos: tf.tensor2d(qpos, [b, spec.stateDim]),
-    images,
-    ...(tactile ? { tactile } : {}),
-    observations,
-  };
+  return { qpos: tf.tensor2d(qpos, [b, S]), inputs };
 }
 
 /**
@@ -77,6 +51,7 @@ export function collate(
   samples: readonly TrainingSample[],
   spec: ObservationSpec,
   normalizer: Normalizer,
+  featurisers: readonly Featuriser[] = [],
 ): CollatedBatch {
   const b = samples.length;
   if (b === 0) throw new Error('collate: empty batch');
@@ -98,6 +73,7 @@ export function collate(
     samples.map((s) => s.observation),
     spec,
     normalizer,
+    featurisers,
   );
   return { batch, action: tf.tensor3d(action, [b, k, a]), isPad: tf.tensor2d(isPad, [b, k]) };
 }
@@ -106,30 +82,9 @@ export function collate(
 export function disposeCollated(c: CollatedBatch | ObservationBatch): void {
   const ob = 'batch' in c ? c.batch : c;
   ob.qpos.dispose();
-  for (const t of Object.values(ob.images)) t.dispose();
-  for (const t of Object.values(ob.tactile ?? {})) t.dispose();
-  ob.language?.dispose();
+  for (const part of Object.values(ob.inputs)) tf.dispose(Object.values(part));
   if ('batch' in c) {
     c.action.dispose();
     c.isPad.dispose();
   }
-}
-
-/** v / 255 for every byte value (the same float32 as dividing each time, without the division). */
-const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-
-function stackImages(frames: readonly ImageFrame[], h: number, w: number, field: string): tf.Tensor4D {
-  const size = h * w * 3;
-  const out = new Float32Array(frames.length * size);
-  frames.forEach((f, i) => {
-    if (f.height !== h || f.width !== w || f.data.length !== size) {
-      throw new Error(
-        `collate: sample ${i} field '${field}' is ${f.height}x${f.width} with ${f.data.length} bytes, expected ${h}x${w}x3 = ${size} bytes`,
-      );
-    }
-    const base = i * size;
-    const data = f.data;
-    for (let j = 0; j < size; j++) out[base + j] = BYTE_TO_UNIT[data[j]!]!;
-  });
-  return tf.tensor4d(out, [frames.length, h, w, 3]);
 }

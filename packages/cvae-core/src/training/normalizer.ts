@@ -48,7 +48,7 @@ export class Normalizer {
 
   static fromStats(stats: DatasetStats, options: NormalizerOptions = {}): Normalizer {
     return new Normalizer(
-      featureMap('qpos', stats.qpos, options.qposMode ?? 'MEAN_STD', options),
+      featureMap('observation.state', stats['observation.state'], options.qposMode ?? 'MEAN_STD', options),
       featureMap('action', stats.action, options.actionMode ?? 'MEAN_STD', options),
     );
   }

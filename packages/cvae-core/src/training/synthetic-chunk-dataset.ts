@@ -1,5 +1,5 @@
 import type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from '@actfusion/contracts';
-import type { ImageFrame, ObservationSpec } from '@actfusion/contracts';
+import { OBSERVATION_STATE, imageKey, observationSpec, type ImageFrame, type ImageKey, type ObservationSpec } from '@actfusion/contracts';
 import { Rng } from '../random/rng.js';
 
 /** ACT samples an episode, then a step in it; LeRobot samples a frame uniformly over the dataset. */
@@ -47,6 +47,8 @@ interface Episode {
  */
 export class SyntheticChunkDataset implements ChunkDataset {
   readonly spec: ObservationSpec;
+  /** The one camera's feature key. */
+  readonly imageKey: ImageKey;
   readonly chunkSize: number;
   readonly episodeCount: number;
   readonly frameCount: number;
@@ -84,7 +86,8 @@ export class SyntheticChunkDataset implements ChunkDataset {
     this.chunkSize = o.chunkSize;
     this.sampling = o.sampling;
     this.padding = o.padding;
-    this.spec = { stateDim: o.joints, actionDim: o.joints, cameras: { [o.camera]: [o.imageHeight, o.imageWidth] } };
+    this.spec = observationSpec({ stateDim: o.joints, actionDim: o.joints, cameras: { [o.camera]: [o.imageHeight, o.imageWidth] } });
+    this.imageKey = imageKey(o.camera);
     const rng = new Rng(o.seed);
     let total = 0;
     for (let e = 0; e < o.episodes; e++) {
@@ -135,8 +138,8 @@ export class SyntheticChunkDataset implements ChunkDataset {
     }
     return {
       observation: {
-        qpos: ep.qpos.slice(frameIndex * jd, (frameIndex + 1) * jd),
-        images: { [Object.keys(this.spec.cameras)[0]!]: ep.image },
+        [OBSERVATION_STATE]: ep.qpos.slice(frameIndex * jd, (frameIndex + 1) * jd),
+        [this.imageKey]: ep.image,
       },
       action,
       isPad,
@@ -164,12 +167,11 @@ export class SyntheticChunkDataset implements ChunkDataset {
   async stats(): Promise<DatasetStats> {
     if (!this.cachedStats) {
       const jd = this.spec.actionDim;
-      const cam = Object.keys(this.spec.cameras)[0]!;
       const pixels = this.episodes.flatMap((ep) => Array.from({ length: ep.length }, () => ep.image.data));
       this.cachedStats = {
-        qpos: featureStats(this.episodes.map((e) => e.qpos), jd),
+        [OBSERVATION_STATE]: featureStats(this.episodes.map((e) => e.qpos), jd),
         action: featureStats(this.episodes.map((e) => e.action), jd),
-        images: { [cam]: imageStats(pixels) },
+        [this.imageKey]: imageStats(pixels),
       };
     }
     return this.cachedStats;

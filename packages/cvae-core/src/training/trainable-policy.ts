@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Featuriser } from '../contracts/modality-encoder.js';
 import type { ObservationBatch } from '../contracts/observation-batch.js';
 import type { ObservationSpec } from '@actfusion/contracts';
 import type { Module } from '../nn/module.js';
@@ -16,5 +17,7 @@ export interface TrainablePolicy extends Module {
    * `ACTConfig` (`toLeRobotConfig`); any other value is written as it is.
    */
   readonly config?: unknown;
+  /** The encoders whose `featurise` fills `batch.inputs` (ActPolicy: its modality encoders); none for tiny test policies. */
+  readonly encoders?: readonly Featuriser[];
   readonly spec?: ObservationSpec;
 }

@@ -11,12 +11,13 @@ import {
   type OnnxExportableEncoder,
   type OnnxTokens,
   type ModalityEncoder,
+  type FeatureBatch,
   type ObservationBatch,
-  type ObservationKey,
   type ObservationSpec,
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
+import { OBSERVATION_STATE, requireFeature, type FeatureSpec } from '@actfusion/contracts';
 
 /**
  * The joint state (qpos, [B, S]) as one token: `encoder_robot_state_input_proj` (Linear S -> D).
@@ -28,7 +29,8 @@ import {
 @injectable()
 export class JointsEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name = 'joints';
-  readonly inputs: readonly ObservationKey[] = ['qpos'];
+  /** `observation.state`: shared, so cvae-core's collate normalises it into `batch.qpos`. */
+  readonly features: readonly FeatureSpec[];
   readonly parameterPrefix = '';
   readonly learnedPositions = true;
   readonly encoder_robot_state_input_proj: Linear;
@@ -40,6 +42,7 @@ export class JointsEncoder extends Module implements ModalityEncoder, OnnxExport
   ) {
     super();
     if (!(spec.stateDim > 0)) throw new Error(`JointsEncoder: spec.stateDim must be positive, got ${spec.stateDim}`);
+    this.features = [requireFeature(spec, OBSERVATION_STATE, 'JointsEncoder')];
     this.encoder_robot_state_input_proj = this.registerModule(
       'encoder_robot_state_input_proj',
       new Linear(spec.stateDim, config.dimModel, { rng }),
@@ -48,6 +51,11 @@ export class JointsEncoder extends Module implements ModalityEncoder, OnnxExport
 
   tokenCount(): number {
     return 1;
+  }
+
+  /** Nothing of its own: the joint state is shared and arrives normalised as `batch.qpos`. */
+  featurise(): FeatureBatch {
+    return {};
   }
 
   encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {

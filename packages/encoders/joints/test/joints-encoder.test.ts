@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, parsePolicyConfig, Rng, TOKENS, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { registerJointsEncoder } from '../src/register-joints-encoder.js';
 import type { JointsEncoder } from '../src/joints-encoder.js';
 
@@ -14,7 +15,7 @@ afterAll(() => runtime.dispose());
 
 function build(stateDim: number): JointsEncoder {
   const c = container.createChildContainer();
-  c.register(TOKENS.ObservationSpec, { useValue: { stateDim, actionDim: 2, cameras: {} } });
+  c.register(TOKENS.ObservationSpec, { useValue: observationSpec({ stateDim, actionDim: 2 }) });
   c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: 8, nHeads: 2 }) });
   c.register(TOKENS.InitRng, { useValue: new Rng(3) });
   registerJointsEncoder(c);
@@ -30,8 +31,9 @@ describe('JointsEncoder', () => {
     expect([...enc.stateDict().keys()].sort()).toEqual(['encoder_robot_state_input_proj.bias', 'encoder_robot_state_input_proj.weight']);
     expect(enc.parameterPrefix).toBe('');
     expect(enc.learnedPositions).toBe(true);
+    expect(enc.features).toEqual([{ key: 'observation.state', kind: 'state', shape: [3] }]);
     const q = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
-    const { tokens, positions } = enc.encode({ qpos: q, images: {} }, { training: false });
+    const { tokens, positions } = enc.encode({ qpos: q, inputs: { joints: enc.featurise() } }, { training: false });
     expect(tokens.shape).toEqual([2, 1, 8]);
     expect([...positions.dataSync()]).toEqual(new Array(8).fill(0));
     const w = enc.encoder_robot_state_input_proj.weight.arraySync() as number[][];
@@ -45,7 +47,7 @@ describe('JointsEncoder', () => {
 
   it('names a qpos of the wrong width', () => {
     const enc = build(3);
-    expect(() => enc.encode({ qpos: tf.zeros([1, 4]) as tf.Tensor2D, images: {} }, { training: false })).toThrow(/qpos has shape \[1,4\], expected \[B, 3\]/);
+    expect(() => enc.encode({ qpos: tf.zeros([1, 4]) as tf.Tensor2D, inputs: {} }, { training: false })).toThrow(/qpos has shape \[1,4\], expected \[B, 3\]/);
     enc.dispose();
   });
 });

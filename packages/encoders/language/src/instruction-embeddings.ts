@@ -156,11 +156,11 @@ export class InstructionEmbeddings {
     return v;
   }
 
-  /** Stack the vectors of a batch of instructions into `ObservationBatch.language` [B, dim]. */
+  /** Stack the vectors of a batch of instructions into [B, dim]. */
   embed(instructions: readonly (string | undefined)[]): tf.Tensor2D {
     const out = new Float32Array(instructions.length * this.dim);
     instructions.forEach((s, i) => {
-      if (s === undefined) throw new Error(`${this.source}: sample ${i} has no instruction (observation field 'instruction')`);
+      if (s === undefined) throw new Error(`${this.source}: sample ${i} has no instruction (observation feature 'task')`);
       out.set(this.vector(s), i * this.dim);
     });
     return tf.tensor2d(out, [instructions.length, this.dim]);

@@ -5,14 +5,14 @@ export const LANGUAGE_ENCODER_OPTIONS = Symbol.for('actfusion.LanguageEncoderOpt
 
 /**
  * DI token of the experiment's `InstructionEmbeddings` (registered when the options carry a table),
- * so whoever builds batches can turn `Observation.instruction` into `ObservationBatch.language`.
+ * for whoever else needs the experiment's instruction vocabulary (the encoder featurises with it itself).
  */
 export const INSTRUCTION_EMBEDDINGS = Symbol.for('actfusion.InstructionEmbeddings');
 
 export interface LanguageEncoderOptions {
   /**
-   * Width of the precomputed sentence embedding in `ObservationBatch.language` (MT-ACT: 384, the
-   * L2-normalised all-MiniLM-L6-v2 vector). Default: the observation spec's `languageDim`, else 384.
+   * Width of the precomputed sentence embedding the encoder featurises `task` into (MT-ACT: 384,
+   * the L2-normalised all-MiniLM-L6-v2 vector). Default: the `embeddings` table's width, else 384.
    */
   readonly embeddingDim?: number;
   /**
@@ -22,8 +22,9 @@ export interface LanguageEncoderOptions {
    */
   readonly film?: boolean;
   /**
-   * The instruction -> embedding table of the experiment. When given, it is registered under
-   * `INSTRUCTION_EMBEDDINGS` and its `dim` is the embedding width (it must agree with `embeddingDim`).
+   * The instruction -> embedding table of the experiment: `featurise` turns each observation's
+   * `task` into its row. When given, it is also registered under `INSTRUCTION_EMBEDDINGS` and its
+   * `dim` is the embedding width (it must agree with `embeddingDim`). Without it, featurising fails.
    */
   readonly embeddings?: InstructionEmbeddings;
 }

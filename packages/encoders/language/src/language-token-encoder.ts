@@ -11,12 +11,14 @@ import {
   type OnnxExportableEncoder,
   type OnnxTokens,
   type ModalityEncoder,
+  batchInput,
+  type FeatureBatch,
   type ObservationBatch,
-  type ObservationKey,
   type ObservationSpec,
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
+import { TASK, textFeature, type FeatureSpec, type Observation } from '@actfusion/contracts';
 import type { InstructionEmbeddings } from './instruction-embeddings.js';
 import { LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';
 
@@ -31,7 +33,8 @@ export const MINILM_EMBEDDING_DIM = 384;
 
 /**
  * The instruction as ONE extra 1-D token of the fusion encoder (MT-ACT's task token): the
- * precomputed sentence embedding `batch.language` [B, E] through `proj_text_emb`
+ * precomputed sentence embedding of the observation's `task` [B, E] (`featurise`, through the
+ * `embeddings` table) through `proj_text_emb`
  * (Linear(E -> dimModel), MT-ACT's name, at the model's top level). Its position is learned: the
  * policy gives it a row of `encoder_1d_feature_pos_embed` (MT-ACT's `additional_pos_embed` row),
  * so `positions` here are zeros. No language model runs; see `InstructionEmbeddings`.
@@ -41,11 +44,12 @@ export class LanguageTokenEncoder extends Module implements ModalityEncoder, Onn
   readonly name: string = 'language';
   readonly parameterPrefix: string = '';
   readonly learnedPositions = true;
-  readonly inputs: readonly ObservationKey[] = ['language'];
+  /** The instruction, `task` (text). */
+  readonly features: readonly FeatureSpec[] = [{ key: TASK, kind: 'text', shape: [] }];
   readonly embeddingDim: number;
+  /** Instruction -> sentence embedding, used by `featurise` (the `embeddings` option). */
+  readonly embeddings: InstructionEmbeddings | undefined;
   readonly proj_text_emb: Linear;
-  /** The experiment's instruction table: embeds `Observation.instruction` when the batch has no `language`. */
-  readonly table: InstructionEmbeddings | undefined;
 
   constructor(
     @inject(TOKENS.ObservationSpec) readonly spec: ObservationSpec,
@@ -54,49 +58,41 @@ export class LanguageTokenEncoder extends Module implements ModalityEncoder, Onn
     @inject(TOKENS.InitRng) rng: Rng,
   ) {
     super();
-    this.embeddingDim = options.embeddingDim ?? spec.languageDim ?? MINILM_EMBEDDING_DIM;
+    this.embeddings = options.embeddings;
+    this.embeddingDim = options.embeddingDim ?? options.embeddings?.dim ?? MINILM_EMBEDDING_DIM;
     if (!(Number.isInteger(this.embeddingDim) && this.embeddingDim > 0)) {
       throw new Error(`LanguageEncoder: embeddingDim must be a positive integer, got ${this.embeddingDim}`);
     }
-    if (spec.languageDim !== undefined && spec.languageDim !== this.embeddingDim) {
-      throw new Error(`LanguageEncoder: embeddingDim ${this.embeddingDim} differs from the observation spec's languageDim ${spec.languageDim}`);
+    if (options.embeddings && options.embeddings.dim !== this.embeddingDim) {
+      throw new Error(`LanguageEncoder: embeddingDim ${this.embeddingDim} differs from the ${options.embeddings.dim}-d embeddings of ${options.embeddings.source}`);
     }
     this.proj_text_emb = this.registerModule('proj_text_emb', new Linear(this.embeddingDim, config.dimModel, { rng }));
-    this.table = options.embeddings;
-    if (this.table !== undefined && this.table.dim !== this.embeddingDim) {
-      throw new Error(`LanguageEncoder: the instruction table ${this.table.source} is ${this.table.dim}-d, embeddingDim is ${this.embeddingDim}`);
-    }
-  }
-
-  /**
-   * The batch's sentence embeddings [B, E]: `batch.language` when the caller made them, else each
-   * observation's `instruction` through the instruction table (an unknown instruction is an error
-   * naming it and the known ones).
-   */
-  embed(batch: ObservationBatch): tf.Tensor2D {
-    if (batch.language) return batch.language;
-    if (this.table === undefined || batch.observations === undefined) {
-      throw new Error(
-        `${this.constructor.name}: batch.language is missing; expected [B, ${this.embeddingDim}] sentence embeddings, or observations with an instruction and an instruction table (options.embeddings)`,
-      );
-    }
-    return this.table.embed(batch.observations.map((o) => o.instruction));
   }
 
   tokenCount(_spec: ObservationSpec): number {
     return 1;
   }
 
+  /**
+   * Each observation's `task` through the embeddings table: `{ task: [B, embeddingDim] }`. An
+   * observation without an instruction, or with one the table does not know, is an error naming it.
+   */
+  featurise(observations: readonly Observation[]): FeatureBatch {
+    const table = this.embeddings;
+    if (!table) {
+      throw new Error(`${this.constructor.name}: no instruction embeddings to featurise '${TASK}' with; give the encoder an embeddings table (option 'embeddings', an InstructionEmbeddings)`);
+    }
+    return { [TASK]: table.embed(observations.map((o, i) => textFeature(o, TASK, this.constructor.name, i))) };
+  }
+
   /** The projected embedding [B, dimModel]. */
   project(batch: ObservationBatch): tf.Tensor2D {
-    return tf.tidy(() => {
-      const e = this.embed(batch);
-      const B = batch.qpos.shape[0];
-      if (e.rank !== 2 || e.shape[1] !== this.embeddingDim || e.shape[0] !== B) {
-        throw new Error(`${this.constructor.name}: batch.language has shape [${e.shape}], expected [${B}, ${this.embeddingDim}]`);
-      }
-      return this.proj_text_emb.forward(e);
-    });
+    const e = batchInput(batch, this.name, TASK) as tf.Tensor2D;
+    const B = batch.qpos.shape[0];
+    if (e.rank !== 2 || e.shape[1] !== this.embeddingDim || e.shape[0] !== B) {
+      throw new Error(`${this.constructor.name}: input '${TASK}' has shape [${e.shape}], expected [${B}, ${this.embeddingDim}]`);
+    }
+    return this.proj_text_emb.forward(e);
   }
 
   encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {

@@ -12,6 +12,7 @@ import {
   type ObservationSpec,
   type TensorRuntime,
 } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { InstructionEmbeddings } from '../src/instruction-embeddings.js';
 import { LanguageEncoder } from '../src/language-encoder.js';
 import { INSTRUCTION_EMBEDDINGS } from '../src/language-encoder-options.js';
@@ -22,7 +23,7 @@ import { languageBatch } from './helpers.js';
 
 const D = 16;
 const E = 384;
-const spec: ObservationSpec = { stateDim: 3, actionDim: 3, cameras: {}, languageDim: E };
+const spec: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 3, task: true });
 
 let runtime: TensorRuntime;
 beforeAll(async () => {
@@ -60,7 +61,7 @@ describe('LanguageEncoder (MT-ACT)', () => {
     expect(e.tokenCount(spec)).toBe(1);
     expect(e.learnedPositions).toBe(true);
     expect(e.parameterPrefix).toBe('');
-    expect(e.inputs).toEqual(['language']);
+    expect(e.features).toEqual([{ key: 'task', kind: 'text', shape: [] }]);
     expect(e.namedParameters().map(([n, v]) => [n, v.shape])).toEqual([
       ['proj_text_emb.weight', [D, E]],
       ['proj_text_emb.bias', [D]],
@@ -71,7 +72,7 @@ describe('LanguageEncoder (MT-ACT)', () => {
   it('token = condition(batch) = W e + b for each sample; positions are zeros', () => {
     const e = build() as LanguageEncoder;
     const language = languageBatch(E, [1, 2, 3]);
-    const batch = { qpos: tf.zeros([3, 3]) as tf.Tensor2D, images: {}, language };
+    const batch = { qpos: tf.zeros([3, 3]) as tf.Tensor2D, inputs: { language: { task: language } } };
     const before = tf.memory().numTensors;
     const ts = e.encode(batch, { training: false });
     const cond = e.condition(batch);
@@ -95,7 +96,7 @@ describe('LanguageEncoder (MT-ACT)', () => {
   it('gradients reach proj_text_emb through the token and through the conditioning vector', () => {
     const e = build() as LanguageEncoder;
     const language = languageBatch(E, [4, 5]);
-    const batch = { qpos: tf.zeros([2, 3]) as tf.Tensor2D, images: {}, language };
+    const batch = { qpos: tf.zeros([2, 3]) as tf.Tensor2D, inputs: { language: { task: language } } };
     const vars = e.namedParameters().map(([, v]) => v);
     for (const f of [
       () => tf.sum(tf.square(e.encode(batch, { training: true }).tokens)) as tf.Scalar,
@@ -109,16 +110,17 @@ describe('LanguageEncoder (MT-ACT)', () => {
     e.dispose();
   });
 
-  it('names the missing or misshapen language input and a bad embeddingDim', () => {
+  it('names the missing or misshapen task input and a bad embeddingDim', () => {
     const e = build();
     const qpos = tf.zeros([2, 3]) as tf.Tensor2D;
-    expect(() => e.encode({ qpos, images: {} }, { training: false })).toThrow(/batch\.language is missing; expected \[B, 384\]/);
+    expect(() => e.encode({ qpos, inputs: {} }, { training: false })).toThrow(/the batch has no inputs for encoder 'language'/);
     const wrong = tf.zeros([2, 100]) as tf.Tensor2D;
-    expect(() => e.encode({ qpos, images: {}, language: wrong }, { training: false })).toThrow(/batch\.language has shape \[2,100\], expected \[2, 384\]/);
+    expect(() => e.encode({ qpos, inputs: { language: { task: wrong } } }, { training: false })).toThrow(/input 'task' has shape \[2,100\], expected \[2, 384\]/);
     const wrongB = tf.zeros([3, E]) as tf.Tensor2D;
-    expect(() => e.encode({ qpos, images: {}, language: wrongB }, { training: false })).toThrow(/expected \[2, 384\]/);
-    expect(() => build({ embeddingDim: 512 })).toThrow(/embeddingDim 512 differs from the observation spec's languageDim 384/);
-    const small = build({ embeddingDim: 8 }, { ...spec, languageDim: undefined });
+    expect(() => e.encode({ qpos, inputs: { language: { task: wrongB } } }, { training: false })).toThrow(/expected \[2, 384\]/);
+    const table = InstructionEmbeddings.fromRecord({ lift: [1, 0] }, { source: 'two.json' });
+    expect(() => build({ embeddingDim: 512, embeddings: table })).toThrow(/embeddingDim 512 differs from the 2-d embeddings of two.json/);
+    const small = build({ embeddingDim: 8 });
     expect(small.namedParameters()[0]![1].shape).toEqual([D, 8]);
     tf.dispose([qpos, wrong, wrongB]);
     e.dispose();
@@ -128,7 +130,7 @@ describe('LanguageEncoder (MT-ACT)', () => {
   it('registers an instruction table under INSTRUCTION_EMBEDDINGS; its dim sets the embedding width', () => {
     const table = InstructionEmbeddings.fromRecord({ 'pick up the cube': [1, 0, 0, 0, 0, 0], 'open the drawer': [0, 1, 0, 0, 0, 0] }, { source: 'tasks.json' });
     const c = container.createChildContainer();
-    c.register(TOKENS.ObservationSpec, { useValue: { ...spec, languageDim: undefined } });
+    c.register(TOKENS.ObservationSpec, { useValue: spec });
     c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: D, nHeads: 2 }) });
     c.register(TOKENS.InitRng, { useValue: new Rng(3) });
     registerLanguageEncoder(c, { embeddings: table });
@@ -137,13 +139,32 @@ describe('LanguageEncoder (MT-ACT)', () => {
     expect(e.namedParameters()[0]![1].shape).toEqual([D, 6]);
     const language = table.embed(['open the drawer']);
     const qpos = tf.zeros([1, 3]) as tf.Tensor2D;
-    const ts = e.encode({ qpos, images: {}, language }, { training: false });
+    const ts = e.encode({ qpos, inputs: { language: { task: language } } }, { training: false });
     expect(ts.tokens.shape).toEqual([1, 1, D]);
     tf.dispose([qpos, language, ts.tokens, ts.positions]);
     expect(() => registerLanguageEncoder(container.createChildContainer(), { embeddings: table, embeddingDim: 384 })).toThrow(
       'registerLanguageEncoder: embeddingDim 384 differs from the 6-d embeddings of tasks.json',
     );
     e.dispose();
+  });
+
+  it("featurises each observation's task through the table, naming unknown or missing instructions", () => {
+    const table = InstructionEmbeddings.fromRecord({ 'lift the red cube': [1, 0, 0], 'lift the blue cube': [0, 1, 0] }, { source: 'tasks.json' });
+    const e = build({ embeddings: table });
+    const obs = (task?: string) => ({ 'observation.state': new Float32Array(3), ...(task === undefined ? {} : { task }) });
+    const part = e.featurise([obs('lift the blue cube'), obs('lift the red cube')]);
+    expect(Object.keys(part)).toEqual(['task']);
+    expect(part.task!.arraySync()).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    tf.dispose(Object.values(part));
+    expect(() => e.featurise([obs('lift the green cube')])).toThrow(/tasks.json: unknown instruction "lift the green cube"; known \(2\)/);
+    expect(() => e.featurise([obs('lift the red cube'), obs()])).toThrow(/LanguageEncoder: sample 1 has no feature 'task'/);
+    e.dispose();
+    const none = build();
+    expect(() => none.featurise([obs('lift the red cube')])).toThrow(/LanguageEncoder: no instruction embeddings to featurise 'task' with/);
+    none.dispose();
   });
 });
 

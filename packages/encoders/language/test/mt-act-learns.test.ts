@@ -2,7 +2,20 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActPolicy, AdamW, createRuntime, parsePolicyConfig, Rng, TOKENS, type ObservationSpec, type TensorRuntime } from '@actfusion/cvae-core';
+import {
+  ActPolicy,
+  AdamW,
+  collateObservations,
+  createRuntime,
+  disposeCollated,
+  Normalizer,
+  parsePolicyConfig,
+  Rng,
+  TOKENS,
+  type ObservationSpec,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerVisionResNet, type VisionResNetEncoder } from '@actfusion/encoder-vision-resnet';
@@ -13,7 +26,7 @@ import { unitVector } from './helpers.js';
 const D = 16;
 const E = 384;
 const k = 2;
-const spec: ObservationSpec = { stateDim: 2, actionDim: 2, cameras: { top: [32, 32] }, languageDim: E };
+const spec: ObservationSpec = observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [32, 32] }, task: true });
 
 let runtime: TensorRuntime;
 beforeAll(async () => {
@@ -29,20 +42,20 @@ describe('MT-ACT learns to follow the instruction (wasm backend)', () => {
       useValue: parsePolicyConfig({ dimModel: D, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, latentDim: 4, chunkSize: k, dropout: 0, useVae: false }),
     });
     c.register(TOKENS.InitRng, { useValue: new Rng(11) });
+    const table = InstructionEmbeddings.fromRecord({ 'move left': unitVector(E, 1), 'move right': unitVector(E, 2) });
     registerJointsEncoder(c);
-    registerLanguageEncoder(c);
+    registerLanguageEncoder(c, { embeddings: table });
     registerVisionResNet(c, { width: 4, film: true });
     registerTransformerDecoder(c);
     c.register(ActPolicy, { useClass: ActPolicy });
     const policy = c.resolve(ActPolicy);
 
-    const table = InstructionEmbeddings.fromRecord({ 'move left': unitVector(E, 1), 'move right': unitVector(E, 2) });
     const instructions = ['move left', 'move right', 'move left', 'move right'];
-    const batch = {
-      qpos: tf.zeros([4, 2]) as tf.Tensor2D,
-      images: { top: tf.fill([4, 32, 32, 3], 0.5) as tf.Tensor4D },
-      language: table.embed(instructions),
-    };
+    // Raw observations, featurised by the encoders themselves (the language encoder looks each task up).
+    const gray = { height: 32, width: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
+    const observations = instructions.map((task) => ({ 'observation.state': new Float32Array(2), 'observation.images.top': gray, task }));
+    const batch = collateObservations(observations, spec, Normalizer.identity(2, 2), policy.encoders);
+    expect(Object.keys(batch.inputs)).toEqual(['joints', 'language', 'vision']);
     const target = tf.tensor3d(instructions.map((s) => Array.from({ length: k }, () => (s === 'move left' ? [-0.8, 0.3] : [0.8, -0.3]))));
     const isPad = tf.zeros([4, k]) as tf.Tensor2D;
     const params = policy.trainableParameters();
@@ -72,7 +85,8 @@ describe('MT-ACT learns to follow the instruction (wasm backend)', () => {
     const vision = policy.encoders.find((e) => e.name === 'vision') as VisionResNetEncoder;
     const filmNorm = tf.tidy(() => tf.add(...(vision.backbone_film!.namedParameters().map(([, v]) => tf.sum(tf.abs(v))) as [tf.Tensor, tf.Tensor])).dataSync()[0]!);
     expect(filmNorm).toBeGreaterThan(0);
-    tf.dispose([chunk, batch.qpos, batch.images.top, batch.language, target, isPad]);
+    tf.dispose([chunk, target, isPad]);
+    disposeCollated(batch);
     policy.dispose();
   });
 });

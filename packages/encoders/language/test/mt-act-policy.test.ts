@@ -6,13 +6,14 @@ import { ActPolicy, createRuntime, parsePolicyConfig, Rng, TOKENS, type Observat
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerVisionResNet, type VisionResNetEncoder } from '@actfusion/encoder-vision-resnet';
+import { observationSpec } from '@actfusion/contracts';
 import { registerLanguageEncoder } from '../src/register-language-encoder.js';
 import { languageBatch } from './helpers.js';
 
 const D = 16;
 const E = 384;
 const k = 4;
-const spec: ObservationSpec = { stateDim: 3, actionDim: 3, cameras: { top: [64, 64] }, languageDim: E };
+const spec: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 3, cameras: { top: [64, 64] }, task: true });
 
 let runtime: TensorRuntime;
 beforeAll(async () => {
@@ -40,8 +41,10 @@ describe('ActPolicy with the language encoder and FiLM (MT-ACT)', () => {
   const inputs = (seeds: number[]) => ({
     batch: {
       qpos: tf.randomNormal([seeds.length, 3], 0, 1, 'float32', 1) as tf.Tensor2D,
-      images: { top: tf.randomUniform([seeds.length, 64, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D },
-      language: languageBatch(E, seeds),
+      inputs: {
+        vision: { 'observation.images.top': tf.randomUniform([seeds.length, 64, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D },
+        language: { task: languageBatch(E, seeds) },
+      },
     },
     action: tf.randomNormal([seeds.length, k, 3], 0, 1, 'float32', 3) as tf.Tensor3D,
     isPad: tf.tensor2d(seeds.map(() => [0, 0, 0, 1])),
@@ -74,7 +77,7 @@ describe('ActPolicy with the language encoder and FiLM (MT-ACT)', () => {
     for (const n of want) expect(tf.tidy(() => tf.max(tf.abs(byName.get(n)!)).dataSync()[0]), n).toBeGreaterThan(0);
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([batch.qpos, batch.images.top, batch.language, action, isPad]);
+    tf.dispose([batch.qpos, ...Object.values(batch.inputs.vision), ...Object.values(batch.inputs.language), action, isPad]);
     p.dispose();
   });
 
@@ -113,7 +116,7 @@ describe('ActPolicy with the language encoder and FiLM (MT-ACT)', () => {
     }
     expect(same()).toBe(false);
     tf.dispose([cond1, cond2]);
-    for (const s of [a, b]) tf.dispose([s.batch.qpos, s.batch.images.top, s.batch.language, s.action, s.isPad]);
+    for (const s of [a, b]) tf.dispose([s.batch.qpos, ...Object.values(s.batch.inputs.vision), ...Object.values(s.batch.inputs.language), s.action, s.isPad]);
     p.dispose();
   });
 });

@@ -23,12 +23,15 @@ import {
   type OnnxExportableEncoder,
   type OnnxTokens,
   type ModalityEncoder,
+  batchInput,
+  stackImageFeature,
+  type FeatureBatch,
   type ObservationBatch,
-  type ObservationKey,
   type ObservationSpec,
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
+import { IMAGES_PREFIX, featureOf, featuresOfKind, imageKey, keySuffix, type FeatureSpec, type Observation } from '@actfusion/contracts';
 import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';
 
 /**
@@ -41,8 +44,8 @@ import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet
 export class VisionResNetEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name = 'vision';
   readonly parameterPrefix = '';
-  readonly inputs: readonly ObservationKey[];
-  readonly cameras: readonly string[];
+  /** The camera features it reads (`observation.images.<camera>`, [H, W, 3]), in token order. */
+  readonly features: readonly FeatureSpec[];
   readonly backbone: ResNet;
   readonly encoder_img_feat_input_proj: Conv2d;
   /** MT-ACT FiLM generator (`backbone_film.layerN`), when the `film` option is on. */
@@ -57,13 +60,8 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
     @inject(TOKENS.InitRng) rng: Rng,
   ) {
     super();
-    this.cameras = options.cameras ?? Object.keys(spec.cameras);
-    if (this.cameras.length === 0) throw new Error('VisionResNetEncoder: the observation spec has no camera');
-    for (const c of this.cameras) {
-      if (!spec.cameras[c]) throw new Error(`VisionResNetEncoder: camera '${c}' is not in the observation spec (${Object.keys(spec.cameras).join(', ')})`);
-    }
+    this.features = cameraFeatures(spec, options.cameras);
     if (config.dimModel % 2 !== 0) throw new Error(`VisionResNetEncoder: dimModel must be even for 2-D sine positions, got ${config.dimModel}`);
-    this.inputs = this.cameras.map((c) => `images.${c}` as const);
     this.normalize = options.normalize ?? 'imagenet';
     this.backbone = this.registerModule(
       'backbone',
@@ -95,10 +93,19 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
 
   /** Tokens per camera: ceil(H/32) x ceil(W/32) (the ResNet's stride-32 feature map). */
   tokenCount(spec: ObservationSpec): number {
-    return this.cameras.reduce((n, c) => {
-      const [h, w] = spec.cameras[c]!;
-      return n + resnetFeatureSize(h) * resnetFeatureSize(w);
-    }, 0);
+    return cameraFeatures(spec, this.features.map((f) => f.key)).reduce((n, f) => n + resnetFeatureSize(f.shape[0]!) * resnetFeatureSize(f.shape[1]!), 0);
+  }
+
+  /** Each camera's frames as [B, H, W, 3] float32 in [0, 1], by feature key. */
+  featurise(observations: readonly Observation[]): FeatureBatch {
+    const out: Record<string, ReturnType<typeof stackImageFeature>> = {};
+    try {
+      for (const f of this.features) out[f.key] = stackImageFeature(observations, f, 'VisionResNetEncoder');
+    } catch (err) {
+      tf.dispose(Object.values(out));
+      throw err;
+    }
+    return out;
   }
 
   encode(batch: ObservationBatch, ctx: EncodeContext): TokenSet {
@@ -109,12 +116,11 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
       const film = this.backbone_film && ctx.conditioning ? this.backbone_film.forward(ctx.conditioning) : undefined;
       const tokens: tf.Tensor3D[] = [];
       const positions: tf.Tensor2D[] = [];
-      for (const cam of this.cameras) {
-        const img = batch.images[cam];
-        if (!img) throw new Error(`VisionResNetEncoder: batch.images has no camera '${cam}' (has ${Object.keys(batch.images).join(', ') || 'none'})`);
-        const [eh, ew] = this.spec.cameras[cam]!;
+      for (const feature of this.features) {
+        const img = batchInput(batch, this.name, feature.key) as tf.Tensor4D;
+        const [eh, ew] = feature.shape;
         if (img.rank !== 4 || img.shape[1] !== eh || img.shape[2] !== ew || img.shape[3] !== 3) {
-          throw new Error(`VisionResNetEncoder: batch.images.${cam} has shape [${img.shape}], expected [B, ${eh}, ${ew}, 3] (NHWC)`);
+          throw new Error(`VisionResNetEncoder: input '${feature.key}' has shape [${img.shape}], expected [B, ${eh}, ${ew}, 3] (NHWC)`);
         }
         const x = this.normalize === 'imagenet' ? imagenetNormalize(img) : img;
         const f = this.encoder_img_feat_input_proj.forward(this.backbone.forward(x, film)); // [B, h, w, D]
@@ -140,9 +146,10 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
     const film = this.backbone_film ? g.scope('backbone_film', () => exportResNetFilm(g, this.backbone_film!, this.backbone, ctx.conditioning!)) : undefined;
     const tokens: string[] = [];
     const positions: Float32Array[] = [];
-    for (const cam of this.cameras) {
-      const [h, w] = this.spec.cameras[cam]!;
-      const key = cam.startsWith('observation.images.') ? cam : `observation.images.${cam}`;
+    for (const feature of this.features) {
+      const { key } = feature;
+      const [h, w] = feature.shape as [number, number, number];
+      const cam = keySuffix(key, IMAGES_PREFIX) ?? key;
       let x = ctx.image(key, h, w);
       if (this.normalize === 'imagenet') x = g.scope(cam, () => exportImagenetNormalize(g, x));
       const f = g.scope('backbone', () => exportResNet(g, this.backbone, x, film));
@@ -163,4 +170,23 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
     this.sine.dispose();
     super.dispose();
   }
+}
+
+/**
+ * The image features named by `cameras` (camera names such as `top`, or feature keys such as
+ * `observation.images.top`), default every `image` feature of the spec, in spec order.
+ */
+export function cameraFeatures(spec: ObservationSpec, cameras?: readonly string[]): FeatureSpec[] {
+  const images = featuresOfKind(spec, 'image');
+  const have = images.map((f) => f.key).join(', ') || 'none';
+  if (cameras === undefined) {
+    if (images.length === 0) throw new Error('VisionResNetEncoder: the observation spec has no image feature (no camera)');
+    return images;
+  }
+  if (cameras.length === 0) throw new Error('VisionResNetEncoder: option cameras is empty');
+  return cameras.map((c) => {
+    const f = featureOf(spec, c) ?? featureOf(spec, imageKey(c));
+    if (!f || f.kind !== 'image') throw new Error(`VisionResNetEncoder: camera '${c}' is not an image feature of the observation spec (has ${have})`);
+    return f;
+  });
 }

@@ -14,7 +14,10 @@ export interface VisionResNetOptions {
    * `none`: images arrive already normalised (a LeRobot checkpoint's preprocessor did it).
    */
   readonly normalize?: 'imagenet' | 'none';
-  /** Cameras to encode, in token order; default every camera of the observation spec, in its order. */
+  /**
+   * Cameras to encode, in token order: camera names (`top`) or feature keys (`observation.images.top`).
+   * Default: every `image` feature of the observation spec, in its order.
+   */
   readonly cameras?: readonly string[];
   /**
    * MT-ACT FiLM: `true` (stages 2, 3, 4) or `{ stages }`. The backbone's blocks are modulated by

@@ -3,12 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, parsePolicyConfig, Rng, TOKENS, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { registerVisionResNet } from '../src/register-vision-resnet.js';
 import type { VisionResNetEncoder } from '../src/vision-resnet-encoder.js';
 import type { VisionResNetOptions } from '../src/vision-resnet-options.js';
 
 const D = 16;
-const spec = { stateDim: 4, actionDim: 4, cameras: { top: [64, 64] as const } };
+const spec = observationSpec({ stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } });
 
 let runtime: TensorRuntime;
 beforeAll(async () => {
@@ -63,8 +64,8 @@ describe('VisionResNetEncoder FiLM (MT-ACT)', () => {
     const cond = tf.randomNormal([2, D], 0, 3, 'float32', 4) as tf.Tensor2D;
     const qpos = tf.zeros([2, 4]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
-    const a = plain.encode({ qpos, images: { top: x } }, { training: false });
-    const b = film.encode({ qpos, images: { top: x } }, { training: false, conditioning: cond });
+    const a = plain.encode({ qpos, inputs: { vision: { 'observation.images.top': x } } }, { training: false });
+    const b = film.encode({ qpos, inputs: { vision: { 'observation.images.top': x } } }, { training: false, conditioning: cond });
     expect(b.tokens.shape).toEqual([2, 4, D]);
     expect([...b.tokens.dataSync()]).toEqual([...a.tokens.dataSync()]);
     for (const t of [a.tokens, a.positions, b.tokens, b.positions]) t.dispose();
@@ -81,8 +82,8 @@ describe('VisionResNetEncoder FiLM (MT-ACT)', () => {
     const qpos = tf.zeros([2, 4]) as tf.Tensor2D;
     const c1 = tf.tensor2d([Array.from({ length: D }, (_, i) => Math.sin(i)), Array.from({ length: D }, () => 0)]);
     const c2 = tf.tensor2d([Array.from({ length: D }, (_, i) => Math.cos(i)), Array.from({ length: D }, () => 0)]);
-    const t1 = film.encode({ qpos, images: { top: x } }, { training: false, conditioning: c1 });
-    const t2 = film.encode({ qpos, images: { top: x } }, { training: false, conditioning: c2 });
+    const t1 = film.encode({ qpos, inputs: { vision: { 'observation.images.top': x } } }, { training: false, conditioning: c1 });
+    const t2 = film.encode({ qpos, inputs: { vision: { 'observation.images.top': x } } }, { training: false, conditioning: c2 });
     const diff = tf.abs(tf.sub(t1.tokens, t2.tokens));
     const perSample = tf.max(diff, [1, 2]).dataSync();
     expect(perSample[0]).toBeGreaterThan(1e-3); // sample 0's conditioning differs
@@ -98,7 +99,7 @@ describe('VisionResNetEncoder FiLM (MT-ACT)', () => {
     const cond = tf.randomNormal([2, D], 0, 1, 'float32', 9) as tf.Tensor2D;
     const vars = film.backbone_film!.namedParameters().map(([, v]) => v);
     const { grads, value } = tf.variableGrads(
-      () => tf.tidy(() => tf.mean(tf.square(film.encode({ qpos: tf.zeros([2, 4]), images: { top: x } }, { training: true, conditioning: cond }).tokens))) as tf.Scalar,
+      () => tf.tidy(() => tf.mean(tf.square(film.encode({ qpos: tf.zeros([2, 4]), inputs: { vision: { 'observation.images.top': x } } }, { training: true, conditioning: cond }).tokens))) as tf.Scalar,
       vars,
     );
     for (const v of vars) expect(tf.max(tf.abs(grads[v.name]!)).dataSync()[0]).toBeGreaterThan(0);
@@ -110,9 +111,9 @@ describe('VisionResNetEncoder FiLM (MT-ACT)', () => {
     const film = build({ film: true });
     const x = tf.zeros([1, 64, 64, 3]) as tf.Tensor4D;
     const qpos = tf.zeros([1, 4]) as tf.Tensor2D;
-    expect(() => film.encode({ qpos, images: { top: x } }, { training: false })).toThrow(/film is on but the encode context has no conditioning/);
+    expect(() => film.encode({ qpos, inputs: { vision: { 'observation.images.top': x } } }, { training: false })).toThrow(/film is on but the encode context has no conditioning/);
     const bad = tf.zeros([1, D + 1]) as tf.Tensor2D;
-    expect(() => film.encode({ qpos, images: { top: x } }, { training: false, conditioning: bad })).toThrow(/conditioning has shape \[1,17\], expected \[B, 16\]/);
+    expect(() => film.encode({ qpos, inputs: { vision: { 'observation.images.top': x } } }, { training: false, conditioning: bad })).toThrow(/conditioning has shape \[1,17\], expected \[B, 16\]/);
     expect(() => build({ film: { stages: [5] } })).toThrow(/stage 5 does not exist/);
     tf.dispose([x, qpos, bad]);
     film.dispose();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observationSpec } from '@actfusion/contracts';
 import { createRuntime, parsePolicyConfig, Rng, TOKENS, writeSafetensors, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
 import { loadTorchvisionResNet } from '../src/load-torchvision-resnet.js';
 import { ResNet } from '../src/resnet.js';
@@ -71,7 +72,7 @@ describe('ResNet', () => {
 describe('VisionResNetEncoder', () => {
   function build(normalize: 'imagenet' | 'none'): VisionResNetEncoder {
     const c = container.createChildContainer();
-    c.register(TOKENS.ObservationSpec, { useValue: { stateDim: 2, actionDim: 2, cameras: { top: [64, 32], wrist: [32, 32] } } });
+    c.register(TOKENS.ObservationSpec, { useValue: observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [64, 32], wrist: [32, 32] } }) });
     c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: 16, nHeads: 2 }) });
     c.register(TOKENS.InitRng, { useValue: new Rng(5) });
     registerVisionResNet(c, { width: 4, normalize });
@@ -85,7 +86,7 @@ describe('VisionResNetEncoder', () => {
     expect([...enc.stateDict().keys()].filter((n) => n.endsWith('conv1.weight') && !n.includes('layer'))).toEqual(['backbone.conv1.weight']);
     const top = tf.randomUniform([2, 64, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const wrist = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const { tokens, positions } = enc.encode({ qpos: tf.zeros([2, 2]), images: { top, wrist } }, { training: false });
+    const { tokens, positions } = enc.encode({ qpos: tf.zeros([2, 2]), inputs: { vision: { 'observation.images.top': top, 'observation.images.wrist': wrist } } }, { training: false });
     expect(tokens.shape).toEqual([2, 3, 16]);
     expect(positions.shape).toEqual([3, 16]);
     // Camera-major: the last token is the wrist camera's only token.
@@ -96,7 +97,7 @@ describe('VisionResNetEncoder', () => {
     // normalize 'none' takes already-normalised images.
     const raw = build('none');
     raw.loadStateDict(enc.stateDict());
-    const same = raw.encode({ qpos: tf.zeros([2, 2]), images: { top: norm(top), wrist: norm(wrist) } }, { training: false });
+    const same = raw.encode({ qpos: tf.zeros([2, 2]), inputs: { vision: { 'observation.images.top': norm(top), 'observation.images.wrist': norm(wrist) } } }, { training: false });
     expect(tf.max(tf.abs(tf.sub(same.tokens, tokens))).dataSync()[0]).toBeLessThan(1e-5);
     enc.dispose();
     raw.dispose();
@@ -104,12 +105,55 @@ describe('VisionResNetEncoder', () => {
 
   it('names a missing camera and a wrong image shape', () => {
     const enc = build('none');
-    expect(() => enc.encode({ qpos: tf.zeros([1, 2]), images: { top: tf.zeros([1, 64, 32, 3]) as tf.Tensor4D } }, { training: false })).toThrow(
-      /no camera 'wrist'/,
+    expect(() => enc.encode({ qpos: tf.zeros([1, 2]), inputs: { vision: { 'observation.images.top': tf.zeros([1, 64, 32, 3]) as tf.Tensor4D } } }, { training: false })).toThrow(
+      /vision: the batch has no tensor 'observation.images.wrist' for this encoder \(has observation.images.top\)/,
     );
     expect(() =>
-      enc.encode({ qpos: tf.zeros([1, 2]), images: { top: tf.zeros([1, 3, 64, 32]) as tf.Tensor4D, wrist: tf.zeros([1, 32, 32, 3]) as tf.Tensor4D } }, { training: false }),
-    ).toThrow(/images\.top has shape \[1,3,64,32\], expected \[B, 64, 32, 3\]/);
+      enc.encode({ qpos: tf.zeros([1, 2]), inputs: { vision: { 'observation.images.top': tf.zeros([1, 3, 64, 32]) as tf.Tensor4D, 'observation.images.wrist': tf.zeros([1, 32, 32, 3]) as tf.Tensor4D } } }, { training: false }),
+    ).toThrow(/input 'observation\.images\.top' has shape \[1,3,64,32\], expected \[B, 64, 32, 3\]/);
     enc.dispose();
+  });
+
+  it('declares the camera features it reads and featurises raw frames itself, by key', () => {
+    const enc = build('none');
+    expect(enc.features).toEqual([
+      { key: 'observation.images.top', kind: 'image', shape: [64, 32, 3] },
+      { key: 'observation.images.wrist', kind: 'image', shape: [32, 32, 3] },
+    ]);
+    const frame = (h: number, w: number, v: number) => ({ height: h, width: w, data: new Uint8Array(h * w * 3).fill(v) });
+    const obs = {
+      'observation.state': new Float32Array(2),
+      'observation.images.top': frame(64, 32, 255),
+      'observation.images.wrist': frame(32, 32, 51),
+    };
+    const before = tf.memory().numTensors;
+    const part = enc.featurise([obs, obs]);
+    expect(Object.keys(part)).toEqual(['observation.images.top', 'observation.images.wrist']);
+    expect(part['observation.images.top']!.shape).toEqual([2, 64, 32, 3]);
+    expect(tf.tidy(() => tf.max(part['observation.images.wrist']!).dataSync()[0])).toBeCloseTo(0.2, 6);
+    tf.dispose(Object.values(part));
+    // The wrist frame is missing: the top tensor already made is disposed, the error names the key.
+    expect(() => enc.featurise([{ 'observation.state': new Float32Array(2), 'observation.images.top': frame(64, 32, 0) }])).toThrow(
+      /VisionResNetEncoder: sample 0 has no feature 'observation.images.wrist'/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    enc.dispose();
+  });
+
+  it('takes cameras by name or key, and names one the spec lacks', () => {
+    const c = container.createChildContainer();
+    c.register(TOKENS.ObservationSpec, { useValue: observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [32, 32], wrist: [32, 32] } }) });
+    c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: 16, nHeads: 2 }) });
+    c.register(TOKENS.InitRng, { useValue: new Rng(5) });
+    registerVisionResNet(c, { width: 4, cameras: ['wrist', 'observation.images.top'] });
+    const enc = c.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder)[0]!;
+    expect(enc.features.map((f) => f.key)).toEqual(['observation.images.wrist', 'observation.images.top']);
+    enc.dispose();
+    const d = container.createChildContainer();
+    d.register(TOKENS.ObservationSpec, { useValue: observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [32, 32] } }) });
+    d.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: 16, nHeads: 2 }) });
+    d.register(TOKENS.InitRng, { useValue: new Rng(5) });
+    registerVisionResNet(d, { width: 4, cameras: ['side'] });
+    expect(() => d.resolveAll(TOKENS.ModalityEncoder)).toThrow(/camera 'side' is not an image feature of the observation spec \(has observation.images.top\)/);
   });
 });

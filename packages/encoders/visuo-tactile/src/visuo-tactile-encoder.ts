@@ -25,12 +25,25 @@ import {
   type OnnxExportableEncoder,
   type OnnxTokens,
   type ModalityEncoder,
+  batchInput,
+  stackFloatFeature,
+  stackImageFeature,
+  type FeatureBatch,
   type ObservationBatch,
-  type ObservationKey,
   type ObservationSpec,
   type PolicyConfig,
   type TokenSet,
 } from '@actfusion/cvae-core';
+import {
+  TACTILE_PREFIX,
+    featureOf,
+  featuresOfKind,
+  keySuffix,
+  tactileKey,
+  taxelsKey,
+  type FeatureSpec,
+  type Observation,
+} from '@actfusion/contracts';
 import { TaxelMlp } from './taxel-mlp.js';
 import { VISUO_TACTILE_OPTIONS, type VisuoTactileOptions } from './visuo-tactile-options.js';
 
@@ -47,9 +60,15 @@ import { VISUO_TACTILE_OPTIONS, type VisuoTactileOptions } from './visuo-tactile
 export class VisuoTactileEncoder extends Module implements ModalityEncoder, OnnxExportableEncoder {
   readonly name = 'tactile';
   readonly parameterPrefix = '';
-  readonly inputs: readonly ObservationKey[];
+  /** Tactile images (`observation.tactile.<sensor>`), then taxel arrays (`observation.taxels.<sensor>`). */
+  readonly features: readonly FeatureSpec[];
+  /** Sensors read as tactile images, in token order. */
   readonly sensors: readonly string[];
+  /** Sensors read as taxel arrays, in token order. */
   readonly taxels: readonly string[];
+  private readonly imageFeatures: readonly FeatureSpec[];
+  private readonly taxelFeatures: readonly FeatureSpec[];
+  private readonly taxelScale: number;
   readonly tactile_backbones: ModuleList<ResNet> | null;
   readonly encoder_tactile_feat_input_proj: Conv2d | null;
   readonly tactile_taxel_mlps: ModuleList<TaxelMlp> | null;
@@ -66,28 +85,39 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
     @inject(TOKENS.InitRng) rng: Rng,
   ) {
     super();
-    const known = Object.keys(spec.tactile ?? {});
+    const tactileImages = featuresOfKind(spec, 'tactile-image');
+    const have = [...tactileImages, ...featuresOfKind(spec, 'taxels')].map((f) => f.key).join(', ') || 'none';
     this.taxels = options.taxels ?? [];
-    this.sensors = options.sensors ?? known.filter((s) => !this.taxels.includes(s));
+    this.sensors = options.sensors ?? tactileImages.map((f) => keySuffix(f.key, TACTILE_PREFIX) ?? f.key);
     if (this.sensors.length + this.taxels.length === 0) {
-      throw new Error(`VisuoTactileEncoder: no tactile sensor to encode (the observation spec's tactile has ${known.join(', ') || 'none'})`);
+      throw new Error(`VisuoTactileEncoder: no tactile sensor to encode (the observation spec's tactile features: ${have})`);
     }
-    for (const s of [...this.sensors, ...this.taxels]) {
-      if (!spec.tactile?.[s]) throw new Error(`VisuoTactileEncoder: tactile sensor '${s}' is not in the observation spec (has ${known.join(', ') || 'none'})`);
+    // A sensor may be read both ways (its tactile image and its taxels are two features), but once each.
+    for (const [what, list] of [['sensors', this.sensors], ['taxels', this.taxels]] as const) {
+      if (new Set(list).size !== list.length) throw new Error(`VisuoTactileEncoder: a sensor is listed twice in ${what} [${list.join(', ')}]`);
     }
-    const both = this.sensors.filter((s) => this.taxels.includes(s));
-    if (both.length > 0) throw new Error(`VisuoTactileEncoder: sensor '${both[0]}' is listed both in sensors (image) and taxels`);
-    if (new Set([...this.sensors, ...this.taxels]).size !== this.sensors.length + this.taxels.length) {
-      throw new Error(`VisuoTactileEncoder: a sensor is listed twice in [${[...this.sensors, ...this.taxels].join(', ')}]`);
-    }
+    const find = (key: string, kind: string): FeatureSpec => {
+      const f = featureOf(spec, key);
+      if (!f || f.kind !== kind) throw new Error(`VisuoTactileEncoder: '${key}' is not a ${kind} feature of the observation spec (tactile features: ${have})`);
+      return f;
+    };
+    this.imageFeatures = this.sensors.map((s) => find(tactileKey(s), 'tactile-image'));
+    this.taxelFeatures = this.taxels.map((s) => find(taxelsKey(s), 'taxels'));
+    this.features = [...this.imageFeatures, ...this.taxelFeatures];
     if (config.dimModel % 2 !== 0) throw new Error(`VisuoTactileEncoder: dimModel must be even for 2-D sine positions, got ${config.dimModel}`);
-    this.inputs = [...this.sensors, ...this.taxels].map((s) => `tactile.${s}` as const);
     this.normalize = options.normalize ?? 'imagenet';
     this.sharedBackbone = options.sharedBackbone ?? false;
-    this.taxelChannels = options.taxelChannels ?? 1;
+    this.taxelChannels = options.taxelChannels ?? this.taxelFeatures[0]?.shape[2] ?? 1;
     if (!(Number.isInteger(this.taxelChannels) && this.taxelChannels > 0)) {
       throw new Error(`VisuoTactileEncoder: taxelChannels must be a positive integer, got ${this.taxelChannels}`);
     }
+    for (const f of this.taxelFeatures) {
+      if (f.shape.length < 2 || f.shape.length > 3 || (f.shape[2] ?? 1) !== this.taxelChannels) {
+        throw new Error(`VisuoTactileEncoder: taxel feature '${f.key}' has shape [${f.shape}], expected [rows, cols] or [rows, cols, ${this.taxelChannels}]`);
+      }
+    }
+    this.taxelScale = options.taxelScale ?? 1;
+    if (!(this.taxelScale > 0)) throw new Error(`VisuoTactileEncoder: taxelScale must be positive, got ${this.taxelScale}`);
     const D = config.dimModel;
     if (this.sensors.length > 0) {
       const n = this.sharedBackbone ? 1 : this.sensors.length;
@@ -106,10 +136,7 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
       this.tactile_taxel_mlps = this.registerModule(
         'tactile_taxel_mlps',
         new ModuleList(
-          this.taxels.map((s) => {
-            const [rows, cols] = spec.tactile![s]!;
-            return new TaxelMlp(rows, cols, this.taxelChannels, hidden, D, rng);
-          }),
+          this.taxelFeatures.map((f) => new TaxelMlp(f.shape[0]!, f.shape[1]!, this.taxelChannels, hidden, D, rng)),
         ),
       );
       this.tactile_taxel_pos_embed = this.registerModule('tactile_taxel_pos_embed', new Embedding(this.taxels.length, D, { rng }));
@@ -122,11 +149,31 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
 
   /** Image sensors: ceil(H/32) x ceil(W/32) tokens each; taxel sensors: one token each. */
   tokenCount(spec: ObservationSpec): number {
-    const image = this.sensors.reduce((n, s) => {
-      const [h, w] = spec.tactile![s]!;
-      return n + resnetFeatureSize(h) * resnetFeatureSize(w);
+    const image = this.imageFeatures.reduce((n, f) => {
+      const [h, w] = (featureOf(spec, f.key) ?? f).shape;
+      return n + resnetFeatureSize(h!) * resnetFeatureSize(w!);
     }, 0);
     return image + this.taxels.length;
+  }
+
+  /**
+   * Tactile images as [B, H, W, 3] in [0, 1]; taxel arrays as [B, rows, cols, taxelChannels],
+   * divided by `taxelScale`. By feature key.
+   */
+  featurise(observations: readonly Observation[]): FeatureBatch {
+    const out: Record<string, tf.Tensor> = {};
+    try {
+      for (const f of this.imageFeatures) out[f.key] = stackImageFeature(observations, f, 'VisuoTactileEncoder');
+      for (const f of this.taxelFeatures) {
+        const t = stackFloatFeature(observations, f, 'VisuoTactileEncoder', this.taxelScale);
+        out[f.key] = tf.reshape(t, [observations.length, f.shape[0]!, f.shape[1]!, this.taxelChannels]);
+        t.dispose();
+      }
+    } catch (err) {
+      tf.dispose(Object.values(out));
+      throw err;
+    }
+    return out;
   }
 
   encode(batch: ObservationBatch, _ctx: EncodeContext): TokenSet {
@@ -134,8 +181,8 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
     return tf.tidy(() => {
       const tokens: tf.Tensor3D[] = [];
       const positions: tf.Tensor2D[] = [];
-      this.sensors.forEach((s, i) => {
-        const img = this.input(batch, s, 3, 'an image');
+      this.imageFeatures.forEach((feature, i) => {
+        const img = this.input(batch, feature, 3, 'an image');
         const x = this.normalize === 'imagenet' ? imagenetNormalize(img) : img;
         const backbone = this.tactile_backbones!.at(this.sharedBackbone ? 0 : i);
         const f = this.encoder_tactile_feat_input_proj!.forward(backbone.forward(x)); // [B, h, w, D]
@@ -143,8 +190,8 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
         tokens.push(cell.tokens);
         positions.push(cell.positions);
       });
-      this.taxels.forEach((s, j) => {
-        const grid = this.input(batch, s, this.taxelChannels, 'a taxel grid');
+      this.taxelFeatures.forEach((f, j) => {
+        const grid = this.input(batch, f, this.taxelChannels, 'a taxel grid');
         tokens.push(tf.expandDims(this.tactile_taxel_mlps!.at(j).forward(grid), 1) as tf.Tensor3D);
         positions.push(tf.slice(this.tactile_taxel_pos_embed!.weight, [j, 0], [1, D]) as tf.Tensor2D);
       });
@@ -162,9 +209,10 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
     const D = this.config.dimModel;
     const tokens: string[] = [];
     const positions: Float32Array[] = [];
-    this.sensors.forEach((s, i) => {
-      const [h, w] = this.spec.tactile![s]!;
-      let x = ctx.image(`observation.tactile.${s}`, h, w);
+    this.imageFeatures.forEach((feature, i) => {
+      const s = this.sensors[i]!;
+      const [h, w] = feature.shape as [number, number, number];
+      let x = ctx.image(feature.key, h, w);
       if (this.normalize === 'imagenet') x = g.scope(s, () => exportImagenetNormalize(g, x));
       const b = this.sharedBackbone ? 0 : i;
       const f = g.scope(`tactile_backbones.${b}`, () => exportResNet(g, this.tactile_backbones!.at(b), x));
@@ -173,9 +221,9 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
       positions.push(sinePositions(this.sine, resnetFeatureSize(h), resnetFeatureSize(w)));
     });
     const taxelPos = this.tactile_taxel_pos_embed ? valuesOf(this.tactile_taxel_pos_embed.weight) : null;
-    this.taxels.forEach((s, j) => {
-      const [rows, cols] = this.spec.tactile![s]!;
-      const grid = ctx.tensor(`observation.taxels.${s}`, [rows, cols, this.taxelChannels]);
+    this.taxelFeatures.forEach((feature, j) => {
+      const [rows, cols] = feature.shape as [number, number];
+      const grid = ctx.tensor(feature.key, [rows!, cols!, this.taxelChannels]);
       const mlp = this.tactile_taxel_mlps!.at(j);
       const token = g.scope(`tactile_taxel_mlps.${j}`, () => {
         const flat = g.op('Reshape', [grid, g.int64([0, -1])], {}, 'flatten');
@@ -199,13 +247,12 @@ export class VisuoTactileEncoder extends Module implements ModalityEncoder, Onnx
     super.dispose();
   }
 
-  private input(batch: ObservationBatch, sensor: string, channels: number, what: string): tf.Tensor4D {
-    const t = batch.tactile?.[sensor];
-    if (!t) throw new Error(`VisuoTactileEncoder: batch.tactile has no sensor '${sensor}' (has ${Object.keys(batch.tactile ?? {}).join(', ') || 'none'})`);
-    const [h, w] = this.spec.tactile![sensor]!;
+  private input(batch: ObservationBatch, feature: FeatureSpec, channels: number, what: string): tf.Tensor4D {
+    const t = batchInput(batch, this.name, feature.key) as tf.Tensor4D;
+    const [h, w] = feature.shape;
     const B = batch.qpos.shape[0];
     if (t.rank !== 4 || t.shape[0] !== B || t.shape[1] !== h || t.shape[2] !== w || t.shape[3] !== channels) {
-      throw new Error(`VisuoTactileEncoder: batch.tactile.${sensor} has shape [${t.shape}], expected [${B}, ${h}, ${w}, ${channels}] (${what}, NHWC)`);
+      throw new Error(`VisuoTactileEncoder: input '${feature.key}' has shape [${t.shape}], expected [${B}, ${h}, ${w}, ${channels}] (${what}, NHWC)`);
     }
     return t;
   }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collateObservations,
   createRuntime,
+  disposeCollated,
   Normalizer,
   parsePolicyConfig,
   Rng,
@@ -15,7 +16,6 @@ import {
   type TensorRuntime,
 } from '@actfusion/cvae-core';
 import { ScriptedExpert, SimRobot } from '@actfusion/robot-io';
-import { collateTaxels } from '../src/collate-taxels.js';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';
 
 /**
@@ -46,19 +46,21 @@ describe('tactile tokens from the MuJoCo sim', () => {
   });
 
   it('a grasp changes the image tokens and the taxel token of the touching finger only', () => {
-    const stateDim = free.qpos.length;
-    const imageSpec: ObservationSpec = { stateDim, actionDim: stateDim, cameras: {}, tactile: { right_finger_a: [16, 16], left_finger_a: [16, 16] } };
-    const batch = collateObservations([free, grasp], imageSpec, Normalizer.identity(stateDim, stateDim));
-    const taxels = collateTaxels([free, grasp], ['right_finger_a']);
-    const spec: ObservationSpec = { ...imageSpec, tactile: { ...imageSpec.tactile, right_pad: [4, 4] } };
+    // The robot's own feature specs: each finger emits a tactile image and its taxels, by key.
+    const spec: ObservationSpec = robot.observationSpec();
+    const stateDim = spec.stateDim;
     const c = container.createChildContainer();
     c.register(TOKENS.ObservationSpec, { useValue: spec });
     c.register(TOKENS.PolicyConfig, { useValue: parsePolicyConfig({ dimModel: 16, nHeads: 2 }) });
     c.register(TOKENS.InitRng, { useValue: new Rng(3) });
-    registerVisuoTactileEncoder(c, { width: 4, sensors: ['right_finger_a', 'left_finger_a'], taxels: ['right_pad'], taxelHidden: 8 });
+    registerVisuoTactileEncoder(c, { width: 4, sensors: ['right_finger_a', 'left_finger_a'], taxels: ['right_finger_a'], taxelHidden: 8 });
     const enc = c.resolveAll<ModalityEncoder>(TOKENS.ModalityEncoder)[0]!;
     expect(enc.tokenCount(spec)).toBe(3); // 16x16 images: one cell each, plus the taxel token
-    const ts = enc.encode({ ...batch, tactile: { ...batch.tactile, right_pad: taxels.right_finger_a! } }, { training: false });
+    // cvae-core batches the shared state; the encoder featurises the raw sim observations itself.
+    const batch = collateObservations([free, grasp], spec, Normalizer.identity(stateDim, stateDim), [enc]);
+    const taxels = batch.inputs.tactile!['observation.taxels.right_finger_a']!;
+    expect(taxels.shape).toEqual([2, 4, 4, 1]);
+    const ts = enc.encode(batch, { training: false });
     expect(ts.tokens.shape).toEqual([2, 3, 16]);
     // Per token: how much the grasp sample differs from the free one.
     const [a, b] = tf.split(ts.tokens, 2, 0);
@@ -66,8 +68,9 @@ describe('tactile tokens from the MuJoCo sim', () => {
     expect(d[0]).toBeGreaterThan(0); // right finger image: contact
     expect(d[1]).toBe(0); // left finger image: free in both
     expect(d[2]).toBeGreaterThan(0); // right finger taxels: contact forces
-    expect(Math.max(...taxels.right_finger_a!.dataSync().slice(16))).toBeGreaterThan(0);
-    tf.dispose([ts.tokens, ts.positions, a!, b!, taxels.right_finger_a!, batch.qpos, ...Object.values(batch.tactile ?? {})]);
+    expect(Math.max(...taxels.dataSync().slice(16))).toBeGreaterThan(0);
+    tf.dispose([ts.tokens, ts.positions, a!, b!]);
+    disposeCollated(batch);
     enc.dispose();
   });
 });

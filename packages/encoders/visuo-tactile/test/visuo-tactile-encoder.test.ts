@@ -14,23 +14,26 @@ import {
   TOKENS,
   writeSafetensors,
   type ModalityEncoder,
-  type Observation,
   type ObservationBatch,
   type ObservationSpec,
   type TensorRuntime,
 } from '@actfusion/cvae-core';
-import { collateTaxels } from '../src/collate-taxels.js';
+import { observationSpec, type Observation } from '@actfusion/contracts';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';
 import type { VisuoTactileEncoder } from '../src/visuo-tactile-encoder.js';
 import type { VisuoTactileOptions } from '../src/visuo-tactile-options.js';
 
 const D = 16;
-const spec: ObservationSpec = {
+const spec: ObservationSpec = observationSpec({
   stateDim: 3,
   actionDim: 3,
-  cameras: {},
-  tactile: { left: [64, 64], right: [32, 64], pad: [4, 3] },
-};
+  tactile: { left: [64, 64], right: [32, 64] },
+  taxels: { pad: [4, 3] },
+});
+const L = 'observation.tactile.left';
+const R = 'observation.tactile.right';
+const PAD = 'observation.taxels.pad';
+const tactileOf = (b: ObservationBatch) => b.inputs.tactile as Record<string, tf.Tensor4D>;
 
 let runtime: TensorRuntime;
 let dir: string;
@@ -57,25 +60,32 @@ function build(options: VisuoTactileOptions, s: ObservationSpec = spec): VisuoTa
 function batchOf(B: number, seed = 1): ObservationBatch {
   return {
     qpos: tf.zeros([B, 3]),
-    images: {},
-    tactile: {
-      left: tf.randomUniform([B, 64, 64, 3], 0, 1, 'float32', seed) as tf.Tensor4D,
-      right: tf.randomUniform([B, 32, 64, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D,
-      pad: tf.randomUniform([B, 4, 3, 1], 0, 5, 'float32', seed + 2) as tf.Tensor4D,
+    inputs: {
+      tactile: {
+        [L]: tf.randomUniform([B, 64, 64, 3], 0, 1, 'float32', seed) as tf.Tensor4D,
+        [R]: tf.randomUniform([B, 32, 64, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D,
+        [PAD]: tf.randomUniform([B, 4, 3, 1], 0, 5, 'float32', seed + 2) as tf.Tensor4D,
+      },
     },
   };
 }
 
 function disposeBatch(b: ObservationBatch): void {
-  tf.dispose([b.qpos, ...Object.values(b.tactile ?? {})]);
+  tf.dispose([b.qpos, ...Object.values(b.inputs.tactile ?? {})]);
 }
 
 describe('VisuoTactileEncoder', () => {
   it('registers in the child container only; defaults to every spec sensor as an image', () => {
-    const e = build({}, { ...spec, tactile: { left: [64, 64], right: [32, 64] } });
+    const e = build({});
     expect(container.isRegistered(TOKENS.ModalityEncoder, true)).toBe(false);
     expect(e.sensors).toEqual(['left', 'right']);
-    expect(e.inputs).toEqual(['tactile.left', 'tactile.right']);
+    expect(e.features).toEqual([
+      { key: L, kind: 'tactile-image', shape: [64, 64, 3] },
+      { key: R, kind: 'tactile-image', shape: [32, 64, 3] },
+    ]);
+    const t = build({ taxels: ['pad'] });
+    expect(t.features.map((f) => f.key)).toEqual([L, R, PAD]);
+    t.dispose();
     e.dispose();
   });
 
@@ -120,9 +130,9 @@ describe('VisuoTactileEncoder', () => {
   });
 
   it('a shared backbone encodes the same image alike for both sensors; separate backbones do not', () => {
-    const s2: ObservationSpec = { ...spec, tactile: { a: [32, 32], b: [32, 32] } };
+    const s2: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 3, tactile: { a: [32, 32], b: [32, 32] } });
     const img = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
-    const batch: ObservationBatch = { qpos: tf.zeros([1, 3]), images: {}, tactile: { a: img, b: img } };
+    const batch: ObservationBatch = { qpos: tf.zeros([1, 3]), inputs: { tactile: { 'observation.tactile.a': img, 'observation.tactile.b': img } } };
     for (const [sharedBackbone, equal] of [[true, true], [false, false]] as const) {
       const e = build({ sharedBackbone }, s2);
       const ts = e.encode(batch, { training: false });
@@ -152,13 +162,13 @@ describe('VisuoTactileEncoder', () => {
   it('taxel forces change only the taxel token', () => {
     const e = build({ taxels: ['pad'] });
     const b1 = batchOf(1, 4);
-    const b2: ObservationBatch = { ...b1, tactile: { ...b1.tactile, pad: tf.zeros([1, 4, 3, 1]) } };
+    const b2: ObservationBatch = { ...b1, inputs: { tactile: { ...tactileOf(b1), [PAD]: tf.zeros([1, 4, 3, 1]) } } };
     const t1 = e.encode(b1, { training: false }).tokens;
     const t2 = e.encode(b2, { training: false }).tokens;
     const d = tf.max(tf.abs(tf.sub(t1, t2)), [0, 2]).dataSync();
     expect([...d.slice(0, 6)]).toEqual([0, 0, 0, 0, 0, 0]);
     expect(d[6]).toBeGreaterThan(0);
-    tf.dispose([t1, t2, b2.tactile!.pad!]);
+    tf.dispose([t1, t2, tactileOf(b2)[PAD]!]);
     disposeBatch(b1);
     e.dispose();
   });
@@ -176,30 +186,46 @@ describe('VisuoTactileEncoder', () => {
   });
 
   it('errors name the sensor, the shape and what was expected', () => {
-    expect(() => build({ sensors: ['thumb'] })).toThrow(/tactile sensor 'thumb' is not in the observation spec \(has left, right, pad\)/);
-    expect(() => build({ sensors: ['left'], taxels: ['left'] })).toThrow(/sensor 'left' is listed both/);
-    expect(() => build({}, { ...spec, tactile: {} })).toThrow(/no tactile sensor to encode/);
+    expect(() => build({ sensors: ['thumb'] })).toThrow(
+      /'observation.tactile.thumb' is not a tactile-image feature of the observation spec \(tactile features: observation.tactile.left, observation.tactile.right, observation.taxels.pad\)/,
+    );
+    expect(() => build({ taxels: ['left'] })).toThrow(/'observation.taxels.left' is not a taxels feature/);
+    expect(() => build({ sensors: ['left', 'left'] })).toThrow(/a sensor is listed twice in sensors \[left, left\]/);
+    expect(() => build({}, observationSpec({ stateDim: 3, actionDim: 3 }))).toThrow(/no tactile sensor to encode/);
     const e = build({ taxels: ['pad'] });
     const b = batchOf(1);
-    const noRight: ObservationBatch = { ...b, tactile: { left: b.tactile!.left!, pad: b.tactile!.pad! } };
-    expect(() => e.encode(noRight, { training: false })).toThrow(/batch\.tactile has no sensor 'right' \(has left, pad\)/);
-    const gray: ObservationBatch = { ...b, tactile: { ...b.tactile, right: tf.zeros([1, 32, 64, 1]) } };
-    expect(() => e.encode(gray, { training: false })).toThrow(/batch\.tactile\.right has shape \[1,32,64,1\], expected \[1, 32, 64, 3\] \(an image, NHWC\)/);
-    tf.dispose(gray.tactile!.right!);
+    const noRight: ObservationBatch = { ...b, inputs: { tactile: { [L]: tactileOf(b)[L]!, [PAD]: tactileOf(b)[PAD]! } } };
+    expect(() => e.encode(noRight, { training: false })).toThrow(
+      /the batch has no tensor 'observation.tactile.right' for this encoder \(has observation.tactile.left, observation.taxels.pad\)/,
+    );
+    const gray: ObservationBatch = { ...b, inputs: { tactile: { ...tactileOf(b), [R]: tf.zeros([1, 32, 64, 1]) } } };
+    expect(() => e.encode(gray, { training: false })).toThrow(
+      /input 'observation\.tactile\.right' has shape \[1,32,64,1\], expected \[1, 32, 64, 3\] \(an image, NHWC\)/,
+    );
+    tf.dispose(tactileOf(gray)[R]!);
     disposeBatch(b);
     e.dispose();
   });
 
-  it('collateTaxels stacks raw taxel forces [B, rows, cols, 1] and names a missing reading', () => {
+  it('featurises tactile images to [B, H, W, 3] in [0, 1] and taxels to [B, rows, cols, 1] / taxelScale, by key', () => {
+    const s2 = observationSpec({ stateDim: 3, actionDim: 3, tactile: { left: [2, 2] }, taxels: { pad: [2, 2] } });
+    const e = build({ taxels: ['pad'], taxelScale: 2 }, s2);
     const obs = (f: number): Observation => ({
-      qpos: new Float32Array(3),
-      images: {},
-      tactile: { pad: { rows: 2, cols: 2, data: Float32Array.from([f, 0, 0, 2 * f]) } },
+      'observation.state': new Float32Array(3),
+      [L]: { height: 2, width: 2, data: new Uint8Array(12).fill(255) },
+      [PAD]: Float32Array.from([f, 0, 0, 2 * f]),
     });
-    const t = collateTaxels([obs(1), obs(3)], ['pad'], { scale: 2 });
-    expect(t.pad!.shape).toEqual([2, 2, 2, 1]);
-    expect([...t.pad!.dataSync()]).toEqual([0.5, 0, 0, 1, 1.5, 0, 0, 3]);
-    t.pad!.dispose();
-    expect(() => collateTaxels([obs(1), { qpos: new Float32Array(3), images: {} }], ['pad'])).toThrow("collateTaxels: sample 1 has no tactile reading 'tactile.pad'");
+    const before = tf.memory().numTensors;
+    const part = e.featurise([obs(1), obs(3)]);
+    expect(Object.keys(part)).toEqual([L, PAD]);
+    expect(part[L]!.shape).toEqual([2, 2, 2, 3]);
+    expect(tf.tidy(() => tf.min(part[L]!).dataSync()[0])).toBe(1);
+    expect(part[PAD]!.shape).toEqual([2, 2, 2, 1]);
+    expect([...part[PAD]!.dataSync()]).toEqual([0.5, 0, 0, 1, 1.5, 0, 0, 3]);
+    tf.dispose(Object.values(part));
+    const { [PAD]: _gone, ...noPad } = obs(1);
+    expect(() => e.featurise([obs(1), noPad as Observation])).toThrow(/VisuoTactileEncoder: sample 1 has no feature 'observation.taxels.pad'/);
+    expect(tf.memory().numTensors).toBe(before);
+    e.dispose();
   });
 });

@@ -6,16 +6,19 @@ import { ActPolicy, createRuntime, parsePolicyConfig, Rng, TOKENS, type Observat
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerVisionResNet } from '@actfusion/encoder-vision-resnet';
+import { observationSpec } from '@actfusion/contracts';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';
 
 const D = 16;
 const k = 4;
-const spec: ObservationSpec = {
+const spec: ObservationSpec = observationSpec({
   stateDim: 3,
   actionDim: 3,
   cameras: { top: [64, 64] },
-  tactile: { left_finger: [32, 32], right_finger: [32, 32], palm: [4, 4] },
-};
+  tactile: { left_finger: [32, 32], right_finger: [32, 32] },
+  taxels: { palm: [4, 4] },
+});
+const RIGHT = 'observation.tactile.right_finger';
 
 let runtime: TensorRuntime;
 beforeAll(async () => {
@@ -43,11 +46,14 @@ function inputs(B: number) {
   return {
     batch: {
       qpos: tf.randomNormal([B, 3], 0, 1, 'float32', 1) as tf.Tensor2D,
-      images: { top: tf.randomUniform([B, 64, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D },
-      tactile: {
-        left_finger: tf.randomUniform([B, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D,
-        right_finger: tf.randomUniform([B, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D,
-        palm: tf.randomUniform([B, 4, 4, 1], 0, 2, 'float32', 5) as tf.Tensor4D,
+      inputs: {
+        joints: {},
+        vision: { 'observation.images.top': tf.randomUniform([B, 64, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D },
+        tactile: {
+          'observation.tactile.left_finger': tf.randomUniform([B, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D,
+          [RIGHT]: tf.randomUniform([B, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D,
+          'observation.taxels.palm': tf.randomUniform([B, 4, 4, 1], 0, 2, 'float32', 5) as tf.Tensor4D,
+        } as Record<string, tf.Tensor4D>,
       },
     },
     action: tf.randomNormal([B, k, 3], 0, 1, 'float32', 6) as tf.Tensor3D,
@@ -88,11 +94,12 @@ describe('ActPolicy with the visuo-tactile encoder', () => {
     expect(tactileDead).toEqual([]);
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
-    const other = { ...batch, tactile: { ...batch.tactile, right_finger: tf.zerosLike(batch.tactile.right_finger) } };
+    const zeroRight = tf.zerosLike(batch.inputs.tactile[RIGHT]!);
+    const other = { ...batch, inputs: { ...batch.inputs, tactile: { ...batch.inputs.tactile, [RIGHT]: zeroRight } } };
     const c1 = p.predictChunk(batch);
     const c2 = p.predictChunk(other);
     expect(tf.util.arraysEqual(c1.dataSync(), c2.dataSync())).toBe(false);
-    tf.dispose([c1, c2, other.tactile.right_finger, batch.qpos, batch.images.top, ...Object.values(batch.tactile), action, isPad]);
+    tf.dispose([c1, c2, zeroRight, batch.qpos, ...Object.values(batch.inputs.vision), ...Object.values(batch.inputs.tactile), action, isPad]);
     p.dispose();
   });
 });

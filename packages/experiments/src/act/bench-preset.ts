@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parsePolicyConfig, type ObservationSpec, type PolicyConfig } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 
 /** A benchmark workload, in the peer's (`act_torch.py`) field names. */
 export const BenchPresetSchema = z.object({
@@ -64,5 +65,5 @@ export function benchPolicyParts(p: BenchPreset): { config: PolicyConfig; spec: 
     // The peer's loss is the original ACT `(l1 * ~is_pad).mean()`.
     lossReduction: 'all',
   });
-  return { config, spec: { stateDim: p.state_dim, actionDim: p.action_dim, cameras }, width: p.backbone_width };
+  return { config, spec: observationSpec({ stateDim: p.state_dim, actionDim: p.action_dim, cameras }), width: p.backbone_width };
 }

@@ -1,6 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import * as tf from '@tensorflow/tfjs-core';
 import { ActPolicy, Rng, TOKENS, type ObservationSpec, type PolicyConfig } from '@actfusion/cvae-core';
+import { featuresOfKind } from '@actfusion/contracts';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerVisionResNet, type VisionResNetOptions } from '@actfusion/encoder-vision-resnet';
@@ -26,7 +27,7 @@ export function buildActPolicy(parts: ActPolicyParts): { policy: ActPolicy; cont
   c.register(TOKENS.ObservationSpec, { useValue: parts.spec });
   c.register(TOKENS.InitRng, { useValue: new Rng(parts.seed ?? 0) });
   if (parts.spec.stateDim > 0) registerJointsEncoder(c);
-  if (Object.keys(parts.spec.cameras).length > 0) registerVisionResNet(c, parts.vision ?? {});
+  if (featuresOfKind(parts.spec, 'image').length > 0) registerVisionResNet(c, parts.vision ?? {});
   registerTransformerDecoder(c);
   c.register(ActPolicy, { useClass: ActPolicy });
   // Weights are variables; tidy frees any temporary an initialiser forgets (not the variables).

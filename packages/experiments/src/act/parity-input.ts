@@ -1,17 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LeRobotPolicyDescription, ObservationBatch } from '@actfusion/cvae-core';
+import type { LeRobotPolicyDescription } from '@actfusion/cvae-core';
+import { featureOf } from '@actfusion/contracts';
 
 /** Observations in the `parity.json` layout of the PyTorch peer (`act_torch.py --export`). */
 export interface ParityInput {
-  readonly batch: ObservationBatch;
+  /** [B, S], as given (already normalised). */
+  readonly qpos: tf.Tensor2D;
+  /** Feature key (`observation.images.cam0`) -> [B, H, W, 3] (NHWC), as given. */
+  readonly images: Readonly<Record<string, tf.Tensor4D>>;
   /** The expected chunk [B, k, A] when the file has one. */
   readonly expected: number[][][] | null;
 }
 
 /**
  * Read `{"observation.state": [B][S], "images": {"observation.images.cam0": [B][3][H][W], ...},
- * "action"?: [B][k][A]}` (already-normalised inputs) into an ObservationBatch (NHWC images).
+ * "action"?: [B][k][A]}` (already-normalised inputs) into tensors (NHWC images, by feature key;
+ * `assembleBatch(policy.encoders, qpos, images)` makes the policy's batch of them).
  * Shapes are checked against the policy's description; errors name the file and field.
  */
 export async function readParityInput(path: string, d: LeRobotPolicyDescription): Promise<ParityInput> {
@@ -30,8 +35,8 @@ export async function readParityInput(path: string, d: LeRobotPolicyDescription)
   const images = (json['images'] ?? {}) as Record<string, unknown>;
   const out: Record<string, tf.Tensor4D> = {};
   try {
-    for (const [cam, key] of Object.entries(d.cameraKeys)) {
-      const [H, W] = d.spec.cameras[cam]!;
+    for (const key of Object.values(d.cameraKeys)) {
+      const [H, W] = featureOf(d.spec, key)!.shape;
       const v = images[key];
       let t: tf.Tensor;
       try {
@@ -44,7 +49,7 @@ export async function readParityInput(path: string, d: LeRobotPolicyDescription)
         t.dispose();
         throw new Error(`${path}: images["${key}"] has shape [${shape}], expected [${B}, 3, ${H}, ${W}]`);
       }
-      out[cam] = tf.tidy(() => tf.transpose(t, [0, 2, 3, 1]) as tf.Tensor4D);
+      out[key] = tf.tidy(() => tf.transpose(t, [0, 2, 3, 1]) as tf.Tensor4D);
       t.dispose();
     }
   } catch (err) {
@@ -52,7 +57,7 @@ export async function readParityInput(path: string, d: LeRobotPolicyDescription)
     throw err;
   }
   const expected = Array.isArray(json['action']) ? (json['action'] as number[][][]) : null;
-  return { batch: { qpos: tf.tensor2d(state, [B, S]), images: out }, expected };
+  return { qpos: tf.tensor2d(state, [B, S]), images: out, expected };
 }
 
 function isMatrix(v: unknown): v is number[][] {

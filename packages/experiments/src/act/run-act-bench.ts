@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { AdamW, createRuntime, Rng, Trainer, type BackendRequest, type MicroBatchSetting, type ObservationBatch } from '@actfusion/cvae-core';
+import { AdamW, assembleBatch, createRuntime, Rng, Trainer, type BackendRequest, type MicroBatchSetting, type ObservationBatch } from '@actfusion/cvae-core';
+import { featuresOfKind } from '@actfusion/contracts';
 import { BenchDataset } from './bench-dataset.js';
 import { benchPolicyFactory } from './bench-policy-factory.js';
 import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
@@ -68,8 +69,8 @@ export async function runActBench(
     const k = preset.chunk;
     const uniformImage = (b: number): tf.Tensor4D => tf.randomUniform([b, preset.height, preset.width, 3], 0, 1, 'float32', rng.opSeed());
     const images: Record<string, tf.Tensor4D> = {};
-    for (const cam of Object.keys(spec.cameras)) images[cam] = uniformImage(B);
-    const batch: ObservationBatch = { qpos: tf.randomNormal([B, preset.state_dim], 0, 1, 'float32', rng.opSeed()), images };
+    for (const f of featuresOfKind(spec, 'image')) images[f.key] = uniformImage(B);
+    const batch: ObservationBatch = assembleBatch(policy.encoders, tf.randomNormal([B, preset.state_dim], 0, 1, 'float32', rng.opSeed()), images);
     const action = tf.randomNormal([B, k, preset.action_dim], 0, 1, 'float32', rng.opSeed()) as tf.Tensor3D;
     const padFrom = k - Math.floor(k / 5);
     const isPad = tf.tensor2d(Array.from({ length: B * k }, (_, i) => (i % k >= padFrom ? 1 : 0)), [B, k]);
@@ -86,10 +87,11 @@ export async function runActBench(
       tf.dispose([value, ...Object.values(grads)]);
     };
     policy.eval();
-    const one: ObservationBatch = {
-      qpos: tf.slice(batch.qpos, [0, 0], [1, preset.state_dim]),
-      images: Object.fromEntries(Object.entries(images).map(([c, t]) => [c, tf.slice(t, [0, 0, 0, 0], [1, -1, -1, -1])])),
-    };
+    const one: ObservationBatch = assembleBatch(
+      policy.encoders,
+      tf.slice(batch.qpos, [0, 0], [1, preset.state_dim]),
+      Object.fromEntries(Object.entries(images).map(([k, t]) => [k, tf.slice(t, [0, 0, 0, 0], [1, -1, -1, -1])])),
+    );
     const infer = (): void => {
       const out = policy.predictChunk(one);
       out.dataSync();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import { createRuntime, encodeOnnxModel, exportActPolicyOnnx, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, encodeOnnxModel, exportActPolicyOnnx, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { featuresOfKind } from '@actfusion/contracts';
 import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
 import { buildActPolicy } from './build-act-policy.js';
 import type { TorchLatencyPeer } from './torch-latency-peer.js';
@@ -107,12 +108,12 @@ export async function runLatencyBench(presetName: string, preset: BenchPreset, o
     policy.eval();
     const rng = new Rng(1);
     const images: Record<string, tf.Tensor4D> = {};
-    for (const cam of Object.keys(spec.cameras)) images[cam] = tf.randomUniform([1, preset.height, preset.width, 3], 0, 1, 'float32', rng.opSeed());
-    const one: ObservationBatch = { qpos: tf.randomNormal([1, preset.state_dim], 0, 1, 'float32', rng.opSeed()), images };
+    for (const f of featuresOfKind(spec, 'image')) images[f.key] = tf.randomUniform([1, preset.height, preset.width, 3], 0, 1, 'float32', rng.opSeed());
+    const one: ObservationBatch = assembleBatch(policy.encoders, tf.randomNormal([1, preset.state_dim], 0, 1, 'float32', rng.opSeed()), images);
     const feeds: Record<string, ort.Tensor> = { 'observation.state': new ort.Tensor('float32', Float32Array.from(one.qpos.dataSync()), [1, preset.state_dim]) };
-    for (const [cam, img] of Object.entries(images)) {
+    for (const [key, img] of Object.entries(images)) {
       const chw = tf.tidy(() => tf.transpose(img, [0, 3, 1, 2]));
-      feeds[`observation.images.${cam}`] = new ort.Tensor('float32', Float32Array.from(chw.dataSync()), chw.shape);
+      feeds[key] = new ort.Tensor('float32', Float32Array.from(chw.dataSync()), chw.shape);
       chw.dispose();
     }
     const model = encodeOnnxModel(exportActPolicyOnnx(policy, { imageInput: 'float-chw' }));

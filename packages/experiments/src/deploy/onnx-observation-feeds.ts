@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { ImageFrame, Observation } from '@actfusion/cvae-core';
+import { OBSERVATION_STATE, TASK, type ImageFrame, type Observation } from '@actfusion/contracts';
 
 /** One graph input as ONNX Runtime describes it. */
 export interface OnnxInputSpec {
@@ -46,23 +46,20 @@ export function observationFeeds(
       for (let p = 0; p < h * w; p++) for (let c = 0; c < 3; c++) out[c * h * w + p] = BYTE_TO_UNIT[frame.data[p * 3 + c]!]!;
       return new ort.Tensor('float32', out, shape);
     };
+    // Graph inputs are named by feature key, so the observation's value under that key is the feed.
     const key = input.name;
-    if (key === 'observation.state') feeds[key] = floats(observation.qpos, 'qpos');
-    else if (key.startsWith('observation.images.')) {
-      const cam = key.slice('observation.images.'.length);
-      feeds[key] = image(observation.images[cam], `image '${cam}'`);
-    } else if (key.startsWith('observation.tactile.')) {
-      const s = key.slice('observation.tactile.'.length);
-      feeds[key] = image(observation.tactile?.[s]?.image, `tactile image '${s}'`);
+    const value = observation[key];
+    if (key === OBSERVATION_STATE) feeds[key] = floats(observation[OBSERVATION_STATE], 'observation.state');
+    else if (key.startsWith('observation.images.') || key.startsWith('observation.tactile.')) {
+      feeds[key] = image(value as ImageFrame | undefined, `feature '${key}'`);
     } else if (key.startsWith('observation.taxels.')) {
-      const s = key.slice('observation.taxels.'.length);
-      const t = observation.tactile?.[s];
-      if (!t) fail(input, `the observation has no tactile reading '${s}'`);
-      feeds[key] = floats(t!.data, `taxels of '${s}'`);
+      if (!(value instanceof Float32Array)) fail(input, `the observation has no Float32Array feature '${key}'`);
+      feeds[key] = floats(value as Float32Array, `feature '${key}'`);
     } else if (key === 'task.embedding') {
-      if (observation.instruction === undefined) fail(input, 'the observation has no instruction');
+      const task = observation[TASK];
+      if (task === undefined) fail(input, `the observation has no instruction (feature '${TASK}')`);
       if (!options.instructionEmbedding) fail(input, 'no instruction embeddings table was given to the predictor');
-      feeds[key] = floats(options.instructionEmbedding!(observation.instruction!), 'instruction embedding');
+      feeds[key] = floats(options.instructionEmbedding!(task!), 'instruction embedding');
     } else {
       fail(input, 'not a feature key actfusion knows how to fill from an observation');
     }

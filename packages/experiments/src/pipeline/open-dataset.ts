@@ -1,4 +1,5 @@
 import { AlohaDataset, ChunkSampler, LeRobotDataset } from '@actfusion/datasets';
+import { imageKey } from '@actfusion/contracts';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { splitEpisodes, type EpisodeSplit } from './validation-split.js';
 
@@ -16,10 +17,13 @@ export async function openChunkDataset(config: ExperimentConfig): Promise<{ samp
   const collection =
     config.dataset.format === 'aloha-hdf5'
       ? await AlohaDataset.open(config.dataset.path, { cameras })
-      : await LeRobotDataset.open(config.dataset.path, { videoKeys: cameras.map((c) => `observation.images.${c}`) });
+      : await LeRobotDataset.open(config.dataset.path, { videoKeys: cameras.map(imageKey) });
   checkImageSizes(config, collection.cameras);
   const split = splitEpisodes(collection.episodes.length, config.dataset.valFraction, `dataset.path ${config.dataset.path}`);
-  const sampler = new ChunkSampler(collection, { chunkSize: config.policy.chunkSize, sampling: 'episode', padding: 'zeros', actionOffset: 'act', cameras, episodes: split.train });
+  // Every feature the dataset carries (cameras in the experiment's order); each encoder picks its own.
+  const cameraKeys = cameras.map(imageKey);
+  const features = [...collection.features.filter((f) => f.kind !== 'image').map((f) => f.key), ...cameraKeys];
+  const sampler = new ChunkSampler(collection, { chunkSize: config.policy.chunkSize, sampling: 'episode', padding: 'zeros', actionOffset: 'act', features, episodes: split.train });
   return { sampler, split };
 }
 

@@ -41,7 +41,7 @@ export interface TrainSummary {
 export async function trainExperiment(config: ExperimentConfig, options: TrainExperimentOptions): Promise<TrainSummary> {
   const log = options.log ?? (() => {});
   const { sampler: dataset, split } = await openChunkDataset(config);
-  const tasks = dataset.collection.episodes.flatMap((e) => (e.instruction === undefined ? [] : [e.instruction]));
+  const tasks = dataset.collection.episodes.flatMap((e) => (e.task === undefined ? [] : [e.task]));
   const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true, tasks });
   const started = performance.now();
   try {

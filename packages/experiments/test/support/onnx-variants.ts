@@ -1,13 +1,14 @@
 import { container as rootContainer } from 'tsyringe';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
+import { OBSERVATION_STATE, TASK, featuresOfKind } from '@actfusion/contracts';
 import {
   ActPolicy,
+  assembleBatch,
   Normalizer,
   parsePolicyConfig,
   Rng,
   TOKENS,
-  type ObservationBatch,
   type ObservationSpec,
   type PolicyConfigInput,
 } from '@actfusion/cvae-core';
@@ -67,34 +68,32 @@ export function randomizeFrozenState(policy: ActPolicy, seed: number): void {
   }
 }
 
-/** Raw observations of a variant: state in robot units, uint8 HWC images, taxel grids, embeddings. */
+/** Raw observations of a variant: state in robot units, uint8 HWC images (cameras and tactile) and taxels by feature key, embeddings. */
 export interface RawObservations {
   readonly batch: number;
   readonly state: Float32Array;
+  /** Image features (`observation.images.*`, `observation.tactile.*`) by key, [B, H, W, 3] uint8. */
   readonly images: Record<string, Uint8Array>;
-  readonly tactileImages: Record<string, Uint8Array>;
+  /** Taxel features (`observation.taxels.*`) by key, [B, ...shape] float32. */
   readonly taxels: Record<string, Float32Array>;
   readonly language?: Float32Array;
 }
+
+const imageFeatures = (v: Variant) => featuresOfKind(v.spec, 'image', 'tactile-image');
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 export function rawObservations(v: Variant, batch: number, seed = 11): RawObservations {
   const rng = new Rng(seed);
   const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rng.next() * 256));
   const floats = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
   const images: Record<string, Uint8Array> = {};
-  for (const [cam, [h, w]] of Object.entries(v.spec.cameras)) images[cam] = bytes(batch * h * w * 3);
-  const tactileImages: Record<string, Uint8Array> = {};
+  for (const f of imageFeatures(v)) images[f.key] = bytes(batch * size(f.shape));
   const taxels: Record<string, Float32Array> = {};
-  const taxelNames = v.tactile?.taxels ?? [];
-  for (const [s, [h, w]] of Object.entries(v.spec.tactile ?? {})) {
-    if (taxelNames.includes(s)) taxels[s] = floats(batch * h * w * (v.tactile?.taxelChannels ?? 1), 2);
-    else tactileImages[s] = bytes(batch * h * w * 3);
-  }
+  for (const f of featuresOfKind(v.spec, 'taxels')) taxels[f.key] = floats(batch * size(f.shape), 2);
   return {
     batch,
     state: floats(batch * v.spec.stateDim, 3),
     images,
-    tactileImages,
     taxels,
     ...(v.language ? { language: floats(batch * v.language.dim, 0.3) } : {}),
   };
@@ -112,7 +111,7 @@ export function variantNormalizer(v: Variant): Normalizer | null {
     return { mean, std, min, max };
   };
   return Normalizer.fromStats(
-    { qpos: stats(v.spec.stateDim), action: stats(v.spec.actionDim) },
+    { [OBSERVATION_STATE]: stats(v.spec.stateDim), action: stats(v.spec.actionDim) },
     { qposMode: v.normalizer, actionMode: v.normalizer },
   );
 }
@@ -124,25 +123,15 @@ export function tfjsChunk(policy: ActPolicy, v: Variant, raw: RawObservations, n
   const B = raw.batch;
   const spec = v.spec;
   return tf.tidy(() => {
-    const images: Record<string, tf.Tensor4D> = {};
-    for (const [cam, [h, w]] of Object.entries(spec.cameras)) images[cam] = tf.tensor4d(toUnit(raw.images[cam]!), [B, h, w, 3]);
-    const tactile: Record<string, tf.Tensor4D> = {};
-    for (const [s, data] of Object.entries(raw.tactileImages)) {
-      const [h, w] = spec.tactile![s]!;
-      tactile[s] = tf.tensor4d(toUnit(data), [B, h, w, 3]);
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const f of imageFeatures(v)) tensors[f.key] = tf.tensor4d(toUnit(raw.images[f.key]!), [B, f.shape[0]!, f.shape[1]!, 3]);
+    for (const f of featuresOfKind(spec, 'taxels')) {
+      const [h, w, c] = f.shape;
+      tensors[f.key] = tf.tensor4d(raw.taxels[f.key]!, [B, h!, w!, c ?? 1]);
     }
-    for (const [s, data] of Object.entries(raw.taxels)) {
-      const [h, w] = spec.tactile![s]!;
-      tactile[s] = tf.tensor4d(data, [B, h, w, v.tactile?.taxelChannels ?? 1]);
-    }
+    if (raw.language) tensors[TASK] = tf.tensor2d(raw.language, [B, v.language!.dim]);
     const qpos = normalizer ? normalizer.normalizeQpos(raw.state) : raw.state;
-    const batch: ObservationBatch = {
-      qpos: tf.tensor2d(qpos, [B, spec.stateDim]),
-      images,
-      ...(Object.keys(tactile).length > 0 ? { tactile } : {}),
-      ...(raw.language ? { language: tf.tensor2d(raw.language, [B, v.language!.dim]) } : {}),
-    };
-    let chunk: tf.Tensor = policy.predictChunk(batch);
+    let chunk: tf.Tensor = policy.predictChunk(assembleBatch(policy.encoders, tf.tensor2d(qpos, [B, spec.stateDim]), tensors));
     if (normalizer) chunk = normalizer.unnormalizeActionTensor(chunk);
     return chunk.dataSync() as Float32Array;
   }).slice();
@@ -152,14 +141,10 @@ export function tfjsChunk(policy: ActPolicy, v: Variant, raw: RawObservations, n
 export function onnxFeeds(v: Variant, raw: RawObservations): Record<string, ort.Tensor> {
   const B = raw.batch;
   const feeds: Record<string, ort.Tensor> = { 'observation.state': new ort.Tensor('float32', raw.state, [B, v.spec.stateDim]) };
-  for (const [cam, [h, w]] of Object.entries(v.spec.cameras)) feeds[`observation.images.${cam}`] = new ort.Tensor('uint8', raw.images[cam]!, [B, h, w, 3]);
-  for (const [s, data] of Object.entries(raw.tactileImages)) {
-    const [h, w] = v.spec.tactile![s]!;
-    feeds[`observation.tactile.${s}`] = new ort.Tensor('uint8', data, [B, h, w, 3]);
-  }
-  for (const [s, data] of Object.entries(raw.taxels)) {
-    const [h, w] = v.spec.tactile![s]!;
-    feeds[`observation.taxels.${s}`] = new ort.Tensor('float32', data, [B, h, w, v.tactile?.taxelChannels ?? 1]);
+  for (const f of imageFeatures(v)) feeds[f.key] = new ort.Tensor('uint8', raw.images[f.key]!, [B, f.shape[0]!, f.shape[1]!, 3]);
+  for (const f of featuresOfKind(v.spec, 'taxels')) {
+    const [h, w, c] = f.shape;
+    feeds[f.key] = new ort.Tensor('float32', raw.taxels[f.key]!, [B, h!, w!, c ?? 1]);
   }
   if (raw.language) feeds['task.embedding'] = new ort.Tensor('float32', raw.language, [B, v.language!.dim]);
   return feeds;

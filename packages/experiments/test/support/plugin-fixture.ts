@@ -33,7 +33,8 @@ class StateMlpEncoder extends Module {
   constructor(spec, config, rng, hidden) {
     super();
     this.name = 'state_mlp';
-    this.inputs = ['qpos'];
+    // The features it reads (here the shared joint state, which collate normalises into batch.qpos).
+    this.features = spec.features.filter((f) => f.key === 'observation.state');
     this.learnedPositions = true;
     this.config = config;
     this.fc1 = this.registerModule('fc1', new Linear(spec.stateDim, hidden, { rng }));
@@ -41,6 +42,9 @@ class StateMlpEncoder extends Module {
   }
   tokenCount() {
     return 1;
+  }
+  featurise() {
+    return {};
   }
   encode(batch) {
     return tf.tidy(() => ({

@@ -1,4 +1,4 @@
-import type { Action, ImageFrame, Observation } from '@actfusion/contracts';
+import { OBSERVATION_STATE, TIMESTAMP, imageKey, type Action, type ImageFrame, type Observation } from '@actfusion/contracts';
 import type { ArmCalibration } from '../bus/calibration.js';
 import { modelByNumber } from '../bus/control-tables.js';
 import { latencyTimerWarning } from '../bus/latency-timer.js';
@@ -132,10 +132,10 @@ export class ServoArm implements Robot {
   async observe(): Promise<Observation> {
     const bus = this.bus;
     const positions = await bus.readPositions();
-    const qpos = Float32Array.from(bus.names, (n) => positions[n]!);
-    const images: Record<string, ImageFrame> = {};
-    for (const cam of this.config.cameras ?? []) images[cam.name] = await cam.latestFrame();
-    return { qpos, images, timestamp: (performance.now() - this.connectedAt) / 1000 };
+    const obs: Record<string, unknown> = { [OBSERVATION_STATE]: Float32Array.from(bus.names, (n) => positions[n]!) };
+    for (const cam of this.config.cameras ?? []) obs[imageKey(cam.name)] = await cam.latestFrame();
+    obs[TIMESTAMP] = (performance.now() - this.connectedAt) / 1000;
+    return obs as Observation;
   }
 
   /** Send target positions (normalised units, joint order). Raw ticks are clamped to the calibrated range. */

@@ -1,4 +1,4 @@
-import type { Action } from '@actfusion/contracts';
+import { OBSERVATION_STATE, type Action } from '@actfusion/contracts';
 import { ControlLoop, type ControlLoopOptions, type ControlLoopReport, type RunOptions } from '../control/control-loop.js';
 import type { Robot } from '../robot.js';
 import type { SafeRobot } from '../safety/safe-robot.js';
@@ -33,8 +33,8 @@ export class Teleoperation {
     const map = this.options.map ?? ((q: Float32Array) => q);
     return this.loop.run(
       async () => {
-        const leader = (await this.leader.observe()).qpos;
-        const follower = (await this.follower.observe()).qpos;
+        const leader = (await this.leader.observe())[OBSERVATION_STATE];
+        const follower = (await this.follower.observe())[OBSERVATION_STATE];
         const action = map(leader);
         await this.follower.act(action);
         this.options.onStep?.({ leader, action, follower });

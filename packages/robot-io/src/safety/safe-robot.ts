@@ -1,4 +1,4 @@
-import type { Action, Observation } from '@actfusion/contracts';
+import { OBSERVATION_STATE, type Action, type Observation } from '@actfusion/contracts';
 import { BusError, ServoStatusError } from '../bus/bus-errors.js';
 import type { Robot, RobotSpec } from '../robot.js';
 import { SafetyLayer, type SafetyOptions, type SafetyResult } from './safety-layer.js';
@@ -98,7 +98,7 @@ export class SafeRobot implements Robot {
     if (this.stopped) throw new EmergencyStopError(this.spec.name, this.stopped.reason);
     try {
       const obs = await this.robot.observe();
-      this.present = obs.qpos;
+      this.present = obs[OBSERVATION_STATE];
       this.lastObservation = obs;
       this.stale = false;
       this.consecutiveFaults = 0;

@@ -1,4 +1,18 @@
-import type { Action, ImageFrame, Observation, ObservationSpec, TactileFrame } from '@actfusion/contracts';
+import {
+  OBSERVATION_STATE,
+  OBSERVATION_VELOCITY,
+  TASK,
+  TIMESTAMP,
+  imageKey,
+  robotFeatures,
+  tactileKey,
+  taxelsKey,
+  withFeatures,
+  type Action,
+  type ImageFrame,
+  type Observation,
+  type ObservationSpec,
+} from '@actfusion/contracts';
 import { SimRng } from './sim-rng.js';
 import type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from '../robot.js';
 import { compileModel, loadMujocoModule, type MjData, type MjModel, type MujocoModule } from './mujoco-runtime.js';
@@ -83,7 +97,8 @@ export class SimRobot implements Robot {
       this.objectQposAdr = layout.objectQposAdr;
       this.geomNames = layout.geomNames;
       this.tactileAdr = layout.tactile;
-      this.tactileSpecs = layout.tactileSpecs;
+      const scale = options.tactileImageScale ?? 4;
+      this.tactileSpecs = layout.tactileSpecs.map((t) => ({ ...t, image: { height: t.rows * scale, width: t.cols * scale } }));
       for (const c of options.cameras ?? this.task.defaultCameras.map((name) => ({ name, height: 480, width: 640 }))) {
         this.cameras.push(new RayCamera(mj, m, c.name, c.height, c.width));
       }
@@ -104,6 +119,8 @@ export class SimRobot implements Robot {
       cameras: this.cameras.map((c) => ({ name: c.name, height: c.height, width: c.width })),
       ...(options.tactile ?? true ? { tactile: this.tactileSpecs } : {}),
       controlHz: SIM_CONTROL_HZ,
+      velocity: true,
+      task: true,
     };
     this.reset(options.seed ?? 0);
   }
@@ -146,15 +163,9 @@ export class SimRobot implements Robot {
     return this.data;
   }
 
-  /** The policy-side shapes of this robot's observations (LeRobot's input_features). */
+  /** The features `observe()` emits, by key (LeRobot's input_features), and the action width. */
   observationSpec(): ObservationSpec {
-    const s = this.tactileScale;
-    return {
-      stateDim: this.actionDim,
-      actionDim: this.actionDim,
-      cameras: Object.fromEntries(this.spec.cameras.map((c) => [c.name, [c.height, c.width] as const])),
-      ...(this.spec.tactile ? { tactile: Object.fromEntries(this.spec.tactile.map((t) => [t.name, [t.rows * s, t.cols * s] as const])) } : {}),
-    };
+    return withFeatures({ stateDim: this.actionDim, actionDim: this.actionDim, features: [] }, robotFeatures(this.spec));
   }
 
   async connect(): Promise<void> {
@@ -199,23 +210,18 @@ export class SimRobot implements Robot {
   /** Synchronous `observe()`. */
   observeNow(): Observation {
     this.assertOpen();
-    const images: Record<string, ImageFrame> = {};
-    for (const cam of this.cameras) images[cam.name] = cam.render(this.data);
-    const tactile: Record<string, TactileFrame> = {};
+    const obs: Record<string, unknown> = { [OBSERVATION_STATE]: this.qpos(), [OBSERVATION_VELOCITY]: this.qvel() };
+    for (const cam of this.cameras) obs[imageKey(cam.name)] = cam.render(this.data);
     const sd = this.data.sensordata as Float64Array;
     for (const t of this.tactileAdr) {
       const forces = new Float32Array(t.adr.length);
       t.adr.forEach((a, i) => (forces[i] = sd[a]!));
-      tactile[t.name] = { rows: TAXEL_ROWS, cols: TAXEL_COLS, data: forces, image: renderTactileImage(forces, TAXEL_ROWS, TAXEL_COLS, this.tactileScale) };
+      obs[tactileKey(t.name)] = renderTactileImage(forces, TAXEL_ROWS, TAXEL_COLS, this.tactileScale);
+      obs[taxelsKey(t.name)] = forces;
     }
-    return {
-      qpos: this.qpos(),
-      qvel: this.qvel(),
-      images,
-      ...(this.tactileAdr.length > 0 ? { tactile } : {}),
-      instruction: this.instruction,
-      timestamp: this.tick / SIM_CONTROL_HZ,
-    };
+    obs[TASK] = this.instruction;
+    obs[TIMESTAMP] = this.tick / SIM_CONTROL_HZ;
+    return obs as Observation;
   }
 
   /** Renders one camera of the scene at any resolution, without changing the observation spec. */
