@@ -1,6 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { tactileKey, taxelsKey, type Action, type ImageFrame, type Observation } from '@actfusion/contracts';
+import {
+  OBSERVATION_STATE,
+  OBSERVATION_VELOCITY,
+  floatFeature,
+  imageFeature,
+  imageKey,
+  tactileKey,
+  taxelsKey,
+  type Action,
+  type ImageFrame,
+  type Observation,
+} from '@actfusion/contracts';
 import type { Robot } from '@actfusion/contracts';
 import { AlohaEpisodeWriter } from './aloha-hdf5-writer.js';
 import type { LeRobotEpisodeWriter } from './lerobot-episode-writer.js';
@@ -68,7 +79,7 @@ export class AlohaHdf5Sink implements RecordingSink {
     return {
       append: async (obs, action) => {
         const { taxels, images } = pickTactile(obs, meta);
-        w.append({ qpos: obs.qpos, ...(meta.hasQvel ? { qvel: obs.qvel! } : {}), action, images: pickImages(obs, meta), taxels, tactile: images });
+        w.append({ qpos: obs[OBSERVATION_STATE], ...(meta.hasQvel ? { qvel: obs[OBSERVATION_VELOCITY]! } : {}), action, images: pickImages(obs, meta), taxels, tactile: images });
       },
       finish: () => w.finish(),
       abort: () => w.abort(),
@@ -102,7 +113,7 @@ export class LeRobotV3Sink implements RecordingSink {
         const features: Record<string, Float32Array | ImageFrame> = {};
         for (const [s, v] of Object.entries(taxels)) features[taxelsKey(s)] = v;
         for (const [s, f] of Object.entries(images)) features[tactileKey(s)] = f;
-        return ep.append({ qpos: obs.qpos, action, images: pickImages(obs, meta), features });
+        return ep.append({ qpos: obs[OBSERVATION_STATE], action, images: pickImages(obs, meta), features });
       },
       finish: async () => `${this.writer!.root}#episode_${await ep.finish()}`,
       abort: () => ep.abort(),
@@ -161,18 +172,18 @@ export class EpisodeRecorder {
     for (const c of spec.cameras) cameras[c.name] = [c.height, c.width];
     const tactile: Record<string, { rows: number; cols: number; image?: readonly [number, number] }> = {};
     for (const t of spec.tactile ?? []) {
-      const reading = first.tactile?.[t.name];
-      if (!reading) continue; // the robot was built without tactile output
-      tactile[t.name] = { rows: t.rows, cols: t.cols, ...(reading.image ? { image: [reading.image.height, reading.image.width] as const } : {}) };
+      if (!(first[taxelsKey(t.name)] instanceof Float32Array)) continue; // the robot was built without tactile output
+      const image = first[tactileKey(t.name)] as ImageFrame | undefined;
+      tactile[t.name] = { rows: t.rows, cols: t.cols, ...(image ? { image: [image.height, image.width] as const } : {}) };
     }
     return {
       robot: spec.name,
       controlHz: spec.controlHz,
       jointNames: spec.joints.map((j) => j.name),
-      stateDim: first.qpos.length,
+      stateDim: first[OBSERVATION_STATE].length,
       actionDim: spec.joints.length,
       cameras,
-      hasQvel: first.qvel !== undefined,
+      hasQvel: first[OBSERVATION_VELOCITY] !== undefined,
       ...(Object.keys(tactile).length > 0 ? { tactile } : {}),
       ...(instruction !== undefined ? { instruction } : {}),
     };
@@ -183,7 +194,7 @@ export class EpisodeRecorder {
     const realtime = this.options.realtime ?? true;
     const start = this.now();
     let obs = await this.robot.observe();
-    const writer = await this.sink.begin(this.metadata(obs, opts.instruction ?? obs.instruction));
+    const writer = await this.sink.begin(this.metadata(obs, opts.instruction ?? obs.task));
     let steps = 0;
     try {
       for (let t = 0; t < opts.steps; t++) {
@@ -210,11 +221,7 @@ export class EpisodeRecorder {
 
 function pickImages(obs: Observation, meta: EpisodeMetadata): Record<string, ImageFrame> {
   const out: Record<string, ImageFrame> = {};
-  for (const cam of Object.keys(meta.cameras)) {
-    const f = obs.images[cam];
-    if (!f) throw new Error(`observation has no image from camera ${cam} (robot spec lists it)`);
-    out[cam] = f;
-  }
+  for (const [cam, [h, w]] of Object.entries(meta.cameras)) out[cam] = imageFeature(obs, imageKey(cam), h, w, `recording ${meta.robot}`);
   return out;
 }
 
@@ -223,13 +230,8 @@ function pickTactile(obs: Observation, meta: EpisodeMetadata): { taxels: Record<
   const taxels: Record<string, Float32Array> = {};
   const images: Record<string, ImageFrame> = {};
   for (const [sensor, spec] of Object.entries(meta.tactile ?? {})) {
-    const r = obs.tactile?.[sensor];
-    if (!r || r.data.length !== spec.rows * spec.cols) throw new Error(`observation has no ${spec.rows}x${spec.cols} taxel reading from tactile sensor ${sensor} (robot spec lists it)`);
-    taxels[sensor] = r.data;
-    if (spec.image) {
-      if (!r.image) throw new Error(`observation has no tactile image from sensor ${sensor} (the first one had)`);
-      images[sensor] = r.image;
-    }
+    taxels[sensor] = floatFeature(obs, taxelsKey(sensor), spec.rows * spec.cols, `recording ${meta.robot}`);
+    if (spec.image) images[sensor] = imageFeature(obs, tactileKey(sensor), spec.image[0], spec.image[1], `recording ${meta.robot}`);
   }
   return { taxels, images };
 }

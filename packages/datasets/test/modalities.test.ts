@@ -220,8 +220,13 @@ class TouchRobot implements Robot {
   async disconnect() {}
   async observe(): Promise<Observation> {
     const t = this.tick;
-    const tactile = Object.fromEntries(SENSORS.map((s, si) => [s, { rows: TAXELS[0], cols: TAXELS[1], data: taxels(t, 1, si), image: tactileImage(t, 1, si) }]));
-    return { qpos: Float32Array.from([t, -t]), images: { top: syntheticFrame(t, 1, 16, 16) }, tactile };
+    const touch = Object.fromEntries(
+      SENSORS.flatMap((s, si) => [
+        [`observation.taxels.${s}`, taxels(t, 1, si)],
+        [`observation.tactile.${s}`, tactileImage(t, 1, si)],
+      ]),
+    );
+    return { 'observation.state': Float32Array.from([t, -t]), 'observation.images.top': syntheticFrame(t, 1, 16, 16), ...touch };
   }
   async act(_a: Action) {
     this.tick++;

@@ -26,7 +26,7 @@ const VARIANTS: readonly Variant[] = [
   {
     name: 'vision-resnet with group norm (a backbone trained from scratch)',
     policy: small,
-    spec: { stateDim: 4, actionDim: 4, cameras: { top: [32, 40] } },
+    spec: observationSpec({ stateDim: 4, actionDim: 4, cameras: { top: [32, 40] } }),
     vision: { width: 8, norm: 'group-norm', groups: 4 },
     normalizer: 'MEAN_STD',
   },

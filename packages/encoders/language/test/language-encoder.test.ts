@@ -168,37 +168,33 @@ describe('LanguageEncoder (MT-ACT)', () => {
   });
 });
 
-describe('LanguageEncoder featurises its own input: Observation.instruction through the table', () => {
-  const noLanguage: ObservationSpec = { stateDim: 3, actionDim: 3, cameras: {} };
-  const obs = (instruction?: string) => ({ qpos: new Float32Array(3), images: {}, ...(instruction === undefined ? {} : { instruction }) });
+describe('LanguageEncoder featurises its own input: the observation task through the table', () => {
+  const withTask: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 3, task: true });
+  const obs = (task?: string) => ({ 'observation.state': new Float32Array(3), ...(task === undefined ? {} : { task }) });
 
-  it('a learned table embeds each observation instruction; the same as giving batch.language', () => {
+  it('a learned table embeds each observation task; the same as giving the embedding tensor', () => {
     const table = InstructionEmbeddings.learned(['lift the red cube', 'lift the blue cube']);
-    const e = build({ embeddings: table }, noLanguage) as LanguageEncoder;
+    const e = build({ embeddings: table }, withTask) as LanguageEncoder;
     const before = tf.memory().numTensors;
     const qpos = tf.zeros([2, 3]) as tf.Tensor2D;
-    const observations = [obs('lift the red cube'), obs('lift the blue cube')];
-    const viaTable = e.condition({ qpos, images: {}, observations });
+    const part = e.featurise([obs('lift the red cube'), obs('lift the blue cube')]);
+    const viaTable = e.condition({ qpos, inputs: { language: part } });
     const language = tf.tensor2d([[0, 1], [1, 0]]);
-    const given = e.condition({ qpos, images: {}, language });
+    const given = e.condition({ qpos, inputs: { language: { task: language } } });
     expect(viaTable.arraySync()).toEqual(given.arraySync());
     expect(viaTable.arraySync()[0]).not.toEqual(viaTable.arraySync()[1]);
-    tf.dispose([viaTable, given, language, qpos]);
+    tf.dispose([viaTable, given, language, qpos, ...Object.values(part)]);
     expect(tf.memory().numTensors).toBe(before);
     e.dispose();
   });
 
   it('an unknown instruction, a missing one and a missing table are errors that say what was expected', () => {
     const table = InstructionEmbeddings.learned(['lift the red cube', 'lift the blue cube']);
-    const e = build({ embeddings: table }, noLanguage) as LanguageEncoder;
-    const qpos = tf.zeros([1, 3]) as tf.Tensor2D;
-    expect(() => e.condition({ qpos, images: {}, observations: [obs('lift the green cube')] })).toThrow(
-      /unknown instruction "lift the green cube"; known \(2\): "lift the blue cube", "lift the red cube"/,
-    );
-    expect(() => e.condition({ qpos, images: {}, observations: [obs()] })).toThrow(/sample 0 has no instruction/);
-    const bare = build({ embeddingDim: 2 }, noLanguage) as LanguageEncoder;
-    expect(() => bare.condition({ qpos, images: {}, observations: [obs('lift the red cube')] })).toThrow(/batch\.language is missing/);
-    qpos.dispose();
+    const e = build({ embeddings: table }, withTask) as LanguageEncoder;
+    expect(() => e.featurise([obs('lift the green cube')])).toThrow(/unknown instruction "lift the green cube"; known \(2\): "lift the blue cube", "lift the red cube"/);
+    expect(() => e.featurise([obs()])).toThrow(/sample 0 has no feature 'task'/);
+    const bare = build({ embeddingDim: 2 }, withTask) as LanguageEncoder;
+    expect(() => bare.featurise([obs('lift the red cube')])).toThrow(/no instruction embeddings to featurise 'task' with/);
     e.dispose();
     bare.dispose();
   });

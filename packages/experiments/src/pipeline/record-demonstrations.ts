@@ -2,10 +2,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { claimPartial, PROGRESS_FILE, saveProgress } from './record-progress.js';
 import { dirname, join, resolve } from 'node:path';
-import type { ImageFrame } from '@actfusion/cvae-core';
-import { tactileKey, taxelsKey, type FeatureSpec } from '@actfusion/contracts';
+import {
+  IMAGES_PREFIX,
+  OBSERVATION_STATE,
+  OBSERVATION_VELOCITY,
+  TACTILE_PREFIX,
+  TAXELS_PREFIX,
+  keySuffix,
+  type FeatureSpec,
+  type ImageFrame,
+} from '@actfusion/contracts';
 import { LeRobotV3Writer, lerobotFeatureOptions, writeAlohaEpisode, type EpisodeData } from '@actfusion/datasets';
-import { ARM_JOINT_NAMES, recordScriptedEpisode, simTask, taskArms, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
+import { ARM_JOINT_NAMES, TAXEL_COLS, TAXEL_ROWS, recordScriptedEpisode, simTask, taskArms, type CameraSpec, type SimEpisode, type SimTaskName } from '@actfusion/robot-io';
 
 export type DatasetFormat = 'aloha-hdf5' | 'lerobot';
 
@@ -36,26 +44,33 @@ export interface RecordSummary {
 
 function toEpisodeData(ep: SimEpisode): EpisodeData {
   const T = ep.actions.length;
-  const stateDim = ep.observations[0]!.qpos.length;
+  const first = ep.observations[0]!;
+  const stateDim = first[OBSERVATION_STATE].length;
   const actionDim = ep.actions[0]!.length;
   const qpos = new Float32Array(T * stateDim);
   const qvel = new Float32Array(T * stateDim);
   const action = new Float32Array(T * actionDim);
   const images: Record<string, ImageFrame[]> = {};
-  // Every tactile sensor the simulator emits, as its image and as its raw taxel forces.
+  // Every tactile sensor the simulator emits, as its image and as its raw taxel forces, by key.
   const features: Record<string, { spec: FeatureSpec; frames: (ImageFrame | Float32Array)[] }> = {};
-  for (const [sensor, f] of Object.entries(ep.observations[0]!.tactile ?? {})) {
-    features[taxelsKey(sensor)] = { spec: { key: taxelsKey(sensor), kind: 'taxels', shape: [f.rows, f.cols] }, frames: [] };
-    if (f.image) features[tactileKey(sensor)] = { spec: { key: tactileKey(sensor), kind: 'tactile-image', shape: [f.image.height, f.image.width, 3] }, frames: [] };
+  for (const key of Object.keys(first)) {
+    const v = first[key];
+    if (keySuffix(key, TAXELS_PREFIX) !== undefined && v instanceof Float32Array) {
+      features[key] = { spec: { key, kind: 'taxels', shape: [TAXEL_ROWS, TAXEL_COLS] }, frames: [] };
+    } else if (keySuffix(key, TACTILE_PREFIX) !== undefined) {
+      const f = v as ImageFrame;
+      features[key] = { spec: { key, kind: 'tactile-image', shape: [f.height, f.width, 3] }, frames: [] };
+    }
   }
   ep.observations.forEach((o, t) => {
-    qpos.set(o.qpos, t * stateDim);
-    if (o.qvel) qvel.set(o.qvel, t * stateDim);
+    qpos.set(o[OBSERVATION_STATE], t * stateDim);
+    const v = o[OBSERVATION_VELOCITY];
+    if (v) qvel.set(v, t * stateDim);
     action.set(ep.actions[t]!, t * actionDim);
-    for (const [cam, frame] of Object.entries(o.images)) (images[cam] ??= []).push(frame);
-    for (const [sensor, f] of Object.entries(o.tactile ?? {})) {
-      features[taxelsKey(sensor)]?.frames.push(f.data);
-      if (f.image) features[tactileKey(sensor)]?.frames.push(f.image);
+    for (const key of Object.keys(o)) {
+      const cam = keySuffix(key, IMAGES_PREFIX);
+      if (cam !== undefined) (images[cam] ??= []).push(o[key] as ImageFrame);
+      else features[key]?.frames.push(o[key] as ImageFrame | Float32Array);
     }
   });
   return { qpos, qvel, action, stateDim, actionDim, length: T, images, instruction: ep.instruction, ...(Object.keys(features).length > 0 ? { features } : {}) };
