@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ChunkExecutor, createRuntime, policyChunkSource, type Observation } from '@actfusion/cvae-core';
+import { ChunkExecutor, createRuntime, policyChunkSource } from '@actfusion/cvae-core';
+import { observationSpec, type Observation } from '@actfusion/contracts';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -20,14 +21,14 @@ const TICKS = Number(process.env.ACTFUSION_LEAK_TICKS ?? 1000);
 const variant: Variant = {
   name: 'vision',
   policy: { dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 8 },
-  spec: { stateDim: 4, actionDim: 4, cameras: { top: [32, 32] } },
+  spec: observationSpec({ stateDim: 4, actionDim: 4, cameras: { top: [32, 32] } }),
   vision: { width: 4 },
   normalizer: 'MEAN_STD',
 };
 
 function observation(i: number): Observation {
   const raw = rawObservations(variant, 1, 100 + (i % 7));
-  return { qpos: raw.state, images: { top: { height: 32, width: 32, data: raw.images['top']! } } };
+  return { 'observation.state': raw.state, 'observation.images.top': { height: 32, width: 32, data: raw.images['observation.images.top']! } };
 }
 
 describe('long runs do not leak', () => {

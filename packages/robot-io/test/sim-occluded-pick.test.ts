@@ -88,7 +88,7 @@ describe('occluded-pick: the cover hides which block is tall, the taxels tell (r
       const between: number[] = [];
       for (let i = 0; i < runs.length; i++) {
         for (let j = i + 1; j < runs.length; j++) {
-          const d = l1(runs[i]!.frame(probe, c.name), runs[j]!.frame(probe, c.name));
+          const d = l1(frame(runs[i]!.probe, c.name), frame(runs[j]!.probe, c.name));
           (runs[i]!.tall === runs[j]!.tall ? within : between).push(d);
         }
       }

@@ -1,4 +1,5 @@
 import { Rng, type ChunkDataset, type DatasetStats, type ObservationSpec, type TrainingSample } from '@actfusion/cvae-core';
+import { featuresOfKind } from '@actfusion/contracts';
 import type { BenchPreset } from './bench-preset.js';
 
 /**
@@ -24,9 +25,12 @@ export class BenchDataset implements ChunkDataset {
     const padFrom = k - Math.floor(k / 5);
     this.samples = Array.from({ length: preset.batch }, (_, i) => ({
       observation: {
-        qpos: Float32Array.from({ length: spec.stateDim }, () => rng.normal()),
-        images: Object.fromEntries(
-          Object.entries(spec.cameras).map(([cam, [h, w]]) => [cam, { height: h, width: w, data: Uint8Array.from({ length: h * w * 3 }, () => rng.int(256)) }]),
+        'observation.state': Float32Array.from({ length: spec.stateDim }, () => rng.normal()),
+        ...Object.fromEntries(
+          featuresOfKind(spec, 'image').map((f) => {
+            const [h, w] = f.shape as [number, number, number];
+            return [f.key, { height: h, width: w, data: Uint8Array.from({ length: h * w * 3 }, () => rng.int(256)) }];
+          }),
         ),
       },
       action: Float32Array.from({ length: k * spec.actionDim }, () => rng.normal()),
@@ -43,6 +47,6 @@ export class BenchDataset implements ChunkDataset {
 
   async stats(): Promise<DatasetStats> {
     const f = (n: number) => ({ mean: new Float32Array(n), std: new Float32Array(n).fill(1), min: new Float32Array(n).fill(-1), max: new Float32Array(n).fill(1) });
-    return { qpos: f(this.spec.stateDim), action: f(this.spec.actionDim) };
+    return { 'observation.state': f(this.spec.stateDim), action: f(this.spec.actionDim) };
   }
 }
