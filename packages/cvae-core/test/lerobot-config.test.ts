@@ -24,7 +24,7 @@ describe('LeRobot ACTConfig mapping', () => {
     expect(narrow['vision_backbone']).toBe('actfusion-resnet18-w8');
     expect(narrow['lerobot_compatible']).toBe(false);
     expect(String(narrow['lerobot_incompatibility'])).toMatch(/resnet18 at width 8 \(torchvision's is 64\)/);
-    const tactile = toLeRobotConfig(config, { ...spec, tactile: { pad: [16, 16] as const } });
+    const tactile = toLeRobotConfig(config, observationSpec({ stateDim: 6, actionDim: 6, cameras: { top: [96, 128] }, tactile: { pad: [16, 16] } }));
     expect(tactile['lerobot_compatible']).toBe(false);
     // An older actfusion file (backbone_width) still reads.
     const old = describeLeRobotConfig({ ...full, vision_backbone: 'resnet18', backbone_width: 16 });

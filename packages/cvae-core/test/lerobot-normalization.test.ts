@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observationSpec } from '@actfusion/contracts';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { legacyNormalization, normalizerJsonOf, readProcessorNormalization } from '../src/policy/lerobot-normalization.js';
 import { writeLeRobotProcessors } from '../src/policy/lerobot-processor-writer.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-const spec = { stateDim: 2, actionDim: 2, cameras: { top: [8, 8] as const } };
+const spec = observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [8, 8] } });
 const features = {
   'observation.state': { type: 'STATE', shape: [2] },
   'observation.images.top': { type: 'VISUAL', shape: [3, 8, 8] },

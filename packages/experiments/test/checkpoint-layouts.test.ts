@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRuntime, parsePolicyConfig, writeLeRobotCheckpoint, writeSafetensors, type ActPolicy, type TensorRuntime } from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, parsePolicyConfig, writeLeRobotCheckpoint, writeSafetensors, type ActPolicy, type TensorRuntime } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { buildProgram } from '../src/cli.js';
 
@@ -12,7 +13,7 @@ let runtime: TensorRuntime;
 let dir: string;
 let policy: ActPolicy;
 const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 3 });
-const spec = { stateDim: 3, actionDim: 3, cameras: { top: [16, 16] as const } };
+const spec = observationSpec({ stateDim: 3, actionDim: 3, cameras: { top: [16, 16] } });
 const stats = {
   state: { mean: [1, -2, 0.5], std: [2, 0.5, 4] },
   image: { mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3] },
@@ -33,7 +34,7 @@ beforeAll(async () => {
   // By hand, LeRobot's formulas: (x - mean) / (std + 1e-8) in, (y + 1) / 2 * (max - min) + min out.
   const state = tf.tensor2d(rawState.map((r) => r.map((x, i) => (x - stats.state.mean[i]!) / (stats.state.std[i]! + 1e-8))));
   const image = tf.div(tf.sub(rawImage, stats.image.mean), tf.add(stats.image.std, 1e-8)) as tf.Tensor4D;
-  const net = [...policy.predictChunk({ qpos: state, images: { top: image } }).dataSync()];
+  const net = [...policy.predictChunk(assembleBatch(policy.encoders, state, { 'observation.images.top': image })).dataSync()];
   expected = net.map((y, j) => ((y + 1) / 2) * (stats.action.max[j % 3]! - stats.action.min[j % 3]!) + stats.action.min[j % 3]!);
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRuntime, parsePolicyConfig, writeLeRobotCheckpoint, type TensorRuntime } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { openPtyPair, parseCalibration, ServoEmulator, SimRobot, SO_JOINTS } from '@actfusion/robot-io';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { buildProgram } from '../src/cli.js';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   runtime = await createRuntime({ backend: 'cpu', seed: 1 });
   dir = await mkdtemp(join(tmpdir(), 'actfusion-run-'));
   const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 40 });
-  const spec = { stateDim: 7, actionDim: 7, cameras: { top: [24, 32] as const } };
+  const spec = observationSpec({ stateDim: 7, actionDim: 7, cameras: { top: [24, 32] } });
   const { policy } = buildActPolicy({ config, spec, vision: { width: 4 }, seed: 5 });
   ckptDir = join(dir, 'pretrained_model');
   const normalizer = {
@@ -113,7 +114,7 @@ describe('deployment path', () => {
     try {
       // A state-only ACT for the arm's 6 joints; its action statistics aim far past the limits.
       const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 20 });
-      const { policy } = buildActPolicy({ config, spec: { stateDim: 6, actionDim: 6, cameras: {} }, seed: 2 });
+      const { policy } = buildActPolicy({ config, spec: observationSpec({ stateDim: 6, actionDim: 6 }), seed: 2 });
       const armCkpt = join(dir, 'arm', 'pretrained_model');
       const normalizer = {
         qpos: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(0), scale: new Array(6).fill(50) },

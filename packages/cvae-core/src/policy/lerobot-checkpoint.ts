@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
-import type { ObservationSpec } from '@actfusion/contracts';
+import type { FeatureSpec, ObservationSpec } from '@actfusion/contracts';
 import { describeLeRobotConfig, toLeRobotConfig, type LeRobotPolicyDescription } from './lerobot-config.js';
 import type { PolicyConfig } from './policy-config.js';
 import type { NormalizerJson } from '../training/normalizer.js';
@@ -99,9 +99,11 @@ export async function writeLeRobotCheckpoint(
   });
   const found = backboneOf(state.keys(), state.get(`${LEROBOT_MODEL_PREFIX}backbone.conv1.weight`)?.shape[0]);
   const images = stats.images ?? 'imagenet';
+  const encoders = (policy as { encoders?: readonly { features: readonly FeatureSpec[] }[] }).encoders;
   const described = {
     ...(found ?? {}),
     ...vision,
+    ...(encoders ? { reads: encoders.flatMap((e) => e.features) } : {}),
     ...(stats.normalizer ? { normalizationMapping: normalizationMappingOf({ normalizer: stats.normalizer, images }) } : {}),
   };
   const configPath = join(dir, 'config.json');

@@ -141,14 +141,16 @@ export function parseVisionBackbone(name: string): { layout: string; width: numb
 export function toLeRobotConfig(
   config: PolicyConfig,
   spec: ObservationSpec,
-  vision: { backbone?: string; width?: number; normalizationMapping?: Record<string, string> } = {},
+  vision: { backbone?: string; width?: number; normalizationMapping?: Record<string, string>; reads?: readonly FeatureSpec[] } = {},
 ): Record<string, unknown> {
+  // The features the policy's encoders read (default: every feature of the spec).
+  const reads = vision.reads ?? spec.features;
   const layout = vision.backbone ?? 'resnet18';
   const width = vision.width ?? 64;
   const why: string[] = [];
   if (width !== 64) why.push(`the vision backbone is ${layout} at width ${width} (torchvision's is 64), which LeRobot would build at full width and fail to load`);
-  if (spec.tactile && Object.keys(spec.tactile).length > 0) why.push('the policy reads tactile sensors, which LeRobot ACT has no encoder for');
-  if (spec.languageDim !== undefined) why.push('the policy is conditioned on language, which LeRobot ACT has no encoder for');
+  if (reads.some((f) => f.kind === 'tactile-image' || f.kind === 'taxels')) why.push('the policy reads tactile sensors, which LeRobot ACT has no encoder for');
+  if (reads.some((f) => f.kind === 'text')) why.push('the policy is conditioned on language, which LeRobot ACT has no encoder for');
   const input: Record<string, { type: string; shape: number[] }> = {};
   if (spec.stateDim > 0) input[OBSERVATION_STATE] = { type: 'STATE', shape: [spec.stateDim] };
   // LeRobot's ACT knows cameras only; features of other kinds (touch, language) are actfusion's.

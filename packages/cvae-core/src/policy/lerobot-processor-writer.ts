@@ -57,8 +57,9 @@ export async function writeLeRobotProcessors(dir: string, o: ProcessorWriteOptio
     inputFeatures['observation.state'] = { type: 'STATE', shape: [o.spec.stateDim] };
     put('observation.state', statsOf(o.normalizer.qpos, eps));
   }
-  for (const [name, [h, w]] of Object.entries(o.spec.cameras)) {
-    const key = name.startsWith(IMAGE_PREFIX) ? name : IMAGE_PREFIX + name;
+  for (const f of o.spec.features.filter((x) => x.kind === 'image')) {
+    const key = f.key;
+    const [h, w] = f.shape as [number, number, number];
     inputFeatures[key] = { type: 'VISUAL', shape: [3, h, w] };
     if (o.images === 'imagenet') put(key, { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] }, [3, 1, 1]);
   }

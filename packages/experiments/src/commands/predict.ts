@@ -44,7 +44,7 @@ export function registerPredictCommand(program: Command): void {
       try {
         const policy = await InferencePolicy.load(config, ckpt.pretrainedDir, { registry: builtinKinds() });
         try {
-          const { batch } = await readParityInput(opts.input, policy.description);
+          const batch = await readParityInput(opts.input, policy.description);
           try {
             if (inference === 'onnx') {
               const action = await predictWithOnnx(policy.policy, policy.normalizer, batch, { threads, imageNormalization: policy.onnxImageNormalization() });

@@ -55,8 +55,9 @@ export async function documentFromLeRobotConfig(dir: string): Promise<Record<str
   const header = await readSafetensorsHeader(join(dir, 'model.safetensors'));
   const conv1 = header.tensors.find((t) => t.name === 'model.backbone.conv1.weight');
   const width = conv1?.shape[0] ?? d.backboneWidth ?? 64;
-  const cams = Object.keys(d.spec.cameras);
-  const [h, w] = cams.length > 0 ? d.spec.cameras[cams[0]!]! : [480, 640];
+  const imageFeatures = d.spec.features.filter((f) => f.kind === 'image');
+  const cams = imageFeatures.map((f) => (f.key.startsWith('observation.images.') ? f.key.slice('observation.images.'.length) : f.key));
+  const [h, w] = imageFeatures.length > 0 ? (imageFeatures[0]!.shape as [number, number, number]) : [480, 640];
   const c = d.config;
   const imagenetInside = existsSync(join(dir, 'normalizer.json')) && !existsSync(join(dir, 'policy_preprocessor.json'));
   return {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, writeLeRobotCheckpoint, type BackendRequest, type ChunkExecutionMode } from '@actfusion/cvae-core';
+import { observationSpec } from '@actfusion/contracts';
 import { SimRobot } from '@actfusion/robot-io';
 import { benchPolicyParts, type BenchPreset } from '../act/bench-preset.js';
 import { buildActPolicy } from '../act/build-act-policy.js';
@@ -58,7 +59,7 @@ export async function runControlBench(preset: BenchPreset, options: { name: stri
   try {
     if (robot.actionDim !== preset.action_dim) throw new Error(`control bench: transfer-cube has ${robot.actionDim} joints, preset ${options.name} ${preset.action_dim}`);
     const { config: policyConfig, width } = benchPolicyParts(preset);
-    const spec = { stateDim: preset.state_dim, actionDim: preset.action_dim, cameras: { top: [preset.height, preset.width] as const } };
+    const spec = observationSpec({ stateDim: preset.state_dim, actionDim: preset.action_dim, cameras: { top: [preset.height, preset.width] } });
     const { policy } = buildActPolicy({ config: policyConfig, spec, vision: { width }, seed: 0 });
     await writeLeRobotCheckpoint(dir, policy);
     policy.dispose();
@@ -90,7 +91,7 @@ export async function runControlBench(preset: BenchPreset, options: { name: stri
     };
     const rows: ControlBenchRow[] = [];
     // Baseline: the same loop (render, safety layer, physics) with chunks that are ready at once.
-    const still = Array.from({ length: preset.chunk }, () => Float32Array.from(obs.qpos));
+    const still = Array.from({ length: preset.chunk }, () => Float32Array.from(obs['observation.state']));
     const ready: ChunkPredictor = { chunkSize: preset.chunk, actionDim: preset.action_dim, runtime: 'none (ready chunks)', predict: async () => still, dispose: async () => {} };
     rows.push(await run('control path only', ready, { kind: 'open-loop', nActionSteps: preset.chunk }));
     const inProcess = await createChunkPredictor({ config, pretrainedDir: dir, registry, spec: robot.observationSpec(), inProcess: true });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  assembleBatch,
   collateObservations,
   disposeCollated,
   IMAGENET_MEAN,
@@ -20,6 +21,12 @@ import {
 import { buildExperimentContainer, type ExperimentContainer } from '../composition/experiment-container.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
+
+/** Raw inputs as tensors: the state in robot units [B, S], images [B, H, W, 3] in [0, 1] by feature key. */
+export interface RawBatch {
+  readonly qpos: tf.Tensor2D;
+  readonly images: Readonly<Record<string, tf.Tensor4D>>;
+}
 
 /** Where the statistics of a loaded policy came from. */
 export type NormalizationSource = 'processor' | 'legacy' | 'normalizer.json' | 'none';
@@ -82,8 +89,9 @@ export class InferencePolicy {
       if (n !== null) {
         json = normalizerJsonOf(n, spec.stateDim, spec.actionDim);
         source = n.layout;
-        for (const cam of Object.keys(spec.cameras)) {
-          const f = n.inputs.get(`observation.images.${cam}`);
+        for (const feature of spec.features.filter((x) => x.kind === 'image')) {
+          const cam = feature.key.startsWith('observation.images.') ? feature.key.slice('observation.images.'.length) : feature.key;
+          const f = n.inputs.get(feature.key);
           if (!f) continue;
           if (encoderImageNormalization(config, cam) === 'imagenet') {
             if (!isImagenet(f)) {
@@ -129,39 +137,59 @@ export class InferencePolicy {
   }
 
   /** Normalise a raw batch (state in robot units, images [B, H, W, 3] in [0, 1]); the caller keeps `raw`. */
-  normalizeBatch(raw: ObservationBatch): ObservationBatch {
+  normalizeBatch(raw: RawBatch): ObservationBatch {
     const qpos = tf.tensor2d(this.normalizer.normalizeQpos(raw.qpos.dataSync() as Float32Array), raw.qpos.shape);
     const images: Record<string, tf.Tensor4D> = {};
-    for (const [cam, img] of Object.entries(raw.images)) {
-      const f = this.imageMaps.get(cam);
-      images[cam] = tf.tidy(() => {
+    for (const [key, img] of Object.entries(raw.images)) {
+      const f = this.imageMaps.get(key.startsWith('observation.images.') ? key.slice('observation.images.'.length) : key);
+      images[key] = tf.tidy(() => {
         if (!f) return tf.clone(img);
         const y = tf.div(tf.sub(img, tf.tensor1d(f.shift)), tf.tensor1d(f.scale));
         return (f.mode === 'MIN_MAX' ? tf.sub(tf.mul(y, 2), 1) : y) as tf.Tensor4D;
       });
     }
-    return { ...raw, qpos, images };
+    return assembleBatch(this.policy.encoders, qpos, images);
   }
 
   /** The unnormalised chunk [B, k, A] for a raw batch. */
-  predictBatch(raw: ObservationBatch): tf.Tensor3D {
+  predictBatch(raw: RawBatch): tf.Tensor3D {
     const batch = this.normalizeBatch(raw);
     try {
       return tf.tidy(() => this.normalizer.unnormalizeActionTensor(this.policy.predictChunk(batch)));
     } finally {
-      tf.dispose([batch.qpos, ...Object.values(batch.images)]);
+      disposeCollated(batch);
     }
   }
 
   /** One raw observation -> `chunkSize` actions in robot units. Leaves no tensors behind. */
   predictObservation(observation: Observation): Float32Array[] {
-    const identity = Normalizer.identity(this.spec.stateDim, this.spec.actionDim);
-    const raw = collateObservations([observation], this.spec, identity);
+    // The shared state is normalised by collate, every encoder featurises its own inputs; checkpoint
+    // image statistics the encoders do not apply themselves are applied here, by feature key.
+    const batch = collateObservations([observation], this.spec, this.normalizer, this.policy.encoders);
+    const made: tf.Tensor[] = [];
+    const inputs: Record<string, Record<string, tf.Tensor>> = {};
+    for (const [name, part] of Object.entries(batch.inputs)) {
+      inputs[name] = {};
+      for (const [key, t] of Object.entries(part)) {
+        const f = this.imageMaps.get(key.startsWith('observation.images.') ? key.slice('observation.images.'.length) : key);
+        if (!f) {
+          inputs[name]![key] = t;
+          continue;
+        }
+        const y = tf.tidy(() => {
+          const z = tf.div(tf.sub(t, tf.tensor1d(f.shift)), tf.tensor1d(f.scale));
+          return f.mode === 'MIN_MAX' ? tf.sub(tf.mul(z, 2), 1) : z;
+        });
+        made.push(y);
+        inputs[name]![key] = y;
+      }
+    }
     let out: tf.Tensor3D;
     try {
-      out = this.predictBatch(raw);
+      out = tf.tidy(() => this.normalizer.unnormalizeActionTensor(this.policy.predictChunk({ qpos: batch.qpos, inputs })));
     } finally {
-      disposeCollated(raw);
+      disposeCollated(batch);
+      tf.dispose(made);
     }
     const [, k, a] = out.shape;
     const data = out.dataSync() as Float32Array;

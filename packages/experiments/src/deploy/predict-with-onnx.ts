@@ -13,7 +13,7 @@ import { OnnxChunkPredictor } from './onnx-chunk-predictor.js';
 export async function predictWithOnnx(
   policy: ActPolicy,
   normalizer: Normalizer | null,
-  batch: ObservationBatch,
+  batch: { readonly qpos: tf.Tensor2D; readonly images: Readonly<Record<string, tf.Tensor4D>> },
   options: { threads: number; imageNormalization?: ReadonlyMap<string, OnnxFeatureAffine> },
 ): Promise<number[][][]> {
   const model = encodeOnnxModel(
@@ -25,9 +25,9 @@ export async function predictWithOnnx(
     const feeds: Record<string, ort.Tensor> = {
       'observation.state': new ort.Tensor('float32', Float32Array.from(batch.qpos.dataSync()), [B, S]),
     };
-    for (const [cam, img] of Object.entries(batch.images)) {
+    for (const [key, img] of Object.entries(batch.images)) {
       const chw = tf.tidy(() => tf.transpose(img, [0, 3, 1, 2]));
-      feeds[`observation.images.${cam}`] = new ort.Tensor('float32', Float32Array.from(chw.dataSync()), chw.shape);
+      feeds[key] = new ort.Tensor('float32', Float32Array.from(chw.dataSync()), chw.shape);
       chw.dispose();
     }
     const data = await predictor.runFeeds(feeds);

@@ -13,7 +13,8 @@ import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
 import { SimulatedClock } from '../deploy/simulated-clock.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { ChunkPredictor } from '../deploy/chunk-predictor.js';
-import { RolloutRecorder, writeRolloutLog } from './rollout-log.js';
+import { RolloutRecorder, writeRolloutLog, type TaxelReading } from './rollout-log.js';
+import { OBSERVATION_STATE, imageKey, taxelsKey, type ImageFrame, type Observation } from '@actfusion/contracts';
 import { wilsonInterval } from '../stats/wilson-interval.js';
 
 export { executionModeOf } from '../deploy/execution-mode.js';
@@ -142,9 +143,9 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
             ...(config.execution.maxRelativeTarget !== undefined ? { safety: { maxRelativeTarget: config.execution.maxRelativeTarget } } : {}),
             onTick: (t, obs, action) => {
               if (framesDir && t % config.eval.saveFramesEvery === 0) {
-                for (const [cam, frame] of Object.entries(obs.images)) writePng(join(framesDir, `${cam}-${String(t).padStart(4, '0')}.png`), frame);
+                for (const c of cameras) writePng(join(framesDir, `${c.name}-${String(t).padStart(4, '0')}.png`), obs[imageKey(c.name)] as ImageFrame);
               }
-              rec.step(obs.qpos, action, robot.reward(), obs.tactile);
+              rec.step(obs[OBSERVATION_STATE], action, robot.reward(), taxelReadings(robot, obs));
               return robot.success || robot.episodeFailed;
             },
           });
@@ -212,4 +213,14 @@ export function evalMarkdown(s: Pick<EvalSummary, 'task' | 'episodes' | 'stageRe
         ? `Episode seeds: reporting range (\`eval.split: report\`), but only ${s.episodes} episodes: at least ${MIN_REPORT_EPISODES} are needed for a reported result.`
         : 'Episode seeds: reporting range (`eval.split: report`), never used while choosing settings.';
   return [`## ${name}: ${s.task}`, '', '| stage | reached | episodes | success | 95% Wilson CI (%) |', '|---|---|---|---|---|', ...rows, '', note, ''].join('\n');
+}
+
+/** The robot's taxel arrays in this observation (`observation.taxels.<sensor>`), for the rollout log. */
+function taxelReadings(robot: SimRobot, obs: Observation): Record<string, TaxelReading> {
+  const out: Record<string, TaxelReading> = {};
+  for (const t of robot.spec.tactile ?? []) {
+    const data = obs[taxelsKey(t.name)];
+    if (data instanceof Float32Array) out[t.name] = { rows: t.rows, cols: t.cols, data };
+  }
+  return out;
 }

@@ -53,7 +53,7 @@ export async function recordTeleoperation(o: RecordTeleoperationOptions): Promis
           await new Promise((r) => setTimeout(r, o.resetSeconds! * 1000));
         }
         const ep = await recorder.record({
-          controller: async () => (await leader.observe()).qpos,
+          controller: async () => (await leader.observe())['observation.state'],
           steps: o.steps,
           ...(o.instruction !== undefined ? { instruction: o.instruction } : {}),
         });
