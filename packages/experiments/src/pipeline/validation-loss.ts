@@ -53,7 +53,7 @@ export class ValidationLoss {
     try {
       for (let i = 0; i < this.samples.length; i += this.batchSize) {
         const batch = this.samples.slice(i, i + this.batchSize);
-        const c = collate(batch, spec, normalizer);
+        const c = collate(batch, spec, normalizer, policy.encoders ?? []);
         try {
           const values = tf.tidy(() => {
             const r = policy.computeLoss(c.batch, c.action, c.isPad, rng);
