@@ -60,8 +60,8 @@ describe('ChunkSampler', () => {
     }
     const subset = await new ChunkSampler(col, { chunkSize: 2, episodes: [1] }).stats();
     const whole = await new ChunkSampler(col, { chunkSize: 2 }).stats();
-    expect(subset.qpos.count).toBe(20);
-    expect(whole.qpos.count).toBe(60);
+    expect(subset['observation.state'].count).toBe(20);
+    expect(whole['observation.state'].count).toBe(60);
     expect(() => new ChunkSampler(col, { chunkSize: 2, episodes: [] })).toThrow(/'episodes' is empty/);
     expect(() => new ChunkSampler(col, { chunkSize: 2, episodes: [3] })).toThrow(/holds 3, expected an integer in \[0, 3\)/);
   });
