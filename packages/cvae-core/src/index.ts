@@ -1,6 +1,4 @@
 export { CVAE_CORE_VERSION } from './version.js';
-export { TOKENS } from '@actfusion/contracts';
-export type { Action, ImageFrame, Observation, ObservationSpec } from '@actfusion/contracts';
 export { assembleBatch, batchInput, type FeatureBatch, type ObservationBatch } from './contracts/observation-batch.js';
 export type { TokenSet } from './contracts/token-set.js';
 export type { Conditioner, EncodeContext, Featuriser, ModalityEncoder } from './contracts/modality-encoder.js';
@@ -8,7 +6,6 @@ export { isConditioner } from './contracts/modality-encoder.js';
 export type { ActionDecoder } from './contracts/action-decoder.js';
 export { Module, ModuleList } from './nn/module.js';
 export { Rng, sampleStream, type RngState } from './random/rng.js';
-export type { ChunkDataset, DatasetStats, FeatureStats, TrainingSample } from '@actfusion/contracts';
 export {
   PolicyConfigSchema,
   parsePolicyConfig,

@@ -1,6 +1,7 @@
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
-import { registerRuntime, TOKENS, type TensorRuntime } from '../src/index.js';
+import { TOKENS } from '@actfusion/contracts';
+import { registerRuntime, type TensorRuntime } from '../src/index.js';
 
 describe('registerRuntime', () => {
   it('registers the created runtime under TOKENS.Runtime in the given container only', async () => {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Action, Observation } from '@actfusion/cvae-core';
+import type { Action, Observation } from '@actfusion/contracts';
 import type { Robot, RobotSpec } from '@actfusion/robot-io';
 import { describe, expect, it } from 'vitest';
 import { AlohaDataset, AlohaHdf5Sink, EpisodeRecorder, LeRobotDataset, LeRobotV3Sink } from '../src/index.js';

@@ -5,16 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
-import {
-  collateObservations,
-  disposeCollated,
-  isConditioner,
-  Normalizer,
-  Rng,
-  TOKENS,
-  type ModalityEncoder,
-  type ObservationSpec,
-} from '@actfusion/cvae-core';
+import { collateObservations, disposeCollated, isConditioner, Normalizer, Rng, type ModalityEncoder } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec, type ImageFrame, type Observation } from '@actfusion/contracts';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { buildExperimentContainer } from '../src/composition/experiment-container.js';

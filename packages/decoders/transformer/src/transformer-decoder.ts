@@ -1,23 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import {
-  Embedding,
-  LayerNorm,
-  Module,
-  ModuleList,
-  Rng,
-  TOKENS,
-  TransformerDecoderLayer,
-  xavierUniformInPlace,
-  exportDecoderLayer,
-  exportLayerNorm,
-  valuesOf,
-  type ActionDecoder,
-  type OnnxExportableDecoder,
-  type OnnxGraphBuilder,
-  type PolicyConfig,
-  type TokenSet,
-} from '@actfusion/cvae-core';
+import { Embedding, LayerNorm, Module, ModuleList, Rng, TransformerDecoderLayer, xavierUniformInPlace, exportDecoderLayer, exportLayerNorm, valuesOf, type ActionDecoder, type OnnxExportableDecoder, type OnnxGraphBuilder, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import { TOKENS } from '@actfusion/contracts';
 
 /** LeRobot's `ACTDecoder`: `layers.N` decoder layers and the final LayerNorm `norm` (DETR). */
 export class DecoderStack extends Module {

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, parsePolicyConfig, Rng, TOKENS, type ActionDecoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { createRuntime, parsePolicyConfig, Rng, type ActionDecoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { TOKENS } from '@actfusion/contracts';
 import { registerTransformerDecoder } from '../src/register-transformer-decoder.js';
 import type { TransformerActionDecoder } from '../src/transformer-decoder.js';
 

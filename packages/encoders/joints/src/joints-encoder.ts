@@ -1,22 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import {
-  Linear,
-  Module,
-  Rng,
-  TOKENS,
-  exportLinear,
-  type EncodeContext,
-  type OnnxEncoderContext,
-  type OnnxExportableEncoder,
-  type OnnxTokens,
-  type ModalityEncoder,
-  type FeatureBatch,
-  type ObservationBatch,
-  type ObservationSpec,
-  type PolicyConfig,
-  type TokenSet,
-} from '@actfusion/cvae-core';
+import { Linear, Module, Rng, exportLinear, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { OBSERVATION_STATE, requireFeature, type FeatureSpec } from '@actfusion/contracts';
 
 /**

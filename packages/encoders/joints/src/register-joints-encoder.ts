@@ -1,5 +1,5 @@
 import { Lifecycle, type DependencyContainer } from 'tsyringe';
-import { TOKENS } from '@actfusion/cvae-core';
+import { TOKENS } from '@actfusion/contracts';
 import { JointsEncoder } from './joints-encoder.js';
 
 /**

@@ -1,23 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import {
-  Linear,
-  Module,
-  Rng,
-  TOKENS,
-  exportLinear,
-  type EncodeContext,
-  type OnnxEncoderContext,
-  type OnnxExportableEncoder,
-  type OnnxTokens,
-  type ModalityEncoder,
-  batchInput,
-  type FeatureBatch,
-  type ObservationBatch,
-  type ObservationSpec,
-  type PolicyConfig,
-  type TokenSet,
-} from '@actfusion/cvae-core';
+import { Linear, Module, Rng, exportLinear, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, batchInput, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { TASK, textFeature, type FeatureSpec, type Observation } from '@actfusion/contracts';
 import type { InstructionEmbeddings } from './instruction-embeddings.js';
 import { LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';

@@ -1,5 +1,5 @@
 import { Lifecycle, type DependencyContainer } from 'tsyringe';
-import { TOKENS } from '@actfusion/cvae-core';
+import { TOKENS } from '@actfusion/contracts';
 import { LanguageEncoder } from './language-encoder.js';
 import { INSTRUCTION_EMBEDDINGS, LANGUAGE_ENCODER_OPTIONS, type LanguageEncoderOptions } from './language-encoder-options.js';
 import { LanguageTokenEncoder } from './language-token-encoder.js';

@@ -2,19 +2,8 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ActPolicy,
-  AdamW,
-  collateObservations,
-  createRuntime,
-  disposeCollated,
-  Normalizer,
-  parsePolicyConfig,
-  Rng,
-  TOKENS,
-  type ObservationSpec,
-  type TensorRuntime,
-} from '@actfusion/cvae-core';
+import { ActPolicy, AdamW, collateObservations, createRuntime, disposeCollated, Normalizer, parsePolicyConfig, Rng, type TensorRuntime } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';

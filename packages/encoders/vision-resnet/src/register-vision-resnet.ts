@@ -1,5 +1,5 @@
 import { Lifecycle, type DependencyContainer } from 'tsyringe';
-import { TOKENS } from '@actfusion/cvae-core';
+import { TOKENS } from '@actfusion/contracts';
 import { VisionResNetEncoder } from './vision-resnet-encoder.js';
 import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';
 

@@ -1,5 +1,5 @@
 import { Lifecycle, type DependencyContainer } from 'tsyringe';
-import { TOKENS } from '@actfusion/cvae-core';
+import { TOKENS } from '@actfusion/contracts';
 import { VisuoTactileEncoder } from './visuo-tactile-encoder.js';
 import { VISUO_TACTILE_OPTIONS, type VisuoTactileOptions } from './visuo-tactile-options.js';
 

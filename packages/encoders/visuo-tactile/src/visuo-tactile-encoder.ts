@@ -1,39 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import {
-  ACTSinusoidalPositionEmbedding2d,
-  featureMapTokens,
-  imagenetNormalize,
-  Conv2d,
-  Embedding,
-  Module,
-  ModuleList,
-  ResNet,
-  resnetFeatureSize,
-  Rng,
-  TOKENS,
-  attr,
-  exportConvBn,
-  exportFeatureMapTokens,
-  exportImagenetNormalize,
-  exportLinear,
-  exportResNet,
-  sinePositions,
-  valuesOf,
-  type EncodeContext,
-  type OnnxEncoderContext,
-  type OnnxExportableEncoder,
-  type OnnxTokens,
-  type ModalityEncoder,
-  batchInput,
-  stackFloatFeature,
-  stackImageFeature,
-  type FeatureBatch,
-  type ObservationBatch,
-  type ObservationSpec,
-  type PolicyConfig,
-  type TokenSet,
-} from '@actfusion/cvae-core';
+import { ACTSinusoidalPositionEmbedding2d, featureMapTokens, imagenetNormalize, Conv2d, Embedding, Module, ModuleList, ResNet, resnetFeatureSize, Rng, attr, exportConvBn, exportFeatureMapTokens, exportImagenetNormalize, exportLinear, exportResNet, sinePositions, valuesOf, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, batchInput, stackFloatFeature, stackImageFeature, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import {
   TACTILE_PREFIX,
     featureOf,

@@ -5,19 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRuntime,
-  loadTorchvisionResNet,
-  parsePolicyConfig,
-  ResNet,
-  Rng,
-  TOKENS,
-  writeSafetensors,
-  type ModalityEncoder,
-  type ObservationBatch,
-  type ObservationSpec,
-  type TensorRuntime,
-} from '@actfusion/cvae-core';
+import { createRuntime, loadTorchvisionResNet, parsePolicyConfig, ResNet, Rng, writeSafetensors, type ModalityEncoder, type ObservationBatch, type TensorRuntime } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec, type Observation } from '@actfusion/contracts';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';
 import type { VisuoTactileEncoder } from '../src/visuo-tactile-encoder.js';

@@ -1,4 +1,5 @@
-import { Rng, type ChunkDataset, type DatasetStats, type ObservationSpec, type TrainingSample } from '@actfusion/cvae-core';
+import { Rng } from '@actfusion/cvae-core';
+import { type ChunkDataset, type DatasetStats, type ObservationSpec, type TrainingSample } from '@actfusion/contracts';
 import { featuresOfKind } from '@actfusion/contracts';
 import type { BenchPreset } from './bench-preset.js';
 

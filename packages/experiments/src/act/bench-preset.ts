@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parsePolicyConfig, type ObservationSpec, type PolicyConfig } from '@actfusion/cvae-core';
+import { parsePolicyConfig, type PolicyConfig } from '@actfusion/cvae-core';
+import { type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
 
 /** A benchmark workload, in the peer's (`act_torch.py`) field names. */

@@ -1,6 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import * as tf from '@tensorflow/tfjs-core';
-import { ActPolicy, Rng, TOKENS, type ObservationSpec, type PolicyConfig } from '@actfusion/cvae-core';
+import { ActPolicy, Rng, type PolicyConfig } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { featuresOfKind } from '@actfusion/contracts';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';

@@ -1,15 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  ActPolicy,
-  parsePolicyConfig,
-  registerRuntime,
-  Rng,
-  TOKENS,
-  type ObservationSpec,
-  type PolicyConfig,
-  type TensorRuntime,
-} from '@actfusion/cvae-core';
+import { ActPolicy, parsePolicyConfig, registerRuntime, Rng, type PolicyConfig, type TensorRuntime } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import type { KindRegistry, KindSection } from './kind-registry.js';
 import { addPluginKind } from './plugin-kinds.js';

@@ -1,4 +1,4 @@
-import type { Observation } from '@actfusion/cvae-core';
+import type { Observation } from '@actfusion/contracts';
 
 /** The inference runtimes `predict`, `eval` and `run` can use (`--runtime`, `runtime.inference`). */
 export const INFERENCE_RUNTIMES = ['tfjs', 'onnx'] as const;

@@ -1,4 +1,5 @@
-import { createRuntime, type BackendRequest, type ObservationSpec } from '@actfusion/cvae-core';
+import { createRuntime, type BackendRequest } from '@actfusion/cvae-core';
+import { type ObservationSpec } from '@actfusion/contracts';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import type { ChunkPredictor, InferenceRuntime } from './chunk-predictor.js';

@@ -1,4 +1,4 @@
-import type { Observation } from '@actfusion/cvae-core';
+import type { Observation } from '@actfusion/contracts';
 import type { ChunkPredictor } from './chunk-predictor.js';
 import type { InferencePolicy } from './inference-policy.js';
 

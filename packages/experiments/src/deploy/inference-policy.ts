@@ -1,23 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  assembleBatch,
-  collateObservations,
-  disposeCollated,
-  IMAGENET_MEAN,
-  IMAGENET_STD,
-  Normalizer,
-  normalizerJsonOf,
-  readLeRobotCheckpoint,
-  type ActPolicy,
-  type FeatureNormalization,
-  type LeRobotPolicyDescription,
-  type NormalizerJson,
-  type Observation,
-  type ObservationBatch,
-  type ObservationSpec,
-} from '@actfusion/cvae-core';
+import { assembleBatch, collateObservations, disposeCollated, IMAGENET_MEAN, IMAGENET_STD, Normalizer, normalizerJsonOf, readLeRobotCheckpoint, type ActPolicy, type FeatureNormalization, type LeRobotPolicyDescription, type NormalizerJson, type ObservationBatch } from '@actfusion/cvae-core';
+import { type Observation, type ObservationSpec } from '@actfusion/contracts';
 import { buildExperimentContainer, type ExperimentContainer } from '../composition/experiment-container.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';

@@ -1,7 +1,8 @@
 // The worker thread of `TfjsWorkerChunkPredictor`: its own tfjs runtime and policy; chunks on request.
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRuntime, type BackendRequest, type Observation, type ObservationSpec } from '@actfusion/cvae-core';
+import { createRuntime, type BackendRequest } from '@actfusion/cvae-core';
+import { type Observation, type ObservationSpec } from '@actfusion/contracts';
 import { builtinKinds } from '../composition/builtin-kinds.js';
 import { addPluginKind, rememberPluginFile } from '../composition/plugin-kinds.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';

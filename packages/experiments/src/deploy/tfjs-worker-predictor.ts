@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BackendRequest, Observation, ObservationSpec } from '@actfusion/cvae-core';
+import type { BackendRequest } from '@actfusion/cvae-core';
+import type { Observation, ObservationSpec } from '@actfusion/contracts';
 import { builtinKinds } from '../composition/builtin-kinds.js';
 import { pluginFileOf } from '../composition/plugin-kinds.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';

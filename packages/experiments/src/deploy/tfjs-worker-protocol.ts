@@ -1,4 +1,4 @@
-import type { Observation } from '@actfusion/cvae-core';
+import type { Observation } from '@actfusion/contracts';
 
 /** Messages to the tfjs predictor worker. */
 export type WorkerRequest = { type: 'predict'; id: number; observation: Observation } | { type: 'dispose' };

@@ -1,4 +1,4 @@
-import type { ImageFrame } from '@actfusion/cvae-core';
+import type { ImageFrame } from '@actfusion/contracts';
 import { LeRobotDataset } from '@actfusion/datasets';
 import { LazyAlohaEpisodes } from './aloha-episodes.js';
 import { collectionSource, type EpisodeSource } from './episode-source.js';

@@ -2,16 +2,8 @@ import { container as rootContainer } from 'tsyringe';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { OBSERVATION_STATE, TASK, featuresOfKind } from '@actfusion/contracts';
-import {
-  ActPolicy,
-  assembleBatch,
-  Normalizer,
-  parsePolicyConfig,
-  Rng,
-  TOKENS,
-  type ObservationSpec,
-  type PolicyConfigInput,
-} from '@actfusion/cvae-core';
+import { ActPolicy, assembleBatch, Normalizer, parsePolicyConfig, Rng, type PolicyConfigInput } from '@actfusion/cvae-core';
+import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerLanguageEncoder } from '@actfusion/encoder-language';
 import { registerVisionResNet, type VisionResNetOptions } from '@actfusion/encoder-vision-resnet';
