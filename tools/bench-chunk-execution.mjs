@@ -33,6 +33,8 @@ if (!opts['no-build']) {
 }
 await import('reflect-metadata');
 const core = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/index.js')).href);
+const training = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/training/index.js')).href);
+const inference = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/inference/index.js')).href);
 const tf = await import('@tensorflow/tfjs-core');
 const runtime = await core.createRuntime({ backend: opts.backend, seed: 1 });
 
@@ -63,8 +65,8 @@ function timeCollate(batch, repeats) {
   const times = [];
   for (let r = 0; r < repeats + 1; r++) {
     const t0 = performance.now();
-    const c = core.collate(Array(batch).fill(sample), spec, normalizer, featurisers);
-    core.disposeCollated(c);
+    const c = training.collate(Array(batch).fill(sample), spec, normalizer, featurisers);
+    training.disposeCollated(c);
     if (r > 0) times.push(performance.now() - t0);
   }
   return median(times);
@@ -74,7 +76,7 @@ const chunk = Array.from({ length: K }, (_, i) => new Float32Array(A).fill(i));
 const source = async () => chunk;
 const obs = { 'observation.state': new Float32Array(A) };
 async function timeExecutor(mode) {
-  const ex = new core.ChunkExecutor(source, K, mode);
+  const ex = new inference.ChunkExecutor(source, K, mode);
   const per = [];
   for (let rep = 0; rep < 5; rep++) {
     ex.reset();

@@ -5,11 +5,12 @@
 // dependencies through hoisting), when it declares a run-time dependency that no built file imports,
 // or when a package's run-time dependency closure reaches what it must not install (robot-io and
 // datasets never pull TensorFlow.js; datasets never pulls serialport or MuJoCo; contracts pulls
-// nothing). Run after `nx run-many -t build`.
+// nothing), or when a package with a `./testing` export reaches its test fixtures from any other entry
+// point (fixtures ship only under `/testing`). Run after `nx run-many -t build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 
 const root = JSON.parse(readFileSync('package.json', 'utf8'));
 const listed = execFileSync('npm', ['query', '.workspace'], { encoding: 'utf8' });
@@ -64,12 +65,19 @@ for (const dir of workspaces) {
   manifests.set(pj.name, pj);
   const declared = new Set(Object.keys({ ...pj.dependencies, ...pj.peerDependencies, ...pj.optionalDependencies }));
   const imported = new Set();
+  const testingTarget = exportTargets(pj.exports?.['./testing'] ?? {}).find((t) => t.endsWith('.js'));
+  const testingDir = testingTarget ? `${dirname(testingTarget.replace(/^\.\//, ''))}/` : null;
   for (const f of files) {
     if (!/^dist\/.*\.(js|d\.ts)$/.test(f)) continue;
     const src = readFileSync(join(dir, f), 'utf8');
     const specs = [...src.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)]
       .map((m) => m[1] ?? m[2] ?? m[3]);
     for (const spec of specs) {
+      if (testingDir && spec.startsWith('.') && !f.startsWith(testingDir)) {
+        const target = normalize(join(dirname(f), spec));
+        if (target.startsWith(testingDir)) problems.push(`${where}: ${f} imports the test fixtures '${spec}' (they ship only under the ./testing export)`);
+      }
+      if (/^@actfusion\/[\w-]+\/testing$/.test(spec)) problems.push(`${where}: ${f} imports the test fixtures '${spec}' at run time`);
       const p = packageOf(spec);
       if (p) imported.add(p);
       if (p && p !== pj.name && !declared.has(p) && !(f.endsWith('.d.ts') && p.startsWith('@types/'))) {

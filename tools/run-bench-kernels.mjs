@@ -46,6 +46,7 @@ if (!opts['no-build']) {
 
 const tf = await import('@tensorflow/tfjs-core');
 const core = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/index.js')).href);
+const training = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/training/index.js')).href);
 const runtime = await core.createRuntime({ backend: 'wasm', seed: 0 });
 process.stderr.write(`${runtime.reason}\n`);
 
@@ -97,9 +98,9 @@ for (const l of layers) {
   row.backprop_input_ms = time(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: l.x }));
   row.backprop_filter_ms = time(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: l.f }));
   if (opts.builtin) {
-    core.unregisterWasmGradientKernels();
+    training.unregisterWasmGradientKernels();
     row.builtin_backprop_input_ms = time(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: l.x }));
-    core.registerWasmGradientKernels();
+    training.registerWasmGradientKernels();
   }
   for (const k of ['forward', 'backprop_input', 'backprop_filter', 'builtin_backprop_input']) {
     if (row[`${k}_ms`] !== undefined) row[`${k}_gflops`] = flops / (row[`${k}_ms`] * 1e6);

@@ -9,7 +9,7 @@ import { readLeRobotCheckpoint } from '../src/policy/lerobot-checkpoint.js';
 import { describeLeRobotConfig } from '../src/policy/lerobot-config.js';
 import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime.js';
 import { collateObservations, disposeCollated } from '../src/training/collate.js';
-import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
+import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { Trainer, type TrainingProgress } from '../src/training/trainer.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
 

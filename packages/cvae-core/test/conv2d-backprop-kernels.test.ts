@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { registerWasmGradientKernels, unregisterWasmGradientKernels } from '../src/index.js';
+import { registerWasmGradientKernels, unregisterWasmGradientKernels } from '../src/training/index.js';
 import { conv2dBackpropFilterWasm } from '../src/kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm, type BackpropInputStrategy } from '../src/kernels/conv2d-backprop-input.js';
 import { Rng } from '../src/random/rng.js';

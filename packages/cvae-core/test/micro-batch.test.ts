@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime.js';
-import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
+import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
 import { expectClose } from './helpers/backend.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel, OnnxGraphBuilder, ProtoMessage, varintBytes } from '../src/index.js';
+import { encodeOnnxModel, OnnxGraphBuilder, ProtoMessage, varintBytes } from '../src/io/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageFrame } from '@actfusion/contracts';
 import { Rng } from '../src/random/rng.js';
-import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
+import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 
 /** Top-left corner of the red blob. */
 function blob(data: Uint8Array, w: number): [number, number] {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime.js';
 import { ChunkExecutor } from '../src/inference/chunk-executor.js';
 import { policyChunkSource } from '../src/inference/policy-chunk-source.js';
-import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
+import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { readTrainingCheckpoint } from '../src/training/training-checkpoint.js';
 import { Trainer, type TrainingProgress } from '../src/training/trainer.js';
 import { TinyChunkPolicy } from './fixtures/tiny-chunk-policy.js';

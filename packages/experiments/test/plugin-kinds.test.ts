@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readSafetensors } from '@actfusion/cvae-core';
+import { readSafetensors } from '@actfusion/cvae-core/io';
 import * as tf from '@tensorflow/tfjs-core';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';

@@ -4,15 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  assembleBatch,
-  createRuntime,
-  Normalizer,
-  parsePolicyConfig,
-  readSafetensorsHeader,
-  writeLeRobotCheckpoint,
-  type TensorRuntime,
-} from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, Normalizer, parsePolicyConfig, type TensorRuntime } from '@actfusion/cvae-core';
+import { readSafetensorsHeader, writeLeRobotCheckpoint } from '@actfusion/cvae-core/io';
 import { observationSpec } from '@actfusion/contracts';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastCheckpoint } from '@actfusion/cvae-core';
+import { lastCheckpoint } from '@actfusion/cvae-core/training';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';

@@ -1,6 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import { Embedding, LayerNorm, Module, ModuleList, Rng, TransformerDecoderLayer, xavierUniformInPlace, exportDecoderLayer, exportLayerNorm, valuesOf, type ActionDecoder, type OnnxExportableDecoder, type OnnxGraphBuilder, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import { Rng, type ActionDecoder, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import {
+  exportDecoderLayer,
+  exportLayerNorm,
+  valuesOf,
+  type OnnxExportableDecoder,
+  type OnnxGraphBuilder,
+} from '@actfusion/cvae-core/io';
+import {
+  Embedding,
+  LayerNorm,
+  Module,
+  ModuleList,
+  TransformerDecoderLayer,
+  xavierUniformInPlace,
+} from '@actfusion/cvae-core/nn';
 import { TOKENS } from '@actfusion/contracts';
 
 /** LeRobot's `ACTDecoder`: `layers.N` decoder layers and the final LayerNorm `norm` (DETR). */

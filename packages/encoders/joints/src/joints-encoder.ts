@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import { Linear, Module, Rng, exportLinear, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import {
+  Rng,
+  type EncodeContext,
+  type ModalityEncoder,
+  type FeatureBatch,
+  type ObservationBatch,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+import { exportLinear, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens } from '@actfusion/cvae-core/io';
+import { Linear, Module } from '@actfusion/cvae-core/nn';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { OBSERVATION_STATE, requireFeature, type FeatureSpec } from '@actfusion/contracts';
 

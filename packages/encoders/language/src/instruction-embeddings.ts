@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, writeSafetensors } from '@actfusion/cvae-core';
+import { readSafetensors, writeSafetensors } from '@actfusion/cvae-core/io';
 
 /** How many known instructions an error message lists. */
 const LIST_IN_ERRORS = 12;

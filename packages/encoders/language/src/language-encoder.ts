@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { injectable } from 'tsyringe';
-import type { Conditioner, ObservationBatch, OnnxEncoderContext } from '@actfusion/cvae-core';
+import type { Conditioner, ObservationBatch } from '@actfusion/cvae-core';
+import type { OnnxEncoderContext } from '@actfusion/cvae-core/io';
 import { LanguageTokenEncoder } from './language-token-encoder.js';
 
 /**

@@ -1,6 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import { Linear, Module, Rng, exportLinear, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, batchInput, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import {
+  Rng,
+  type EncodeContext,
+  type ModalityEncoder,
+  batchInput,
+  type FeatureBatch,
+  type ObservationBatch,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+import { exportLinear, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens } from '@actfusion/cvae-core/io';
+import { Linear, Module } from '@actfusion/cvae-core/nn';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { TASK, textFeature, type FeatureSpec, type Observation } from '@actfusion/contracts';
 import type { InstructionEmbeddings } from './instruction-embeddings.js';

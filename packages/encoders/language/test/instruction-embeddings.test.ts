@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, writeSafetensors, type TensorRuntime } from '@actfusion/cvae-core';
+import { createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { writeSafetensors } from '@actfusion/cvae-core/io';
 import { InstructionEmbeddings } from '../src/instruction-embeddings.js';
 import { unitVector } from './helpers.js';
 

@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, isConditioner, parsePolicyConfig, Rng, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
+import {
+  createRuntime,
+  isConditioner,
+  parsePolicyConfig,
+  Rng,
+  type ModalityEncoder,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
 import { InstructionEmbeddings } from '../src/instruction-embeddings.js';

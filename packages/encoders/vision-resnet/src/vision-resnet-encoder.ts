@@ -1,6 +1,38 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import { ACTSinusoidalPositionEmbedding2d, Conv2d, featureMapTokens, imagenetNormalize, Module, ResNet, ResNetFilmGenerator, resnetFeatureSize, Rng, attr, exportConvBn, exportFeatureMapTokens, exportImagenetNormalize, exportResNet, exportResNetFilm, sinePositions, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, batchInput, stackImageFeature, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import {
+  Rng,
+  type EncodeContext,
+  type ModalityEncoder,
+  batchInput,
+  stackImageFeature,
+  type FeatureBatch,
+  type ObservationBatch,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+import {
+  attr,
+  exportConvBn,
+  exportFeatureMapTokens,
+  exportImagenetNormalize,
+  exportResNet,
+  exportResNetFilm,
+  sinePositions,
+  type OnnxEncoderContext,
+  type OnnxExportableEncoder,
+  type OnnxTokens,
+} from '@actfusion/cvae-core/io';
+import {
+  ACTSinusoidalPositionEmbedding2d,
+  Conv2d,
+  featureMapTokens,
+  imagenetNormalize,
+  Module,
+  ResNet,
+  ResNetFilmGenerator,
+  resnetFeatureSize,
+} from '@actfusion/cvae-core/nn';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { IMAGES_PREFIX, featureOf, featuresOfKind, imageKey, keySuffix, type FeatureSpec, type Observation } from '@actfusion/contracts';
 import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';

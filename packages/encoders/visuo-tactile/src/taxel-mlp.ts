@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, type Rng } from '@actfusion/cvae-core';
+import { type Rng } from '@actfusion/cvae-core';
+import { Linear, Module } from '@actfusion/cvae-core/nn';
 
 /**
  * A taxel grid as one token: flatten [B, rows, cols, C] -> `fc1` (rows*cols*C -> hidden) -> ReLU ->

@@ -1,6 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'tsyringe';
-import { ACTSinusoidalPositionEmbedding2d, featureMapTokens, imagenetNormalize, Conv2d, Embedding, Module, ModuleList, ResNet, resnetFeatureSize, Rng, attr, exportConvBn, exportFeatureMapTokens, exportImagenetNormalize, exportLinear, exportResNet, sinePositions, valuesOf, type EncodeContext, type OnnxEncoderContext, type OnnxExportableEncoder, type OnnxTokens, type ModalityEncoder, batchInput, stackFloatFeature, stackImageFeature, type FeatureBatch, type ObservationBatch, type PolicyConfig, type TokenSet } from '@actfusion/cvae-core';
+import {
+  Rng,
+  type EncodeContext,
+  type ModalityEncoder,
+  batchInput,
+  stackFloatFeature,
+  stackImageFeature,
+  type FeatureBatch,
+  type ObservationBatch,
+  type PolicyConfig,
+  type TokenSet,
+} from '@actfusion/cvae-core';
+import {
+  attr,
+  exportConvBn,
+  exportFeatureMapTokens,
+  exportImagenetNormalize,
+  exportLinear,
+  exportResNet,
+  sinePositions,
+  valuesOf,
+  type OnnxEncoderContext,
+  type OnnxExportableEncoder,
+  type OnnxTokens,
+} from '@actfusion/cvae-core/io';
+import {
+  ACTSinusoidalPositionEmbedding2d,
+  featureMapTokens,
+  imagenetNormalize,
+  Conv2d,
+  Embedding,
+  Module,
+  ModuleList,
+  ResNet,
+  resnetFeatureSize,
+} from '@actfusion/cvae-core/nn';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import {
   TACTILE_PREFIX,

@@ -2,7 +2,15 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collateObservations, createRuntime, disposeCollated, Normalizer, parsePolicyConfig, Rng, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
+import {
+  createRuntime,
+  Normalizer,
+  parsePolicyConfig,
+  Rng,
+  type ModalityEncoder,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
+import { collateObservations, disposeCollated } from '@actfusion/cvae-core/training';
 import { TOKENS, type Observation, type ObservationSpec } from '@actfusion/contracts';
 import { ScriptedExpert, SimRobot } from '@actfusion/robot-io';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, loadTorchvisionResNet, parsePolicyConfig, ResNet, Rng, writeSafetensors, type ModalityEncoder, type ObservationBatch, type TensorRuntime } from '@actfusion/cvae-core';
+import {
+  createRuntime,
+  parsePolicyConfig,
+  Rng,
+  type ModalityEncoder,
+  type ObservationBatch,
+  type TensorRuntime,
+} from '@actfusion/cvae-core';
+import { loadTorchvisionResNet, writeSafetensors } from '@actfusion/cvae-core/io';
+import { ResNet } from '@actfusion/cvae-core/nn';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec, type Observation } from '@actfusion/contracts';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRuntime, type BackendRequest, type PolicyFactoryRef, type WorkerPolicy } from '@actfusion/cvae-core';
+import { createRuntime, type BackendRequest } from '@actfusion/cvae-core';
+import { type PolicyFactoryRef, type WorkerPolicy } from '@actfusion/cvae-core/training';
 import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
 import { buildActPolicy } from './build-act-policy.js';
 

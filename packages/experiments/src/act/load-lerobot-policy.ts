@@ -1,4 +1,5 @@
-import { readLeRobotCheckpoint, type ActPolicy, type LeRobotPolicyDescription } from '@actfusion/cvae-core';
+import { type ActPolicy } from '@actfusion/cvae-core';
+import { readLeRobotCheckpoint, type LeRobotPolicyDescription } from '@actfusion/cvae-core/io';
 import type { ResNetDepth } from '@actfusion/encoder-vision-resnet';
 import { buildActPolicy } from './build-act-policy.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LeRobotPolicyDescription } from '@actfusion/cvae-core';
+import type { LeRobotPolicyDescription } from '@actfusion/cvae-core/io';
 import { featureOf } from '@actfusion/contracts';
 
 /** Observations in the `parity.json` layout of the PyTorch peer (`act_torch.py --export`). */

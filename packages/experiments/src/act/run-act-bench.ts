@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { AdamW, assembleBatch, createRuntime, Rng, Trainer, type BackendRequest, type MicroBatchSetting, type ObservationBatch } from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { AdamW, Trainer, type MicroBatchSetting } from '@actfusion/cvae-core/training';
 import { featuresOfKind } from '@actfusion/contracts';
 import { BenchDataset } from './bench-dataset.js';
 import { benchPolicyFactory } from './bench-policy-factory.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import { assembleBatch, createRuntime, encodeOnnxModel, exportActPolicyOnnx, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { encodeOnnxModel, exportActPolicyOnnx } from '@actfusion/cvae-core/io';
 import { featuresOfKind } from '@actfusion/contracts';
 import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
 import { buildActPolicy } from './build-act-policy.js';

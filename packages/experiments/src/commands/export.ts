@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createRuntime, exportActPolicyOnnx, writeOnnxModel, type OnnxImageInput } from '@actfusion/cvae-core';
+import { createRuntime } from '@actfusion/cvae-core';
+import { exportActPolicyOnnx, writeOnnxModel, type OnnxImageInput } from '@actfusion/cvae-core/io';
 import { builtinKinds } from '../composition/builtin-kinds.js';
 import { configForCheckpoint } from '../deploy/checkpoint-config.js';
 import { InferencePolicy } from '../deploy/inference-policy.js';

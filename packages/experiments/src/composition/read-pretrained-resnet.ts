@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors } from '@actfusion/cvae-core';
+import { readSafetensors } from '@actfusion/cvae-core/io';
 
 /**
  * torchvision ResNet weights for `vision-resnet`'s `pretrained` option: a safetensors file of

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeLeRobotConfig, readSafetensorsHeader } from '@actfusion/cvae-core';
+import { describeLeRobotConfig, readSafetensorsHeader } from '@actfusion/cvae-core/io';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { loadConfig } from '../config/load-config.js';

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, writeLeRobotCheckpoint, type BackendRequest, type ChunkExecutionMode } from '@actfusion/cvae-core';
+import { createRuntime, type BackendRequest } from '@actfusion/cvae-core';
+import { type ChunkExecutionMode } from '@actfusion/cvae-core/inference';
+import { writeLeRobotCheckpoint } from '@actfusion/cvae-core/io';
 import { observationSpec } from '@actfusion/contracts';
 import { SimRobot } from '@actfusion/robot-io';
 import { benchPolicyParts, type BenchPreset } from '../act/bench-preset.js';

@@ -1,4 +1,4 @@
-import type { ChunkExecutionMode } from '@actfusion/cvae-core';
+import type { ChunkExecutionMode } from '@actfusion/cvae-core/inference';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 
 /**

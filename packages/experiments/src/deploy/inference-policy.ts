@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { assembleBatch, collateObservations, disposeCollated, IMAGENET_MEAN, IMAGENET_STD, Normalizer, normalizerJsonOf, readLeRobotCheckpoint, type ActPolicy, type FeatureNormalization, type LeRobotPolicyDescription, type NormalizerJson, type ObservationBatch } from '@actfusion/cvae-core';
+import { assembleBatch, Normalizer, type ActPolicy, type NormalizerJson, type ObservationBatch } from '@actfusion/cvae-core';
+import {
+  normalizerJsonOf,
+  readLeRobotCheckpoint,
+  type FeatureNormalization,
+  type LeRobotPolicyDescription,
+} from '@actfusion/cvae-core/io';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@actfusion/cvae-core/nn';
+import { collateObservations, disposeCollated } from '@actfusion/cvae-core/training';
 import { type Observation, type ObservationSpec } from '@actfusion/contracts';
 import { buildExperimentContainer, type ExperimentContainer } from '../composition/experiment-container.js';
 import type { KindRegistry } from '../composition/kind-registry.js';

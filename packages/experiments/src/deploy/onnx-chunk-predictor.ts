@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { encodeOnnxModel, exportActPolicyOnnx, type ActPolicy, type Normalizer, type OnnxFeatureAffine } from '@actfusion/cvae-core';
+import { type ActPolicy, type Normalizer } from '@actfusion/cvae-core';
+import { encodeOnnxModel, exportActPolicyOnnx, type OnnxFeatureAffine } from '@actfusion/cvae-core/io';
 import { type Observation } from '@actfusion/contracts';
 import type { ChunkPredictor } from './chunk-predictor.js';
 import { observationFeeds, type OnnxInputSpec } from './onnx-observation-feeds.js';

@@ -1,4 +1,4 @@
-import { ChunkExecutor, type ChunkExecutionMode, type ChunkExecutorStats } from '@actfusion/cvae-core';
+import { ChunkExecutor, type ChunkExecutionMode, type ChunkExecutorStats } from '@actfusion/cvae-core/inference';
 import { type Observation } from '@actfusion/contracts';
 import { ControlLoop, SafeRobot, type ControlLoopReport, type MonotonicClock, type Robot, type SafetyOptions, type SafetyStats } from '@actfusion/robot-io';
 import type { ChunkPredictor } from './chunk-predictor.js';

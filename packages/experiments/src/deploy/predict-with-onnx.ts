@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodeOnnxModel, exportActPolicyOnnx, type ActPolicy, type Normalizer, type ObservationBatch, type OnnxFeatureAffine } from '@actfusion/cvae-core';
+import { type ActPolicy, type Normalizer, type ObservationBatch } from '@actfusion/cvae-core';
+import { encodeOnnxModel, exportActPolicyOnnx, type OnnxFeatureAffine } from '@actfusion/cvae-core/io';
 import { OnnxChunkPredictor } from './onnx-chunk-predictor.js';
 
 /**

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { lastCheckpoint } from '@actfusion/cvae-core';
+import { lastCheckpoint } from '@actfusion/cvae-core/training';
 
 /** Where a checkpoint's parts are. */
 export interface ResolvedCheckpoint {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PolicyFactoryRef, WorkerPolicy } from '@actfusion/cvae-core';
+import type { PolicyFactoryRef, WorkerPolicy } from '@actfusion/cvae-core/training';
 import type { ObservationSpec } from '@actfusion/contracts';
 import { builtinKinds } from '../composition/builtin-kinds.js';
 import type { KindSection } from '../composition/kind-registry.js';

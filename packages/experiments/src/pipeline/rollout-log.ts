@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ActionChunk, ChunkSource } from '@actfusion/cvae-core';
+import type { ActionChunk, ChunkSource } from '@actfusion/cvae-core/inference';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 /** Format tag of a rollout log file; bump when the layout changes. */

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { lastCheckpoint, Trainer, writeLeRobotCheckpoint, type ActPolicy, type Normalizer, type TrainingProgress } from '@actfusion/cvae-core';
+import { type ActPolicy, type Normalizer } from '@actfusion/cvae-core';
+import { writeLeRobotCheckpoint } from '@actfusion/cvae-core/io';
+import { lastCheckpoint, Trainer, type TrainingProgress } from '@actfusion/cvae-core/training';
 import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
 import { trainingCurvesSpec, type MetricPoint } from '../charts/training-curves.js';
 import { writeChart } from '../charts/render-chart.js';

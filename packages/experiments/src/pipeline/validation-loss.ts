@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { collate, disposeCollated, Rng, type Normalizer, type TrainablePolicy } from '@actfusion/cvae-core';
+import { Rng, type Normalizer } from '@actfusion/cvae-core';
+import { collate, disposeCollated, type TrainablePolicy } from '@actfusion/cvae-core/training';
 import type { ChunkSampler } from '@actfusion/datasets';
 import type { ObservationSpec, TrainingSample } from '@actfusion/contracts';
 

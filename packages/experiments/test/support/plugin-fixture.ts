@@ -24,7 +24,7 @@ export async function writeStateMlpPlugin(dir: string): Promise<string> {
     `import * as tf from '@tensorflow/tfjs-core';
 import { instanceCachingFactory } from 'tsyringe';
 import { z } from 'zod';
-import { Linear, Module } from '@actfusion/cvae-core';
+import { Linear, Module } from '@actfusion/cvae-core/nn';
 import { TOKENS } from '@actfusion/contracts';
 
 export const description = 'the joint state through a 2-layer MLP as one token (test plug-in)';
