@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '@actfusion/cvae-core';
+import { readSafetensorsHeader } from '@actfusion/cvae-core/io';
 import { AlohaHdf5Episode } from '@actfusion/datasets';
 import { actfusion } from './support/in-process-cli.js';
 
