@@ -3,6 +3,7 @@ import type { TrainingSample } from '@actfusion/contracts';
 import type { ObservationSpec } from '@actfusion/contracts';
 import { Rng, type RngState } from '../random/rng.js';
 import { collate, disposeCollated } from './collate.js';
+import { leanVariableGrads } from './lean-variable-grads.js';
 import type { Normalizer } from './normalizer.js';
 import type { TrainablePolicy } from './trainable-policy.js';
 
@@ -100,7 +101,7 @@ export function batchGradients(
     let value: tf.Scalar;
     let grads: tf.NamedTensorMap;
     try {
-      ({ value, grads } = tf.variableGrads(() => {
+      ({ value, grads } = leanVariableGrads(() => {
         const r = policy.computeLoss(c.batch, c.action, c.isPad, rng);
         if (!w) {
           parts = [tf.keep(r.l1), tf.keep(r.kl)];

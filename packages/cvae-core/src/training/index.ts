@@ -17,6 +17,8 @@ export { actParamGroups } from '../optim/param-groups.js';
 export { batchGradients, reductionOf, sliceWeights, wholeBatchOf, type SliceGradients, type WholeBatch } from './batch-gradients.js';
 export { chooseMicroBatch, WASM_STEP_BUDGET_BYTES, type MicroBatchChoice } from './micro-batch.js';
 export type { MicroBatchSetting, StepOutcome } from './step-runner.js';
+export { leanVariableGrads } from './lean-variable-grads.js';
+export { threadMemory, type ThreadMemory, type TrainingMemory } from './parallel/thread-memory.js';
 export { loadPolicyFactory, type PolicyFactory, type PolicyFactoryRef, type WorkerPolicy } from './parallel/policy-factory.js';
 export { ensureGradientsRegistered } from '../runtime/register-gradients.js';
 export {

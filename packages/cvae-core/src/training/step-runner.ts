@@ -8,6 +8,7 @@ import { chooseMicroBatch, WASM_STEP_BUDGET_BYTES } from './micro-batch.js';
 import type { Normalizer } from './normalizer.js';
 import type { TrainablePolicy } from './trainable-policy.js';
 import type { TrainerOptimizer } from './trainer-optimizer.js';
+import { threadMemory, type TrainingMemory } from './parallel/thread-memory.js';
 
 /** What one optimiser step reports. */
 export interface StepOutcome {
@@ -25,6 +26,8 @@ export interface StepRunner {
   step(samples: readonly TrainingSample[], rngState: RngState, stepNumber: number): Promise<StepOutcome>;
   /** Bring the trainer's own policy and optimiser up to date (before a checkpoint or at the end). */
   pull(): Promise<void>;
+  /** Every thread's memory (wasm heap, tensors, V8 heap) and the shared buffers. */
+  memory(): Promise<TrainingMemory>;
   dispose(): Promise<void>;
 }
 
@@ -109,6 +112,9 @@ export class LocalStepRunner implements StepRunner {
   }
 
   async pull(): Promise<void> {}
+  async memory(): Promise<TrainingMemory> {
+    return { threads: [threadMemory('main')], sharedBytes: 0 };
+  }
   async dispose(): Promise<void> {}
 }
 

@@ -13,6 +13,7 @@ import { reductionOf } from './batch-gradients.js';
 import { LocalStepRunner, type MicroBatchSetting, type StepRunner } from './step-runner.js';
 import type { PolicyFactoryRef } from './parallel/policy-factory.js';
 import { WorkerPoolStepRunner } from './parallel/worker-pool-step-runner.js';
+import { threadMemory, type TrainingMemory } from './parallel/thread-memory.js';
 import {
   readTrainingCheckpoint,
   stepIdentifier,
@@ -270,6 +271,11 @@ export class Trainer {
   /** Bring `policy` up to date with the workers' weights (nothing to do in one thread), e.g. before evaluating it. */
   async syncPolicy(): Promise<void> {
     await this.runner?.pull();
+  }
+
+  /** Where the run's memory sits now: every thread's wasm heap, tensors and V8 heap, and shared buffers (before the first `train()`: this thread only). */
+  async memoryReport(): Promise<TrainingMemory> {
+    return this.runner ? this.runner.memory() : { threads: [threadMemory('main')], sharedBytes: 0 };
   }
 
   /** Write a checkpoint of the current state now; returns its directory. */

@@ -37,6 +37,11 @@ export interface ActBenchResult {
   /** With `profile`: the wall time of the profiled step and the summed kernel time, ms. */
   readonly profiled_step_ms?: number;
   readonly kernel_ms?: number;
+  /**
+   * Where the memory sat after training (MiB): per thread the wasm heap (its high-water mark), live
+   * tensors and V8 heap; the worker pool's shared buffers.
+   */
+  readonly memory?: { threads: { thread: string; wasm_heap_mb: number | null; tensor_mb: number; js_heap_mb: number }[]; shared_mb: number };
   /** Why the training step failed (e.g. the wasm heap is too small for act-paper's batch). */
   readonly train_error?: string;
 }
@@ -113,6 +118,7 @@ export async function runActBench(
     let profiledMs = 0;
     const times: number[] = [];
     let trainError: string | undefined;
+    let memory: ActBenchResult['memory'];
     try {
       if (options.profile) {
         const t0 = performance.now();
@@ -140,6 +146,13 @@ export async function runActBench(
       });
       try {
         await trainer.train();
+        sampleRss();
+        const m = await trainer.memoryReport();
+        const mib = (b: number): number => Math.round(b / 104857.6) / 10;
+        memory = {
+          threads: m.threads.map((t) => ({ thread: t.thread, wasm_heap_mb: t.wasmHeapBytes === null ? null : mib(t.wasmHeapBytes), tensor_mb: mib(t.tensorBytes), js_heap_mb: mib(t.jsHeapBytes) })),
+          shared_mb: mib(m.sharedBytes),
+        };
       } finally {
         await trainer.close();
         trainer.dispose();
@@ -170,6 +183,7 @@ export async function runActBench(
             kernel_calls: kernelShapeTotals(profile, 25),
           }
         : {}),
+      ...(memory ? { memory } : {}),
       ...(trainError !== undefined ? { train_error: trainError } : {}),
     };
     if (trainError === undefined) {

@@ -17,6 +17,7 @@ import type { TrainablePolicy } from '../trainable-policy.js';
 import { loadPolicyFactory, type WorkerPolicy } from './policy-factory.js';
 import { barrier, abortBarrier, PoolAbortedError, reduceRange, reduceSlots, type SharedGradientBuffers } from './shared-gradients.js';
 import { fromPayload, toPayload, transferList } from './tensor-payload.js';
+import { threadMemory } from './thread-memory.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './worker-messages.js';
 import type { BackendWasm } from '../../kernels/wasm-kernel-call.js';
 
@@ -60,6 +61,8 @@ async function handle(msg: ToWorker): Promise<void> {
     const optimizerState = toPayload(opt);
     tf.dispose([...opt.values()].filter((t) => !(t instanceof tf.Variable)));
     post({ type: 'pulled', model, optimizerState }, [...transferList(model), ...transferList(optimizerState)]);
+  } else if (msg.type === 'memory') {
+    post({ type: 'memory', memory: threadMemory(`worker ${need(state).init.index + 1}`) });
   } else if (msg.type === 'close') {
     if (state) {
       state.optimizer.dispose();

@@ -7,6 +7,7 @@ import type { MicroBatchSetting } from '../step-runner.js';
 import type { PolicyFactoryRef } from './policy-factory.js';
 import type { SharedGradientBuffers } from './shared-gradients.js';
 import type { TensorPayload } from './tensor-payload.js';
+import type { ThreadMemory } from './thread-memory.js';
 
 /** The optimiser every worker builds (the Trainer's default AdamW with LeRobot's two groups). */
 export interface WorkerOptimizerOptions {
@@ -47,12 +48,13 @@ export interface StepMessage {
   readonly stepNumber: number;
 }
 
-export type ToWorker = InitMessage | StepMessage | { readonly type: 'pull' } | { readonly type: 'close' };
+export type ToWorker = InitMessage | StepMessage | { readonly type: 'pull' } | { readonly type: 'memory' } | { readonly type: 'close' };
 
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'stepped'; readonly gradNorm: number; readonly loss: number; readonly l1: number; readonly kl: number; readonly rngEnd: RngState }
   | { readonly type: 'pulled'; readonly model: TensorPayload; readonly optimizerState: TensorPayload }
+  | { readonly type: 'memory'; readonly memory: ThreadMemory }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'error'; readonly message: string; readonly aborted: boolean }
   | { readonly type: 'closed' };

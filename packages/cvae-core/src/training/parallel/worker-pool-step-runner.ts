@@ -11,6 +11,7 @@ import type { TrainerOptimizer } from '../trainer-optimizer.js';
 import type { PolicyFactoryRef } from './policy-factory.js';
 import { abortBarrier, allocateSharedGradients, type SharedGradientBuffers } from './shared-gradients.js';
 import { fromPayload, toPayload } from './tensor-payload.js';
+import { threadMemory, type TrainingMemory } from './thread-memory.js';
 import type { FromWorker, ToWorker, WorkerOptimizerOptions } from './worker-messages.js';
 
 export interface WorkerPoolOptions {
@@ -171,6 +172,13 @@ export class WorkerPoolStepRunner implements StepRunner {
     } finally {
       tf.dispose([...model.values(), ...opt.values()]);
     }
+  }
+
+  /** The trainer's thread and every worker's memory, and the shared buffers' size. */
+  async memory(): Promise<TrainingMemory> {
+    const workers = await Promise.all(this.handles.map((h) => h.request({ type: 'memory' }, 'memory')));
+    const sharedBytes = Object.values(this.shared).reduce((s, b: SharedArrayBuffer) => s + b.byteLength, 0);
+    return { threads: [threadMemory('main'), ...workers.map((w) => w.memory)], sharedBytes };
   }
 
   async dispose(): Promise<void> {
