@@ -5,7 +5,7 @@ import { Rng } from '../src/random/rng.js';
 import { collate, disposeCollated } from '../src/training/collate.js';
 import { leanVariableGrads } from '../src/training/lean-variable-grads.js';
 import { Normalizer } from '../src/training/normalizer.js';
-import { SyntheticChunkDataset } from '../src/training/synthetic-chunk-dataset.js';
+import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
 import { pseudoRandom, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
 
