@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { klDivergence } from '../src/cvae/kl-divergence.js';
 import { chunkReconstructionLoss } from '../src/policy/chunk-reconstruction-loss.js';
-import { useCpuBackend } from './helpers/backend.js';
+import { useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

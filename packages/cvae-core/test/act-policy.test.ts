@@ -7,7 +7,7 @@ import { parsePolicyConfig } from '../src/policy/policy-config.js';
 import { Rng } from '../src/random/rng.js';
 import { PatchEncoder, QueryDecoder, smallActPolicy } from './fixtures/act-test-parts.js';
 import { ActPolicy } from '../src/policy/act-policy.js';
-import { useCpuBackend } from './helpers/backend.js';
+import { useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { pseudoRandom, relativeError, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
+import { pseudoRandom, relativeError, useCpuAndWasmRuntimes } from '../src/testing/index.js';
 
 /**
  * A miniature ACT training step written on tfjs-core ops, with every op kind the real network uses:

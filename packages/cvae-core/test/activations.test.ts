@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { activation, gelu, geluTanh, glu, relu } from '../src/nn/activations.js';
-import { expectClose, useCpuBackend } from './helpers/backend.js';
+import { expectClose, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { AdamW } from '../src/optim/adamw.js';
 import { actParamGroups } from '../src/optim/param-groups.js';
-import { expectClose, useCpuBackend } from './helpers/backend.js';
+import { expectClose, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

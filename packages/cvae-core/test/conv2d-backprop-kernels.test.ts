@@ -4,7 +4,7 @@ import { registerWasmGradientKernels, unregisterWasmGradientKernels } from '../s
 import { conv2dBackpropFilterWasm } from '../src/kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm, type BackpropInputStrategy } from '../src/kernels/conv2d-backprop-input.js';
 import { Rng } from '../src/random/rng.js';
-import { expectWasmMatchesCpu, randomTensor, relativeError, runOn, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
+import { expectWasmMatchesCpu, randomTensor, relativeError, runOn, useCpuAndWasmRuntimes } from '../src/testing/index.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Conv2d } from '../src/nn/conv2d.js';
-import { FrozenBatchNorm2d } from '../src/nn/frozen-batch-norm2d.js';
 import { MaxPool2d } from '../src/nn/max-pool2d.js';
 import { Rng } from '../src/random/rng.js';
-import { expectClose, seq, useCpuBackend } from './helpers/backend.js';
+import { expectClose, pseudoRandom, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 
@@ -35,7 +34,7 @@ const nchwToNhwc = (x: Float32Array, shape: [number, number, number, number]) =>
 
 describe('Conv2d', () => {
   const B = 2, C = 3, H = 7, W = 6, O = 4;
-  const xs = seq(B * C * H * W, 1);
+  const xs = pseudoRandom(B * C * H * W, 1);
   const x = nchwToNhwc(xs, [B, C, H, W]);
 
   const cases: { k: [number, number]; s: [number, number]; p: [number, number]; d?: [number, number] }[] = [
@@ -58,7 +57,7 @@ describe('Conv2d', () => {
   it('exposes PyTorch names and layout [out, in, kh, kw] and loads a state dict in that layout', () => {
     const conv = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false, rng: new Rng(3) });
     expect([...conv.stateDict().entries()].map(([n, v]) => [n, v.shape])).toEqual([['weight', [64, 3, 7, 7]]]);
-    const w = tf.tensor4d(seq(64 * 3 * 49, 9), [64, 3, 7, 7]);
+    const w = tf.tensor4d(pseudoRandom(64 * 3 * 49, 9), [64, 3, 7, 7]);
     conv.loadStateDict(new Map([['weight', w]]));
     expect(conv.weight.dataSync()).toEqual(w.dataSync());
     expect(conv.forward(tf.zeros([1, 32, 32, 3]) as tf.Tensor4D).shape).toEqual([1, 16, 16, 64]);
@@ -66,36 +65,6 @@ describe('Conv2d', () => {
 
   it('rejects a wrong channel count', () => {
     expect(() => new Conv2d(3, 4, 3).forward(tf.zeros([1, 5, 5, 2]) as tf.Tensor4D)).toThrow(/expected NHWC \[B, H, W, 3\]/);
-  });
-});
-
-describe('FrozenBatchNorm2d', () => {
-  it('applies (x − mean)/√(var + 1e-5)·w + b per channel (last axis), with buffers only', () => {
-    const bn = new FrozenBatchNorm2d(2);
-    bn.loadStateDict(new Map<string, tf.Tensor>([
-      ['weight', tf.tensor1d([2, -1])],
-      ['bias', tf.tensor1d([0.5, 1])],
-      ['running_mean', tf.tensor1d([1, -2])],
-      ['running_var', tf.tensor1d([4, 0.25])],
-    ]));
-    const x = tf.tensor4d([1, 0, 3, -2, -1, 2, 5, 4], [1, 2, 2, 2]);
-    const e = [1, 0, 3, -2, -1, 2, 5, 4].map((v, i) =>
-      i % 2 === 0 ? ((v - 1) / Math.sqrt(4 + 1e-5)) * 2 + 0.5 : ((v + 2) / Math.sqrt(0.25 + 1e-5)) * -1 + 1,
-    );
-    expectClose(bn.forward(x).dataSync(), e, 1e-6);
-    expect(bn.parameterCount()).toBe(0);
-    expect(bn.trainableParameters()).toEqual([]);
-    expect([...bn.stateDict().keys()]).toEqual(['weight', 'bias', 'running_mean', 'running_var']);
-  });
-
-  it('loads a torchvision BN state once num_batches_tracked is ignored', () => {
-    const bn = new FrozenBatchNorm2d(2);
-    const state = new Map<string, tf.Tensor>([
-      ['weight', tf.ones([2])], ['bias', tf.zeros([2])], ['running_mean', tf.zeros([2])], ['running_var', tf.ones([2])],
-      ['num_batches_tracked', tf.scalar(0, 'int32')],
-    ]);
-    expect(() => bn.loadStateDict(state, { source: 'resnet18.safetensors' })).toThrow(/resnet18.safetensors: .*unexpected 1 \[num_batches_tracked\]/);
-    expect(bn.loadStateDict(state, { ignore: (n) => n.endsWith('num_batches_tracked') })).toEqual({ missing: [], unexpected: [] });
   });
 });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/runtime/create-runtime.js';
 import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
-import { expectClose } from './helpers/backend.js';
+import { expectClose } from '../src/testing/index.js';
 // @ts-expect-error plain JavaScript fixture (worker threads build it too)
 import { TinyVaePolicy } from './fixtures/tiny-vae-policy.mjs';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Embedding } from '../src/nn/embedding.js';
 import { Rng } from '../src/random/rng.js';
-import { useCpuBackend } from './helpers/backend.js';
+import { useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

@@ -8,11 +8,10 @@ import type { Module } from '../src/nn/module.js';
 import { MultiheadAttention } from '../src/nn/multihead-attention.js';
 import { Rng } from '../src/random/rng.js';
 import { Conv2d } from '../src/nn/conv2d.js';
-import { FrozenBatchNorm2d } from '../src/nn/frozen-batch-norm2d.js';
 import { MaxPool2d } from '../src/nn/max-pool2d.js';
 import { TransformerDecoderLayer } from '../src/nn/transformer-decoder-layer.js';
 import { TransformerEncoderLayer } from '../src/nn/transformer-encoder-layer.js';
-import { seq, useCpuBackend } from './helpers/backend.js';
+import { pseudoRandom, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 
@@ -45,8 +44,8 @@ function checkGrads(m: Module, loss: () => tf.Scalar): void {
 }
 
 describe('gradients through the blocks (tf.variableGrads)', () => {
-  const x = tf.tensor3d(seq(2 * 3 * 4, 5), [2, 3, 4]);
-  const target = tf.tensor3d(seq(2 * 3 * 4, 6), [2, 3, 4]);
+  const x = tf.tensor3d(pseudoRandom(2 * 3 * 4, 5), [2, 3, 4]);
+  const target = tf.tensor3d(pseudoRandom(2 * 3 * 4, 6), [2, 3, 4]);
   const mse = (y: tf.Tensor): tf.Scalar => tf.mean(tf.square(tf.sub(y, target)));
 
   it('Linear + gelu', () => {
@@ -73,11 +72,11 @@ describe('gradients through the blocks (tf.variableGrads)', () => {
 
   for (const preNorm of [false, true]) {
     it(`TransformerEncoderLayer and TransformerDecoderLayer (${preNorm ? 'pre' : 'post'}-norm, eval)`, () => {
-      const pos = tf.tensor2d(seq(12, 7), [3, 4]);
+      const pos = tf.tensor2d(pseudoRandom(12, 7), [3, 4]);
       const enc = new TransformerEncoderLayer({ dimModel: 4, nHeads: 2, dimFeedforward: 6, preNorm, rng: new Rng(4) }).eval();
       checkGrads(enc, () => mse(enc.forward(x, { pos })));
       const dec = new TransformerDecoderLayer({ dimModel: 4, nHeads: 2, dimFeedforward: 6, preNorm, rng: new Rng(5) }).eval();
-      const mem = tf.tensor3d(seq(2 * 3 * 4, 8), [2, 3, 4]);
+      const mem = tf.tensor3d(pseudoRandom(2 * 3 * 4, 8), [2, 3, 4]);
       checkGrads(dec, () => mse(dec.forward(x, mem, { decoderPos: pos, encoderPos: pos })));
     });
   }
@@ -87,26 +86,16 @@ describe('gradients through the blocks (tf.variableGrads)', () => {
     checkGrads(enc, () => mse(enc.forward(x, { rng: new Rng(9) })));
   });
 
-  it('Conv2d (stride 2, symmetric and asymmetric padding) → FrozenBatchNorm2d → relu → MaxPool2d', () => {
-    const img = tf.tensor4d(seq(2 * 9 * 8 * 3, 11), [2, 9, 8, 3]);
+  it('Conv2d (stride 2, symmetric and asymmetric padding) → relu → MaxPool2d', () => {
+    const img = tf.tensor4d(pseudoRandom(2 * 9 * 8 * 3, 11), [2, 9, 8, 3]);
     const conv = new Conv2d(3, 4, 3, { stride: 2, padding: 1, rng: new Rng(7) });
     const conv2 = new Conv2d(4, 2, [3, 1], { padding: [1, 0], rng: new Rng(8) });
-    const bn = new FrozenBatchNorm2d(4);
-    bn.runningVar.assign(tf.tensor1d([0.5, 2, 1, 3]));
-    bn.runningMean.assign(tf.tensor1d([0.1, -0.1, 0.2, 0]));
     const pool = new MaxPool2d(3, 2, 1);
     const net = (): tf.Scalar => {
-      const h = pool.forward(tf.relu(bn.forward(conv.forward(img))));
+      const h = pool.forward(tf.relu(conv.forward(img)));
       return tf.mean(tf.square(tf.sub(conv2.forward(h), 0.3)));
     };
     checkGrads(conv, net);
     checkGrads(conv2, net);
-    // No trainable state in the frozen BN; the input still gets a gradient through BN and the pool.
-    expect(bn.trainableParameters()).toEqual([]);
-    const gx = tf.grad((x: tf.Tensor) => tf.sum(pool.forward(bn.forward(x as tf.Tensor4D))))(tf.tensor4d(seq(1 * 4 * 4 * 4, 3), [1, 4, 4, 4]));
-    // Each pooled output routes its gradient (scale = w/√(var+eps)) to exactly one input.
-    const scale = [0.5, 2, 1, 3].map((v) => 1 / Math.sqrt(v + 1e-5));
-    const gsum = [0, 1, 2, 3].map((c) => Array.from(gx.dataSync()).filter((_, i) => i % 4 === c).reduce((a, b) => a + b, 0));
-    gsum.forEach((g, c) => expect(g).toBeCloseTo(4 * scale[c]!, 4));
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { LayerNorm } from '../src/nn/layer-norm.js';
-import { expectClose, useCpuBackend } from './helpers/backend.js';
+import { expectClose, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

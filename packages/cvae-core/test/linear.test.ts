@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Linear } from '../src/nn/linear.js';
 import { Rng } from '../src/random/rng.js';
-import { expectClose, seq, useCpuBackend } from './helpers/backend.js';
+import { expectClose, pseudoRandom, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 
@@ -33,17 +33,17 @@ describe('Linear', () => {
 
   it('rejects a wrong input width', () => {
     const lin = new Linear(4, 2);
-    expect(() => lin.forward(tf.tensor2d(seq(6), [2, 3]))).toThrow(/last dimension is 3, expected 4/);
+    expect(() => lin.forward(tf.tensor2d(pseudoRandom(6), [2, 3]))).toThrow(/last dimension is 3, expected 4/);
   });
 });
 
 describe('linear op gradient (explicit transposes instead of matMul flags)', () => {
   it('equals the gradient of the plain tfjs expression', async () => {
     const { linear } = await import('../src/nn/linear-op.js');
-    const x = tf.tensor3d(seq(2 * 3 * 4, 1), [2, 3, 4]);
-    const w = tf.tensor2d(seq(5 * 4, 2), [5, 4]);
-    const b = tf.tensor1d(seq(5, 3));
-    const r = tf.tensor3d(seq(2 * 3 * 5, 4), [2, 3, 5]);
+    const x = tf.tensor3d(pseudoRandom(2 * 3 * 4, 1), [2, 3, 4]);
+    const w = tf.tensor2d(pseudoRandom(5 * 4, 2), [5, 4]);
+    const b = tf.tensor1d(pseudoRandom(5, 3));
+    const r = tf.tensor3d(pseudoRandom(2 * 3 * 5, 4), [2, 3, 5]);
     const ours = tf.grads((xx, ww, bb) => tf.sum(tf.mul(linear(xx!, ww!, bb!), r)))([x, w, b]);
     const plain = tf.grads((xx, ww, bb) =>
       tf.sum(tf.mul(tf.add(tf.reshape(tf.matMul(tf.reshape(xx!, [6, 4]) as tf.Tensor2D, ww as tf.Tensor2D, false, true), [2, 3, 5]), bb!), r)),

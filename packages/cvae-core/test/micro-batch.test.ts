@@ -4,7 +4,7 @@ import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime
 import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
-import { expectClose } from './helpers/backend.js';
+import { expectClose } from '../src/testing/index.js';
 
 // Adam's eps is large here: parameters whose true gradient is zero (the attention key biases) get
 // float-rounding noise as gradient, which Adam with a tiny eps would turn into full ±lr steps.

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MultiheadAttention } from '../src/nn/multihead-attention.js';
 import { Rng } from '../src/random/rng.js';
-import { expectClose, seq, useCpuBackend } from './helpers/backend.js';
+import { expectClose, pseudoRandom, useCpuBackend } from '../src/testing/index.js';
 import { mha, type M } from './helpers/reference.js';
 
 useCpuBackend();
@@ -14,11 +14,11 @@ describe('MultiheadAttention', () => {
   const B = 2, T = 3, S = 4, D = 6, H = 2;
   const mha = new MultiheadAttention(D, H, { rng: new Rng(3) });
   // Non-zero biases so the test sees them.
-  mha.inProjBias.assign(tf.tensor1d(seq(3 * D, 11)));
-  mha.outProj.bias!.assign(tf.tensor1d(seq(D, 12)));
-  const q = tf.tensor3d(seq(B * T * D, 1), [B, T, D]);
-  const k = tf.tensor3d(seq(B * S * D, 2), [B, S, D]);
-  const v = tf.tensor3d(seq(B * S * D, 3), [B, S, D]);
+  mha.inProjBias.assign(tf.tensor1d(pseudoRandom(3 * D, 11)));
+  mha.outProj.bias!.assign(tf.tensor1d(pseudoRandom(D, 12)));
+  const q = tf.tensor3d(pseudoRandom(B * T * D, 1), [B, T, D]);
+  const k = tf.tensor3d(pseudoRandom(B * S * D, 2), [B, S, D]);
+  const v = tf.tensor3d(pseudoRandom(B * S * D, 3), [B, S, D]);
   const W = mha.inProjWeight.arraySync() as M;
   const bias = Array.from(mha.inProjBias.dataSync());
   const Wo = mha.outProj.weight.arraySync() as M;

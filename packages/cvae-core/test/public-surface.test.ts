@@ -23,8 +23,19 @@ describe('cvae-core public surface', () => {
     expect(twice).toEqual([]);
   });
 
-  it('keeps the test fixtures under /testing only', () => {
-    expect(Object.keys(testing).sort()).toEqual(['SyntheticChunkDataset', 'featureStats']);
+  it('keeps the test fixtures and helpers under /testing only', () => {
+    expect(Object.keys(testing).sort()).toEqual([
+      'SyntheticChunkDataset',
+      'expectClose',
+      'expectWasmMatchesCpu',
+      'featureStats',
+      'pseudoRandom',
+      'randomTensor',
+      'relativeError',
+      'runOn',
+      'useCpuAndWasmRuntimes',
+      'useCpuBackend',
+    ]);
     for (const [entry, mod] of Object.entries(entries)) {
       if (entry !== 'testing') expect(Object.keys(mod), entry).not.toContain('SyntheticChunkDataset');
     }

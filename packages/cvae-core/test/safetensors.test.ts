@@ -7,7 +7,7 @@ import { decodeF16 } from '../src/io/safetensors-dtype.js';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../src/io/safetensors.js';
 import { TransformerEncoderLayer } from '../src/nn/transformer-encoder-layer.js';
 import { Rng } from '../src/random/rng.js';
-import { useCpuBackend } from './helpers/backend.js';
+import { useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

@@ -5,7 +5,7 @@ import {
   sinusoidalPositionEmbedding2d,
 } from '../src/nn/sinusoidal-position-embedding.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { expectClose, useCpuBackend } from './helpers/backend.js';
+import { expectClose, useCpuBackend } from '../src/testing/index.js';
 
 useCpuBackend();
 

@@ -6,7 +6,7 @@ import type { MultiheadAttention } from '../src/nn/multihead-attention.js';
 import { TransformerDecoderLayer } from '../src/nn/transformer-decoder-layer.js';
 import { TransformerEncoderLayer } from '../src/nn/transformer-encoder-layer.js';
 import { Rng } from '../src/random/rng.js';
-import { expectClose, seq, useCpuBackend } from './helpers/backend.js';
+import { expectClose, pseudoRandom, useCpuBackend } from '../src/testing/index.js';
 import * as ref from './helpers/reference.js';
 import type { M } from './helpers/reference.js';
 
@@ -26,7 +26,7 @@ const nw = (n: LayerNorm): [number[], number[]] => [Array.from(n.weight.dataSync
 
 /** Give every parameter distinct non-trivial values (biases and norms too). */
 function randomise(m: { namedParameters(): [string, tf.Variable][] }, seed: number): void {
-  m.namedParameters().forEach(([, v], i) => v.assign(tf.add(tf.tensor(seq(v.size, seed + i), v.shape), v.rank === 1 ? 0.5 : 0)));
+  m.namedParameters().forEach(([, v], i) => v.assign(tf.add(tf.tensor(pseudoRandom(v.size, seed + i), v.shape), v.rank === 1 ? 0.5 : 0)));
 }
 
 function ffn(x: M, l1: Linear, l2: Linear): M {
@@ -66,8 +66,8 @@ function refDecoder(layer: TransformerDecoderLayer, t: M, mem: M, qpos: M, mpos:
 }
 
 describe('TransformerEncoderLayer', () => {
-  const x = tf.tensor3d(seq(B * S * D, 1), [B, S, D]);
-  const pos = tf.tensor2d(seq(S * D, 2), [S, D]);
+  const x = tf.tensor3d(pseudoRandom(B * S * D, 1), [B, S, D]);
+  const pos = tf.tensor2d(pseudoRandom(S * D, 2), [S, D]);
   const mask = tf.tensor2d([[false, false, false, true, true], [false, false, false, false, false]], [B, S], 'bool');
 
   for (const preNorm of [false, true]) {
@@ -112,10 +112,10 @@ describe('TransformerEncoderLayer', () => {
 });
 
 describe('TransformerDecoderLayer', () => {
-  const t = tf.tensor3d(seq(B * T * D, 3), [B, T, D]);
-  const mem = tf.tensor3d(seq(B * S * D, 4), [B, S, D]);
-  const qpos = tf.tensor2d(seq(T * D, 5), [T, D]);
-  const mpos = tf.tensor3d(seq(B * S * D, 6), [B, S, D]);
+  const t = tf.tensor3d(pseudoRandom(B * T * D, 3), [B, T, D]);
+  const mem = tf.tensor3d(pseudoRandom(B * S * D, 4), [B, S, D]);
+  const qpos = tf.tensor2d(pseudoRandom(T * D, 5), [T, D]);
+  const mpos = tf.tensor3d(pseudoRandom(B * S * D, 6), [B, S, D]);
 
   for (const preNorm of [false, true]) {
     it(`matches the reference formula (${preNorm ? 'pre' : 'post'}-norm)`, () => {

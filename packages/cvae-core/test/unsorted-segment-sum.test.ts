@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectWasmMatchesCpu, randomTensor, runOn, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
+import { expectWasmMatchesCpu, randomTensor, runOn, useCpuAndWasmRuntimes } from '../src/testing/index.js';
 
 useCpuAndWasmRuntimes();
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRuntime, Rng } from '@actfusion/cvae-core';
-import { ResNet } from '@actfusion/cvae-core/nn';
+import { ResNet } from '@actfusion/encoder-vision-resnet';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { readPretrainedResNet } from '../src/composition/read-pretrained-resnet.js';

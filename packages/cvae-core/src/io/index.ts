@@ -1,5 +1,5 @@
 // `@actfusion/cvae-core/io`: files in and out: safetensors, LeRobot checkpoints, configs and
-// processor normalisation, torchvision ResNet weights, and the ONNX exporter.
+// processor normalisation, and the ONNX exporter.
 export {
   readSafetensors,
   readSafetensorsHeader,
@@ -8,7 +8,6 @@ export {
   type SafetensorsHeader,
 } from './safetensors.js';
 export { SAFETENSORS_DTYPE_BYTES, decodeF16, type SafetensorsDtype } from './safetensors-dtype.js';
-export { loadTorchvisionResNet } from './load-torchvision-resnet.js';
 export {
   featureNormalization,
   isLegacyNormalizationBuffer,

@@ -1,5 +1,5 @@
 // `@actfusion/cvae-core/nn`: the network building blocks (modules, layers, attention, position
-// embeddings, convolutions, the ResNet) and the CVAE's parts (style encoder, fusion encoder, losses).
+// embeddings, convolutions; the ResNet is in @actfusion/encoder-vision-resnet) and the CVAE's parts (style encoder, fusion encoder, losses).
 export { Module, ModuleList } from './module.js';
 export {
   calculateGain,
@@ -28,24 +28,7 @@ export {
 } from './sinusoidal-position-embedding.js';
 export { IMAGENET_MEAN, IMAGENET_STD, featureMapTokens, imagenetNormalize } from './image-feature-tokens.js';
 export { Conv2d, type Conv2dOptions, type Pair } from './conv2d.js';
-export { FrozenBatchNorm2d } from './frozen-batch-norm2d.js';
-export { GroupNorm2d } from './group-norm2d.js';
 export { MaxPool2d } from './max-pool2d.js';
-export {
-  BasicBlock,
-  Downsample,
-  RESNET_BLOCKS,
-  ResNet,
-  makeNorm2d,
-  resnetFeatureSize,
-  type FilmTerms,
-  type Norm2d,
-  type ResNetDepth,
-  type ResNetFilm,
-  type ResNetNorm,
-  type ResNetNormOptions,
-} from './resnet.js';
-export { ResNetFilmGenerator } from './resnet-film.js';
 export { StyleEncoder, reparameterize, type StylePosterior } from '../cvae/style-encoder.js';
 export { klDivergence } from '../cvae/kl-divergence.js';
 export { ActEncoder, type ActEncoderOptions } from '../policy/act-encoder.js';

@@ -13,29 +13,20 @@ import {
 } from '@actfusion/cvae-core';
 import {
   attr,
-  exportConvBn,
   exportFeatureMapTokens,
   exportImagenetNormalize,
-  exportResNet,
-  exportResNetFilm,
   sinePositions,
   type OnnxEncoderContext,
   type OnnxExportableEncoder,
   type OnnxTokens,
 } from '@actfusion/cvae-core/io';
-import {
-  ACTSinusoidalPositionEmbedding2d,
-  Conv2d,
-  featureMapTokens,
-  imagenetNormalize,
-  Module,
-  ResNet,
-  ResNetFilmGenerator,
-  resnetFeatureSize,
-} from '@actfusion/cvae-core/nn';
+import { ACTSinusoidalPositionEmbedding2d, Conv2d, featureMapTokens, imagenetNormalize, Module } from '@actfusion/cvae-core/nn';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { IMAGES_PREFIX, featureOf, featuresOfKind, imageKey, keySuffix, type FeatureSpec, type Observation } from '@actfusion/contracts';
 import { VISION_RESNET_OPTIONS, type VisionResNetOptions } from './vision-resnet-options.js';
+import { ResNetFilmGenerator } from './resnet-film.js';
+import { exportConvBn, exportResNet, exportResNetFilm } from './resnet-onnx-export.js';
+import { ResNet, resnetFeatureSize } from './resnet.js';
 
 /**
  * ACT's image path: ONE ResNet (`backbone`) shared by all cameras, its layer4 features through

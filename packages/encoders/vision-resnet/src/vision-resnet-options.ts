@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ResNetDepth, ResNetNorm } from '@actfusion/cvae-core/nn';
+import type { ResNetDepth, ResNetNorm } from './resnet.js';
 
 /** DI token of the vision encoder's options. */
 export const VISION_RESNET_OPTIONS = Symbol.for('actfusion.VisionResNetOptions');

@@ -14,11 +14,9 @@ import {
 } from '@actfusion/cvae-core';
 import {
   attr,
-  exportConvBn,
   exportFeatureMapTokens,
   exportImagenetNormalize,
   exportLinear,
-  exportResNet,
   sinePositions,
   valuesOf,
   type OnnxEncoderContext,
@@ -33,9 +31,8 @@ import {
   Embedding,
   Module,
   ModuleList,
-  ResNet,
-  resnetFeatureSize,
 } from '@actfusion/cvae-core/nn';
+import { exportConvBn, exportResNet, ResNet, resnetFeatureSize } from '@actfusion/encoder-vision-resnet';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import {
   TACTILE_PREFIX,

@@ -1,4 +1,4 @@
-import type { ResNetDepth } from '@actfusion/cvae-core/nn';
+import type { ResNetDepth } from '@actfusion/encoder-vision-resnet';
 
 /** DI token of the visuo-tactile encoder's options. */
 export const VISUO_TACTILE_OPTIONS = Symbol.for('actfusion.VisuoTactileOptions');

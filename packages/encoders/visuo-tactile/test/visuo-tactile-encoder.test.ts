@@ -13,8 +13,9 @@ import {
   type ObservationBatch,
   type TensorRuntime,
 } from '@actfusion/cvae-core';
-import { loadTorchvisionResNet, writeSafetensors } from '@actfusion/cvae-core/io';
-import { ResNet } from '@actfusion/cvae-core/nn';
+import { writeSafetensors } from '@actfusion/cvae-core/io';
+import { loadTorchvisionResNet } from '@actfusion/encoder-vision-resnet';
+import { ResNet } from '@actfusion/encoder-vision-resnet';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec, type Observation } from '@actfusion/contracts';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';

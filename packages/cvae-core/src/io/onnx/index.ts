@@ -24,17 +24,7 @@ export {
   transposedRows,
   valuesOf,
 } from './transformer-export.js';
-export {
-  exportBasicBlock,
-  exportConvBn,
-  exportConvNorm,
-  exportFeatureMapTokens,
-  exportImagenetNormalize,
-  exportResNet,
-  exportResNetFilm,
-  sinePositions,
-  type OnnxFilmTerms,
-} from './resnet-export.js';
+export { exportFeatureMapTokens, exportImagenetNormalize, sinePositions } from './image-tokens-export.js';
 export {
   isOnnxExportableDecoder,
   isOnnxExportableEncoder,

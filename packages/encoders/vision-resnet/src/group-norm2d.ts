@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module } from './module.js';
+import { Module } from '@actfusion/cvae-core/nn';
 
 /**
  * `torch.nn.GroupNorm(numGroups, numChannels, eps=1e-5)` on NHWC activations: channels are split

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createRuntime, type TensorRuntime } from '../../src/index.js';
+import { createRuntime, type TensorRuntime } from '../runtime/create-runtime.js';
 
 /** Initialise the `cpu` reference and the `wasm` backend (seed 0) for this test file, and free them after it. */
 export function useCpuAndWasmRuntimes(): void {
@@ -51,19 +51,4 @@ export function expectWasmMatchesCpu(fn: () => tf.Tensor | tf.Tensor[], tol = 1e
     // A comparison of two all-zero results would prove nothing.
     expect(ref.values.some((v) => v !== 0), `${label} output ${i} is all zeros`).toBe(true);
   });
-}
-
-/** A deterministic array in [-1, 1) from a seed (LCG; no tfjs involved). */
-export function pseudoRandom(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
-}
-
-export function randomTensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(pseudoRandom(shape.reduce((a, b) => a * b, 1), seed), shape);
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ResNet, BasicBlock, resnetFeatureSize } from '../src/nn/resnet.js';
-import { ResNetFilmGenerator } from '../src/nn/resnet-film.js';
-import { Rng } from '../src/random/rng.js';
-import { expectClose, useCpuBackend } from './helpers/backend.js';
+import { ResNet, BasicBlock, resnetFeatureSize } from '../src/resnet.js';
+import { ResNetFilmGenerator } from '../src/resnet-film.js';
+import { Rng } from '@actfusion/cvae-core';
+import { expectClose, useCpuBackend } from '@actfusion/cvae-core/testing';
 
 useCpuBackend();
 

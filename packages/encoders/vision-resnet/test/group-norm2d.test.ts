@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { GroupNorm2d } from '../src/nn/group-norm2d.js';
-import { ResNet } from '../src/nn/resnet.js';
-import { Rng } from '../src/random/rng.js';
-import { useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
+import { GroupNorm2d } from '../src/group-norm2d.js';
+import { ResNet } from '../src/resnet.js';
+import { Rng } from '@actfusion/cvae-core';
+import { useCpuAndWasmRuntimes } from '@actfusion/cvae-core/testing';
 
 /** torch.nn.GroupNorm by hand, on NHWC data (plain JS, float64). */
 function referenceGroupNorm(x: Float32Array, [b, h, w, c]: number[], groups: number, weight: number[], bias: number[], eps = 1e-5): Float64Array {

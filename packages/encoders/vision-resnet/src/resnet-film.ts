@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear } from './linear.js';
-import { Module } from './module.js';
+import { Linear, Module } from '@actfusion/cvae-core/nn';
 import type { FilmTerms, ResNet, ResNetFilm } from './resnet.js';
 
 /**

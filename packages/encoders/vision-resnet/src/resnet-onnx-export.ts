@@ -1,15 +1,12 @@
-import type { Conv2d } from '../../nn/conv2d.js';
-import { FrozenBatchNorm2d } from '../../nn/frozen-batch-norm2d.js';
-import type { GroupNorm2d } from '../../nn/group-norm2d.js';
-import type { BasicBlock, Norm2d, ResNet } from '../../nn/resnet.js';
-import type { ResNetFilmGenerator } from '../../nn/resnet-film.js';
-import type { ACTSinusoidalPositionEmbedding2d } from '../../nn/sinusoidal-position-embedding.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../nn/image-feature-tokens.js';
-import { attr, type OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { exportAffine, transposedRows, valuesOf } from './transformer-export.js';
+import { attr, exportAffine, transposedRows, valuesOf, type OnnxGraphBuilder } from '@actfusion/cvae-core/io';
+import type { Conv2d } from '@actfusion/cvae-core/nn';
+import { FrozenBatchNorm2d } from './frozen-batch-norm2d.js';
+import type { GroupNorm2d } from './group-norm2d.js';
+import type { ResNetFilmGenerator } from './resnet-film.js';
+import type { BasicBlock, Norm2d, ResNet } from './resnet.js';
 
 /**
- * ONNX export of the convolutional blocks. Inside the graph images are NCHW (ONNX's and ONNX
+ * ONNX export of the ResNet (conv + frozen batch norm folded, group norm, basic blocks, MT-ACT FiLM). Inside the graph images are NCHW (ONNX's and ONNX
  * Runtime's native layout); the tfjs modules run NHWC, with the same weights (PyTorch layout).
  */
 
@@ -126,22 +123,4 @@ export function exportResNetFilm(g: OnnxGraphBuilder, gen: ResNetFilmGenerator, 
     film[s - 1] = terms;
   }
   return film;
-}
-
-/** `(x − mean)/std` per channel for NCHW images in [0, 1] (torchvision's Normalize), as Sub + Div. */
-export function exportImagenetNormalize(g: OnnxGraphBuilder, x: string): string {
-  const mean = g.constant('imagenet_mean', Float32Array.from(IMAGENET_MEAN), [1, 3, 1, 1]);
-  const std = g.constant('imagenet_std', Float32Array.from(IMAGENET_STD), [1, 3, 1, 1]);
-  return g.op('Div', [g.op('Sub', [x, mean]), std], {}, 'imagenet_normalize');
-}
-
-/** Feature map [B, D, h, w] -> tokens [B, h·w, D] (cells row-major, as `featureMapTokens`). */
-export function exportFeatureMapTokens(g: OnnxGraphBuilder, features: string): string {
-  const flat = g.op('Reshape', [features, g.int64([0, 0, -1])]);
-  return g.op('Transpose', [flat], { perm: attr.ints([0, 2, 1]) }, 'tokens');
-}
-
-/** The 2-D sine positions of an h x w map as a [h·w·D] constant (row-major cells, as the tokens). */
-export function sinePositions(sine: ACTSinusoidalPositionEmbedding2d, h: number, w: number): Float32Array {
-  return valuesOf(sine.table(h, w));
 }
