@@ -7,7 +7,7 @@ import { leanVariableGrads } from '../src/training/lean-variable-grads.js';
 import { Normalizer } from '../src/training/normalizer.js';
 import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
-import { pseudoRandom, useCpuAndWasmRuntimes } from './helpers/compare-backends.js';
+import { pseudoRandom, useCpuAndWasmRuntimes } from '../src/testing/index.js';
 
 useCpuAndWasmRuntimes();
 

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Rng } from '@actfusion/cvae-core';
 import { Conv2d, MaxPool2d, type Module } from '@actfusion/cvae-core/nn';
-import { expectClose, expectWasmMatchesCpu, pseudoRandom, randomTensor, useCpuAndWasmRuntimes } from '@actfusion/cvae-core/testing';
+import {
+  expectClose,
+  expectWasmMatchesCpu,
+  pseudoRandom,
+  randomTensor,
+  useCpuAndWasmRuntimes,
+} from '@actfusion/cvae-core/testing';
 import { FrozenBatchNorm2d } from '../src/frozen-batch-norm2d.js';
 
 useCpuAndWasmRuntimes();
