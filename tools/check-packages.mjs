@@ -21,6 +21,7 @@ const problems = [];
 /** Run-time dependency closures that must stay free of these packages (prefix match on names). */
 const FORBIDDEN_CLOSURE = {
   '@actfusion/contracts': { why: 'types only', deny: [''] },
+  '@actfusion/atomic-file': { why: 'every package writes files through it, so it depends on nothing', deny: [''] },
   '@actfusion/robot-io': { why: 'the hardware layer installs without the tensor runtime', deny: ['@tensorflow/'] },
   '@actfusion/datasets': {
     why: 'reading a dataset installs neither the tensor runtime nor the hardware layer',

@@ -131,7 +131,7 @@ describe('writeSafetensors', () => {
       expect(back.tensors.get(k)!.shape).toEqual(v.shape);
       expect(Array.from(back.tensors.get(k)!.dataSync())).toEqual(Array.from(v.dataSync()));
     }
-    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('round-trips a module state dict with PyTorch names', async () => {

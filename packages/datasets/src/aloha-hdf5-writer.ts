@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { keySuffix, TACTILE_PREFIX, TAXELS_PREFIX, type ImageFrame } from '@actfusion/contracts';
-import { commitTemporary, temporaryPathFor } from './atomic-file.js';
+import { commitTemporary, temporaryPathFor } from '@actfusion/atomic-file';
 import type { EpisodeData } from './episode.js';
 import { loadHdf5, type H5Dataset, type H5File } from './hdf5-runtime.js';
 

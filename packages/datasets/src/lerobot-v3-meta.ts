@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { V3_DATA_PATH, V3_VIDEO_PATH } from './lerobot-paths.js';
 import { aggregateStats, LEROBOT_STAT_NAMES, statsJsonEntry, statValue } from './lerobot-stats.js';
 import { writeParquetFile, type ParquetColumn } from './parquet-table.js';

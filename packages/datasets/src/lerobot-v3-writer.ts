@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ImageFrame } from '@actfusion/contracts';
-import { commitTemporary } from './atomic-file.js';
+import { commitTemporary } from '@actfusion/atomic-file';
 import type { EpisodeData } from './episode.js';
 import { LeRobotEpisodeWriter, type FinishedEpisode } from './lerobot-episode-writer.js';
 

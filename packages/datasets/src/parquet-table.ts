@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 
 export type ParquetRow = Record<string, unknown>;

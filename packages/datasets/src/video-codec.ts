@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ImageFrame } from '@actfusion/contracts';
-import { commitTemporary, temporaryPathFor } from './atomic-file.js';
+import { commitTemporary, temporaryPathFor } from '@actfusion/atomic-file';
 import { DatasetFormatError } from './dataset-error.js';
 
 export type VideoCodec = 'h264' | 'av1';
@@ -30,7 +30,7 @@ export class VideoEncoder {
     readonly width: number,
     readonly fps: number,
     readonly codec: VideoCodec = 'h264',
-    private readonly tmpPath = temporaryPathFor(finalPath).replace(/\.tmp$/, '.tmp.mp4'),
+    private readonly tmpPath = temporaryPathFor(finalPath, '.tmp.mp4'),
   ) {
     if (height % 2 !== 0 || width % 2 !== 0) throw new RangeError(`${finalPath}: yuv420p video needs even height and width, got ${height}x${width}`);
     mkdirSync(dirname(this.tmpPath), { recursive: true });

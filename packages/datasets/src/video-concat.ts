@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
-import { commitTemporary, temporaryPathFor } from './atomic-file.js';
+import { commitTemporary, temporaryPathFor } from '@actfusion/atomic-file';
 
 /**
  * Append `addition` to the MP4 `target` without re-encoding (ffmpeg's concat demuxer with
@@ -8,8 +8,8 @@ import { commitTemporary, temporaryPathFor } from './atomic-file.js';
  * replaces `target` only once ffmpeg succeeded, so the earlier episodes in `target` stay readable.
  */
 export async function appendVideo(target: string, addition: string): Promise<void> {
-  const list = temporaryPathFor(target).replace(/\.tmp$/, '.concat.txt');
-  const out = temporaryPathFor(target).replace(/\.tmp$/, '.tmp.mp4');
+  const list = temporaryPathFor(target, '.concat.txt');
+  const out = temporaryPathFor(target, '.tmp.mp4');
   const quote = (p: string) => `file '${p.replace(/'/g, "'\\''")}'`;
   await writeFile(list, `${quote(target)}\n${quote(addition)}\n`);
   try {

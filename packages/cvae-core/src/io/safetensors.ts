@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeTensor, isSafetensorsDtype, SAFETENSORS_DTYPE_BYTES, type SafetensorsDtype } from './safetensors-dtype.js';
 
@@ -201,9 +201,7 @@ export async function writeSafetensors(
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
 
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'wx');
-  try {
+  await writeFileAtomic(path, async (fh) => {
     await fh.write(len);
     await fh.write(json);
     for (const [, t] of entries) {
@@ -211,12 +209,5 @@ export async function writeSafetensors(
       const view = t.dtype === 'bool' ? Uint8Array.from(data as Uint8Array) : (data as Float32Array | Int32Array);
       await fh.write(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     }
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  });
 }

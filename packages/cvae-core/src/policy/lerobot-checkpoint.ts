@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -107,8 +108,6 @@ export async function writeLeRobotCheckpoint(
     ...(stats.normalizer ? { normalizationMapping: normalizationMappingOf({ normalizer: stats.normalizer, images }) } : {}),
   };
   const configPath = join(dir, 'config.json');
-  const tmp = `${configPath}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(toLeRobotConfig(policy.config, policy.spec, described), null, 2)}\n`);
-  await rename(tmp, configPath);
+  await writeFileAtomic(configPath, `${JSON.stringify(toLeRobotConfig(policy.config, policy.spec, described), null, 2)}\n`);
   if (stats.normalizer) await writeLeRobotProcessors(dir, { spec: policy.spec, normalizer: stats.normalizer, images });
 }

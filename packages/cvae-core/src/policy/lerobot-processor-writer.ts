@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ObservationSpec } from '@actfusion/contracts';
 import { writeSafetensors } from '../io/safetensors.js';
@@ -30,9 +29,7 @@ function statsOf(f: NormalizerJson['qpos'], eps: number): Record<string, number[
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, readFile, readlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { symlinkAtomic, writeDirectoryAtomic, writeFileAtomic } from '@actfusion/atomic-file';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { RngState } from '../random/rng.js';
 import type { NormalizerJson } from './normalizer.js';
@@ -31,26 +31,6 @@ export function stepIdentifier(step: number, totalSteps: number): string {
   return String(step).padStart(Math.max(6, String(totalSteps).length), '0');
 }
 
-/** Write a file and fsync it. */
-async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * Write a checkpoint under `<outputDir>/checkpoints/<id>` atomically: everything goes to a hidden
  * temporary directory first, which is renamed into place; then `last` is pointed at it by renaming
@@ -64,43 +44,25 @@ export async function writeTrainingCheckpoint(
   writePretrained?: (dir: string) => Promise<void>,
 ): Promise<string> {
   const root = join(outputDir, 'checkpoints');
-  await mkdir(root, { recursive: true });
-  const tmp = join(root, `.tmp-${id}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const pretrained = join(tmp, 'pretrained_model');
-  const state = join(tmp, 'training_state');
-  try {
-    await mkdir(pretrained, { recursive: true });
-    await mkdir(state, { recursive: true });
+  const final = join(root, id);
+  await writeDirectoryAtomic(final, async (tmp) => {
+    const pretrained = join(tmp, 'pretrained_model');
+    const state = join(tmp, 'training_state');
     if (writePretrained) {
+      await mkdir(pretrained, { recursive: true });
       await writePretrained(pretrained);
     } else {
       await writeSafetensors(join(pretrained, 'model.safetensors'), ckpt.model, { metadata: { format: 'pt' } });
-      await writeSynced(join(pretrained, 'config.json'), JSON.stringify(ckpt.config ?? {}, null, 2));
+      await writeFileAtomic(join(pretrained, 'config.json'), JSON.stringify(ckpt.config ?? {}, null, 2));
     }
-    await writeSynced(join(pretrained, 'normalizer.json'), JSON.stringify(ckpt.normalizer, null, 2));
+    await writeFileAtomic(join(pretrained, 'normalizer.json'), JSON.stringify(ckpt.normalizer, null, 2));
     await writeSafetensors(join(state, 'optimizer_state.safetensors'), ckpt.optimizer);
-    await writeSynced(join(state, 'optimizer_param_groups.json'), JSON.stringify(ckpt.optimizerParamGroups, null, 2));
-    await writeSynced(join(state, 'rng_state.json'), JSON.stringify(ckpt.rng));
-    await writeSynced(join(state, 'training_step.json'), JSON.stringify({ step: ckpt.step }));
-    for (const d of [pretrained, state, tmp]) await syncDir(d);
-    const final = join(root, id);
-    if (await exists(final)) {
-      const old = `${tmp}-old`;
-      await rename(final, old);
-      await rename(tmp, final);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, final);
-    }
-    const link = join(root, `.last-${process.pid}-${randomBytes(4).toString('hex')}`);
-    await symlink(id, link);
-    await rename(link, join(root, 'last'));
-    await syncDir(root);
-    return final;
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+    await writeFileAtomic(join(state, 'optimizer_param_groups.json'), JSON.stringify(ckpt.optimizerParamGroups, null, 2));
+    await writeFileAtomic(join(state, 'rng_state.json'), JSON.stringify(ckpt.rng));
+    await writeFileAtomic(join(state, 'training_step.json'), JSON.stringify({ step: ckpt.step }));
+  });
+  await symlinkAtomic(id, join(root, 'last'));
+  return final;
 }
 
 /** Read a checkpoint directory (`checkpoints/<step>` or `checkpoints/last`). */
@@ -147,14 +109,5 @@ export async function lastCheckpoint(outputDir: string): Promise<string | null> 
     return join(dirname(link), basename(await readlink(link)));
   } catch {
     return null;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors } from '@actfusion/cvae-core/io';
 
@@ -186,14 +186,7 @@ export class InstructionEmbeddings {
       dim: this.dim,
       embeddings: Object.fromEntries(names.map((n) => [n, [...this.table.get(n)!]])),
     });
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, json);
-      await rename(tmp, path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
+    await writeFileAtomic(path, json);
   }
 
   private add(instruction: string, v: ArrayLike<number>): void {

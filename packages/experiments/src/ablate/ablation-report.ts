@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ablationPlotSpec } from '../charts/ablation-plot.js';
 import { writeChart } from '../charts/render-chart.js';
 import { successBarsSpec } from '../charts/success-bars.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import type { AblationCell } from './aggregate-trials.js';
 
 const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');

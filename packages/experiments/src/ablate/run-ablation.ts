@@ -5,7 +5,7 @@ import { ConfigError } from '../config/config-error.js';
 import { loadDocument } from '../config/load-config.js';
 import { validateExperiment } from '../config/validate-experiment.js';
 import { writeResolvedConfig } from '../config/write-resolved-config.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { expandTrials } from './ablation-grid.js';
 import { writeAblationReport } from './ablation-report.js';
 import { aggregateTrials, type AblationCell } from './aggregate-trials.js';

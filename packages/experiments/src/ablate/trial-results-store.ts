@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { safeName } from './ablation-grid.js';
 import { checkTrialResult, type TrialResult, type TrialSpec } from './trial.js';
 

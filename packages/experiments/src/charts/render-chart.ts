@@ -1,7 +1,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 
 /** Font used for every chart; DejaVu ships with Debian (fonts-dejavu-core). */
 export const CHART_FONT = 'DejaVu Sans';

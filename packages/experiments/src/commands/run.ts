@@ -8,7 +8,7 @@ import { createChunkPredictor, measureLatency } from '../deploy/create-predictor
 import { executionModeOf, fitToLatency } from '../deploy/execution-mode.js';
 import { runPolicy, type PolicyRunReport } from '../deploy/policy-runner.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { collect, CONFIG_HELP, SET_HELP } from './options.js';
 import { CHECKPOINT_HELP } from './predict.js';
 import { ARMS, armPreset } from './robot.js';

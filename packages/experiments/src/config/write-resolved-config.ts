@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import type { ExperimentConfig } from './experiment-schema.js';
 
 export const RESOLVED_CONFIG_FILE = 'config.resolved.yaml';

@@ -11,7 +11,7 @@ import { executionModeOf } from '../deploy/execution-mode.js';
 import { runPolicy } from '../deploy/policy-runner.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
 import { SimulatedClock } from '../deploy/simulated-clock.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import type { ChunkPredictor } from '../deploy/chunk-predictor.js';
 import { RolloutRecorder, writeRolloutLog, type TaxelReading } from './rollout-log.js';
 import { OBSERVATION_STATE, imageKey, taxelsKey, type ImageFrame, type Observation } from '@actfusion/contracts';

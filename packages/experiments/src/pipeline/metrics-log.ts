@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomicSync } from '@actfusion/atomic-file';
 
 /**
  * Appends one JSON object per line (metrics.jsonl), the machine-readable training log. Each line
@@ -42,9 +43,7 @@ export class MetricsLog {
   truncateAfter(step: number): Array<Record<string, unknown>> {
     const kept = this.read(step + 1);
     if (!existsSync(this.path)) return kept;
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    renameSync(tmp, this.path);
+    writeFileAtomicSync(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
     return kept;
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ActionChunk, ChunkSource } from '@actfusion/cvae-core/inference';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 
 /** Format tag of a rollout log file; bump when the layout changes. */
 export const ROLLOUT_LOG_FORMAT = 'actfusion.rollout/1';

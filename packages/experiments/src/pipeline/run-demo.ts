@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { ensureDataset } from './ensure-dataset.js';
 import { evaluatePolicy, type EvalSummary } from './evaluate-policy.js';
 import { trainExperiment, type TrainSummary } from './train-experiment.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeChart } from '../charts/render-chart.js';
 import { successBarsSpec, type SuccessBar } from '../charts/success-bars.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import type { EvalSummary } from '../pipeline/evaluate-policy.js';
 import { wilsonInterval } from '../stats/wilson-interval.js';
 

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 
 /** LeRobot `MotorCalibration`: one motor's homing offset and range of motion, in raw ticks. */
 export interface MotorCalibration {
@@ -77,7 +77,5 @@ export async function loadCalibration(path: string): Promise<ArmCalibration> {
 
 /** Write LeRobot-compatible JSON atomically (temp file + rename), indented like LeRobot's. */
 export async function saveCalibration(path: string, calibration: ArmCalibration): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(calibrationToJson(calibration), null, 4) + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(calibrationToJson(calibration), null, 4) + '\n');
 }

@@ -1,5 +1,5 @@
-import { writeFileSync, renameSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
+import { writeFileAtomicSync } from '@actfusion/atomic-file';
 import type { ImageFrame } from '@actfusion/contracts';
 
 const CRC_TABLE = (() => {
@@ -44,7 +44,5 @@ export function encodePng(frame: ImageFrame): Buffer {
 
 /** Writes a frame as a PNG file atomically (temp file + rename). */
 export function writePng(path: string, frame: ImageFrame): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodePng(frame));
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, encodePng(frame));
 }
