@@ -50,6 +50,10 @@ describe('loadConfig', () => {
     expect(() => parseOverride('nonsense')).toThrow(/expected key.path=value/);
   });
 
+  it('has no runtime.threads (wasm runs single-threaded on Node; parallelism is train.workers and runtime.inferenceThreads)', () => {
+    expect(() => parseOverride('runtime.threads=2')).toThrow(/unknown key "threads" in runtime; known keys: backend, inference, inferenceThreads/);
+  });
+
   it('names every bad field, what was expected, the known encoder kinds and the file', async () => {
     const err = await configError(loadConfig(join(fixtures, 'bad.yaml'), { registry }));
     const paths = err.issues.map((i) => i.path).sort();

@@ -1,11 +1,10 @@
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import * as tf from '@tensorflow/tfjs-core';
-import { ActPolicy, Rng, type PolicyConfig } from '@actfusion/cvae-core';
-import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
-import { featuresOfKind } from '@actfusion/contracts';
+import type { DependencyContainer } from 'tsyringe';
+import type { ActPolicy, PolicyConfig } from '@actfusion/cvae-core';
+import { featuresOfKind, type ObservationSpec } from '@actfusion/contracts';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerVisionResNet, type VisionResNetOptions } from '@actfusion/encoder-vision-resnet';
+import { createPolicyContainer, resolvePolicy } from '../composition/policy-container.js';
 
 export interface ActPolicyParts {
   readonly config: PolicyConfig;
@@ -19,22 +18,14 @@ export interface ActPolicyParts {
 }
 
 /**
- * ACT as LeRobot lays it out, composed through DI in a child container: joint state token,
+ * ACT as LeRobot lays it out, composed through DI in a child container (`createPolicyContainer`,
+ * as every experiment's): joint state token,
  * ResNet image tokens (cameras in spec order), the DETR decoder, and the `ActPolicy` resolving them.
  */
 export function buildActPolicy(parts: ActPolicyParts): { policy: ActPolicy; container: DependencyContainer } {
-  const c = (parts.parent ?? rootContainer).createChildContainer();
-  c.register(TOKENS.PolicyConfig, { useValue: parts.config });
-  c.register(TOKENS.ObservationSpec, { useValue: parts.spec });
-  c.register(TOKENS.InitRng, { useValue: new Rng(parts.seed ?? 0) });
+  const c = createPolicyContainer({ config: parts.config, spec: parts.spec, seed: parts.seed ?? 0, ...(parts.parent ? { parent: parts.parent } : {}) });
   if (parts.spec.stateDim > 0) registerJointsEncoder(c);
   if (featuresOfKind(parts.spec, 'image').length > 0) registerVisionResNet(c, parts.vision ?? {});
   registerTransformerDecoder(c);
-  c.register(ActPolicy, { useClass: ActPolicy });
-  // Weights are variables; tidy frees any temporary an initialiser forgets (not the variables).
-  let policy: ActPolicy | undefined;
-  tf.tidy(() => {
-    policy = c.resolve(ActPolicy);
-  });
-  return { policy: policy!, container: c };
+  return { policy: resolvePolicy(c), container: c };
 }

@@ -88,6 +88,7 @@ async function recordOptions(opts: RecordCliOptions): Promise<RecordDemonstratio
       height: config.robot.imageHeight,
       width: config.robot.imageWidth,
       cameraNames: config.robot.cameras,
+      randomize: config.robot.randomize,
     });
   } else if (opts.set.length > 0) {
     throw new Error('record: --set needs -c/--config');
@@ -109,6 +110,7 @@ async function recordOptions(opts: RecordCliOptions): Promise<RecordDemonstratio
     cameras: cameraNames.map((name) => ({ name, height, width })),
     firstSeed: opts.firstSeed,
     onlySuccessful: !(opts.keepFailed ?? false),
+    ...(fromConfig.randomize !== undefined ? { randomize: fromConfig.randomize } : {}),
     ...(episodeLength !== undefined ? { episodeLength } : {}),
   };
 }

@@ -48,7 +48,7 @@ async function openRobot(config: ExperimentConfig, o: RunOpts): Promise<{ robot:
   }
   if (config.robot.kind !== 'sim') throw new Error(`run: unknown robot kind`);
   const r = config.robot;
-  const sim = await SimRobot.create({ task: r.task as SimTaskName, cameras: r.cameras.map((name) => ({ name, height: r.imageHeight, width: r.imageWidth })), tactile: false, seed: o.seed });
+  const sim = await SimRobot.create({ task: r.task as SimTaskName, cameras: r.cameras.map((name) => ({ name, height: r.imageHeight, width: r.imageWidth })), tactile: false, seed: o.seed, randomize: r.randomize });
   return { robot: sim, sim };
 }
 

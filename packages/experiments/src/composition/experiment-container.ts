@@ -1,10 +1,10 @@
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import * as tf from '@tensorflow/tfjs-core';
-import { ActPolicy, parsePolicyConfig, registerRuntime, Rng, type PolicyConfig, type TensorRuntime } from '@actfusion/cvae-core';
+import type { DependencyContainer } from 'tsyringe';
+import { parsePolicyConfig, registerRuntime, type ActPolicy, type PolicyConfig, type TensorRuntime } from '@actfusion/cvae-core';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import type { KindRegistry, KindSection } from './kind-registry.js';
 import { addPluginKind } from './plugin-kinds.js';
+import { createPolicyContainer, resolvePolicy } from './policy-container.js';
 
 /** The registry's entry for `kind`, loading it as a plug-in (from the cwd) when it is not known yet. */
 async function requireKind(registry: KindRegistry, section: KindSection, kind: string) {
@@ -44,8 +44,8 @@ export interface ExperimentContainer {
 }
 
 /**
- * The composition root: one child container per experiment holding its config, observation
- * spec, weight-init Rng and (optionally) the tensor runtime, then every encoder (config order)
+ * The composition root: one child container per experiment (`createPolicyContainer`: policy
+ * config, observation spec, weight-init Rng) plus its config and (optionally) the tensor runtime, then every encoder (config order)
  * and the decoder registered by the register function their `kind` names. Nothing is
  * registered in the parent.
  */
@@ -62,11 +62,8 @@ export async function buildExperimentContainer(
     checkpoint?: string;
   },
 ): Promise<ExperimentContainer> {
-  const c = (options.parent ?? rootContainer).createChildContainer();
+  const c = createPolicyContainer({ config: policyConfigOf(config), spec: options.spec, seed: config.train.seed, ...(options.parent ? { parent: options.parent } : {}) });
   c.register(TOKENS.ExperimentConfig, { useValue: config });
-  c.register(TOKENS.PolicyConfig, { useValue: policyConfigOf(config) });
-  c.register(TOKENS.ObservationSpec, { useValue: options.spec });
-  c.register(TOKENS.InitRng, { useValue: new Rng(config.train.seed) });
   let runtime: TensorRuntime | undefined;
   if (options.withRuntime ?? false) {
     runtime = await registerRuntime(c, { backend: config.runtime.backend, seed: config.train.seed });
@@ -78,14 +75,13 @@ export async function buildExperimentContainer(
   }
   const { kind: decoderKind, ...decoderOptions } = config.decoder;
   await (await requireKind(options.registry, 'decoder', decoderKind)).register(c, decoderOptions, { config, index: 0 });
-  c.register(ActPolicy, { useClass: ActPolicy });
   let policy: ActPolicy | undefined;
   return {
     container: c,
     ...(runtime === undefined ? {} : { runtime }),
     policy(): ActPolicy {
-      if (policy === undefined) tf.tidy(() => void (policy = c.resolve(ActPolicy)));
-      return policy as ActPolicy;
+      policy ??= resolvePolicy(c);
+      return policy;
     },
     async dispose(): Promise<void> {
       policy?.dispose();

@@ -46,7 +46,10 @@ export const simRobotSchema = z.strictObject({
   cameras: z.array(z.string().min(1)).default(['top']),
   imageHeight: upTo(LIMITS.imageSide).default(480),
   imageWidth: upTo(LIMITS.imageSide).default(640),
-  /** Randomise object positions at reset (ACT's ranges). */
+  /**
+   * Randomise object positions at every reset from the episode's seed (ACT's ranges); false puts
+   * each object at the middle of its range (record, eval and run).
+   */
   randomize: z.boolean().default(true),
 });
 
@@ -76,8 +79,6 @@ export const datasetSchema = z.strictObject({
 
 export const runtimeSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-  /** wasm threads (1 = no worker threads). */
-  threads: upTo(LIMITS.threads).default(1),
   /**
    * What runs the trained policy in `predict`, `eval` and `run`: `tfjs` (the backend above, in a worker thread) or
    * `onnx` (the policy exported to ONNX in memory and run by ONNX Runtime on its own threads).

@@ -20,6 +20,7 @@ export async function ensureDataset(config: ExperimentConfig, log: (line: string
       format: config.dataset.format,
       cameras: robot.cameras.map((name) => ({ name, height: robot.imageHeight, width: robot.imageWidth })),
       episodeLength: robot.episodeLength,
+      randomize: robot.randomize,
       log,
     });
   } catch (err) {

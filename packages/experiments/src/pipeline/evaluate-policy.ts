@@ -89,7 +89,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
   }
   const robotCfg = config.robot;
   const cameras = robotCfg.cameras.map((name) => ({ name, height: robotCfg.imageHeight, width: robotCfg.imageWidth }));
-  const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: true });
+  const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: true, randomize: robotCfg.randomize });
   const started = performance.now();
   try {
     const spec = robot.observationSpec();

@@ -31,6 +31,8 @@ export interface RecordDemonstrationsOptions {
   onlySuccessful?: boolean;
   /** Give up after this many attempts (default 2 x episodes + 5). */
   maxAttempts?: number;
+  /** Randomise object positions from each episode's seed (default true; `robot.randomize`). */
+  randomize?: boolean;
   log?: (line: string) => void;
 }
 
@@ -98,7 +100,7 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
   const cameras: Record<string, readonly [number, number]> = Object.fromEntries(options.cameras.map((c) => [c.name, [c.height, c.width] as const]));
   // ALOHA HDF5 is one file per episode, each written atomically: a killed recording resumes where
   // it stopped and loses at most the episode in progress. A LeRobot dataset is written as a whole.
-  const settings = JSON.stringify({ task: task.name, format: options.format, cameras: options.cameras, episodeLength: options.episodeLength ?? null, firstSeed: options.firstSeed ?? 0, onlySuccessful: options.onlySuccessful ?? true });
+  const settings = JSON.stringify({ task: task.name, format: options.format, cameras: options.cameras, episodeLength: options.episodeLength ?? null, firstSeed: options.firstSeed ?? 0, onlySuccessful: options.onlySuccessful ?? true, randomize: options.randomize ?? true });
   const { partial, progress } = await claimPartial(out, settings, options.format === 'aloha-hdf5', log);
   const summary: RecordSummary = { dir: out, kept: progress?.kept ?? 0, attempted: progress?.attempted ?? 0, seeds: [...(progress?.seeds ?? [])], rewards: [...(progress?.rewards ?? [])] };
   let lerobot: LeRobotV3Writer | undefined;
@@ -114,6 +116,7 @@ export async function recordDemonstrations(options: RecordDemonstrationsOptions)
         seed,
         cameras: options.cameras,
         tactile: true,
+        randomize: options.randomize ?? true,
         ...(options.episodeLength ? { episodeLength: options.episodeLength } : {}),
       });
       if (!ep.success && (options.onlySuccessful ?? true)) {

@@ -30,6 +30,8 @@ export interface RecordOptions {
   readonly noise?: number;
   /** Instruction (text or index) instead of the one the seed picks, on multi-instruction tasks. */
   readonly instruction?: string | number;
+  /** Randomise object positions from the seed (default true); false: the middle of ACT's ranges. */
+  readonly randomize?: boolean;
 }
 
 /** Runs the scripted expert without cameras and returns its joint-space actions and success. */
@@ -39,8 +41,9 @@ export async function scriptedActions(
   episodeLength?: number,
   noise = 0,
   instruction?: string | number,
+  randomize = true,
 ): Promise<{ actions: Action[]; success: boolean; maxReward: number; instruction: string }> {
-  const robot = await SimRobot.create({ task, cameras: [], tactile: false, seed });
+  const robot = await SimRobot.create({ task, cameras: [], tactile: false, seed, randomize });
   const expert = new ScriptedExpert(robot, { noise, noiseSeed: seed });
   try {
     if (instruction !== undefined) robot.reset(seed, { instruction });
@@ -65,7 +68,7 @@ export async function scriptedActions(
  * what the robot observes (qpos, qvel, camera images, tactile) and the actions.
  */
 export async function recordScriptedEpisode(options: RecordOptions): Promise<SimEpisode> {
-  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength, options.noise ?? 0, options.instruction);
+  const { actions } = await scriptedActions(options.task, options.seed, options.episodeLength, options.noise ?? 0, options.instruction, options.randomize ?? true);
   return replayActions(options, actions);
 }
 
@@ -74,6 +77,7 @@ export async function replayActions(options: RecordOptions, actions: readonly Ac
   const robot = await SimRobot.create({
     task: options.task,
     seed: options.seed,
+    randomize: options.randomize ?? true,
     ...(options.cameras ? { cameras: options.cameras } : {}),
     ...(options.tactile !== undefined ? { tactile: options.tactile } : {}),
   });

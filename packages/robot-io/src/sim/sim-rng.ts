@@ -23,3 +23,14 @@ export class SimRng {
     return lo + (hi - lo) * this.next();
   }
 }
+
+/** A `SimRng` that always draws the middle: `uniform(lo, hi)` is (lo + hi) / 2 (objects not randomised). */
+export class MidpointRng extends SimRng {
+  constructor() {
+    super(0);
+  }
+
+  override next(): number {
+    return 0.5;
+  }
+}

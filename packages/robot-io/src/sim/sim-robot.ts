@@ -13,7 +13,7 @@ import {
   type Observation,
   type ObservationSpec,
 } from '@actfusion/contracts';
-import { SimRng } from './sim-rng.js';
+import { MidpointRng, SimRng } from './sim-rng.js';
 import type { CameraSpec, JointSpec, Robot, RobotSpec, TactileSpec } from '../robot.js';
 import { compileModel, loadMujocoModule, type MjData, type MjModel, type MujocoModule } from './mujoco-runtime.js';
 import { RayCamera } from './ray-camera.js';
@@ -47,6 +47,12 @@ export interface SimRobotOptions {
   readonly tactileImageScale?: number;
   /** Seed of the first `reset()` when `connect()` is called without one (default 0). */
   readonly seed?: number;
+  /**
+   * Randomise the objects' start positions from the reset seed (default true, ACT's sampling
+   * ranges). False places every object at the middle of its range (the seed still picks the
+   * instruction on multi-instruction tasks).
+   */
+  readonly randomize?: boolean;
 }
 
 /** Control rate 50 Hz: 10 physics steps of 0.002 s per tick (ACT's DT = 0.02). */
@@ -174,7 +180,7 @@ export class SimRobot implements Robot {
 
   /**
    * Resets to ALOHA's start pose with objects placed (and the instruction chosen) from `seed` (ACT's
-   * sampling ranges). `options.instruction` (an instruction or its index) overrides the seed's choice.
+   * sampling ranges; at the middle of the ranges with `randomize: false`). `options.instruction` (an instruction or its index) overrides the seed's choice.
    */
   reset(seed: number, options: { readonly instruction?: string | number } = {}): void {
     this.assertOpen();
@@ -189,7 +195,7 @@ export class SimRobot implements Robot {
       arm.fingerQposAdr.forEach((a) => (qpos[a] = gripperUnnormalize(START_GRIPPER)));
       arm.ctrl.forEach((c, k) => (ctrl[c] = k < 6 ? START_ARM_POSE[k]! : gripperUnnormalize(START_GRIPPER)));
     }
-    for (const o of this.task.sampleObjects(rng)) {
+    for (const o of this.task.sampleObjects(this.options.randomize === false ? new MidpointRng() : rng)) {
       const a = this.objectQposAdr.get(o.body);
       if (a === undefined) throw new Error(`task "${this.task.name}" places "${o.body}", which the scene lacks`);
       qpos.set([o.pos[0], o.pos[1], o.pos[2], 1, 0, 0, 0], a);
