@@ -9,6 +9,7 @@ import { createRuntime } from '../src/runtime/create-runtime.js';
 import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { expectClose } from '../src/testing/index.js';
+import type { TrainingMemory } from '../src/training/parallel/thread-memory.js';
 // @ts-expect-error plain JavaScript fixture (worker threads build it too)
 import { TinyVaePolicy } from './fixtures/tiny-vae-policy.mjs';
 
@@ -32,6 +33,7 @@ interface Run {
   losses: number[];
   weights: Map<string, Float32Array>;
   ticks: number;
+  memory: TrainingMemory;
 }
 
 async function train(backend: 'cpu' | 'wasm', workers: number, o: Partial<TrainerOptions> = {}, resumeFrom?: string): Promise<Run> {
@@ -57,7 +59,7 @@ async function train(backend: 'cpu' | 'wasm', workers: number, o: Partial<Traine
     if (resumeFrom) await trainer.resume(resumeFrom);
     const losses = (await trainer.train()).losses;
     const weights = new Map([...policy.stateDict()].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
-    return { losses, weights, ticks };
+    return { losses, weights, ticks, memory: await trainer.memoryReport() };
   } finally {
     clearInterval(timer);
     await trainer.close();
@@ -86,6 +88,12 @@ describe('Trainer with data-parallel workers (train.workers)', () => {
     expect(one.ticks).toBeGreaterThanOrEqual(2);
     const two = await train(backend, 2);
     expectSame(two, one, 1e-5);
+    // One copy of the AdamW moments, in shared memory: the workers' backends hold the weights only.
+    const weightBytes = [...two.weights.values()].reduce((n, w) => n + w.byteLength, 0);
+    expect(two.memory.threads.map((t) => t.thread)).toEqual(['main', 'worker 1', 'worker 2']);
+    for (const t of two.memory.threads.slice(1)) expect(t.tensorBytes, t.thread).toBe(weightBytes);
+    expect(one.memory.threads[0]!.tensorBytes).toBe(3 * weightBytes);
+    expect(two.memory.sharedBytes).toBeGreaterThanOrEqual(5 * weightBytes);
     const three = await train(backend, 3, { microBatch: 1 });
     expectSame(three, one, 1e-5);
     // This thread only hands out shards: its timers ran while the workers trained.

@@ -165,6 +165,14 @@ function parseEntry(name: string, raw: unknown, dataLength: number, path: string
   return { name, dtype, shape: shape as number[], dataOffsets: [begin, end] };
 }
 
+/** What `writeSafetensors` reads of a tensor: a `tf.Tensor`, or values held outside any backend. */
+export interface SafetensorsSource {
+  readonly shape: readonly number[];
+  readonly dtype: tf.DataType;
+  readonly size: number;
+  data(): Promise<tf.TypedArray | string[] | Uint8Array[]>;
+}
+
 const WRITE_DTYPES: Partial<Record<tf.DataType, SafetensorsDtype>> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
 /**
@@ -174,10 +182,10 @@ const WRITE_DTYPES: Partial<Record<tf.DataType, SafetensorsDtype>> = { float32: 
  */
 export async function writeSafetensors(
   path: string,
-  tensors: ReadonlyMap<string, tf.Tensor> | Record<string, tf.Tensor>,
+  tensors: ReadonlyMap<string, SafetensorsSource> | Record<string, SafetensorsSource>,
   options: { metadata?: Record<string, string> } = {},
 ): Promise<void> {
-  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)) as [string, tf.Tensor][];
+  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)) as [string, SafetensorsSource][];
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (options.metadata && Object.keys(options.metadata).length > 0) {

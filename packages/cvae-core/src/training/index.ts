@@ -8,6 +8,7 @@ export {
   readTrainingCheckpoint,
   stepIdentifier,
   writeTrainingCheckpoint,
+  type LoadedTrainingCheckpoint,
   type TrainingCheckpoint,
 } from './training-checkpoint.js';
 export { Trainer, type TrainerOptions, type TrainingProgress, type TrainingResult } from './trainer.js';

@@ -21,7 +21,8 @@ interface EngineInternals {
 
 function engineInternals(): EngineInternals | null {
   const e = tf.engine() as unknown as Partial<EngineInternals>;
-  const ok = typeof e.scopedRun === 'function' && typeof e.startTape === 'function' && typeof e.endTape === 'function' && typeof e.tidy === 'function' && e.state !== undefined && 'gradientDepth' in e.state && 'activeTape' in e.state;
+  // `activeTape` is not an own property of the engine state until the first tape starts.
+  const ok = typeof e.scopedRun === 'function' && typeof e.startTape === 'function' && typeof e.endTape === 'function' && typeof e.tidy === 'function' && typeof e.state?.gradientDepth === 'number';
   return ok ? (e as EngineInternals) : null;
 }
 

@@ -15,6 +15,15 @@ import type { PolicyFactoryRef } from './parallel/policy-factory.js';
 import { WorkerPoolStepRunner } from './parallel/worker-pool-step-runner.js';
 import { threadMemory, type TrainingMemory } from './parallel/thread-memory.js';
 import {
+  allocateSharedTrainingState,
+  parameterOffsets,
+  sharedOptimizerState,
+  writeSharedOptimizerState,
+  writeSharedWeights,
+  type HostTensor,
+  type SharedTrainingState,
+} from './parallel/shared-training-state.js';
+import {
   readTrainingCheckpoint,
   stepIdentifier,
   writeTrainingCheckpoint,
@@ -118,6 +127,8 @@ export class Trainer {
   private normalizer: Normalizer | null = null;
   private stepCount = 0;
   private runner: StepRunner | null = null;
+  /** With workers: the one copy of the weights and AdamW state they update (kept across pool restarts, dropped by `resume`). */
+  private shared: SharedTrainingState | null = null;
 
   constructor(
     readonly policy: TrainablePolicy,
@@ -245,11 +256,19 @@ export class Trainer {
     if ((o.workers ?? 1) === 1) {
       this.runner = new LocalStepRunner(this.policy, this.params, this.optimizer, cfg);
     } else {
+      const { offsets, floats } = parameterOffsets(this.params);
+      if (!this.shared) {
+        // The optimiser state moves to shared memory; this thread's copy (after a resume) is freed.
+        this.shared = allocateSharedTrainingState(floats, this.params.length);
+        writeSharedOptimizerState(this.shared, this.optimizer, this.params, offsets);
+        this.optimizer.dispose();
+      }
+      writeSharedWeights(this.shared, this.params, offsets);
       this.runner = await WorkerPoolStepRunner.start({
         workers: o.workers!,
         factory: o.policyFactory!,
         policy: this.policy,
-        optimizer: this.optimizer,
+        state: this.shared,
         step: cfg,
         optimizerOptions: {
           lr: o.lr ?? 1e-5,
@@ -288,7 +307,10 @@ export class Trainer {
     const act = actPolicyOf(this.policy);
     const writer =
       this.options.writePretrained ?? (act ? (_policy: TrainablePolicy, dir: string, normalizer: Normalizer) => writeLeRobotCheckpoint(dir, act, {}, { normalizer: normalizer.toJSON() }) : undefined);
-    const optimizerState = this.optimizer.stateTensors();
+    // With workers the optimiser state is in shared memory (read in place); else the optimiser's tensors.
+    const optimizerState: Map<string, tf.Tensor | HostTensor> = this.shared
+      ? sharedOptimizerState(this.shared, this.optimizer, this.params, parameterOffsets(this.params).offsets)
+      : this.optimizer.stateTensors();
     try {
       return await writeTrainingCheckpoint(
         outputDir,
@@ -306,7 +328,7 @@ export class Trainer {
       );
     } finally {
       // Live variables stay; tensors made for the occasion (step counters) go.
-      tf.dispose([...optimizerState.values()].filter((t) => !(t instanceof tf.Variable)));
+      tf.dispose([...optimizerState.values()].filter((t): t is tf.Tensor => t instanceof tf.Tensor && !(t instanceof tf.Variable)));
     }
   }
 
@@ -327,13 +349,16 @@ export class Trainer {
     } finally {
       tf.dispose([...ckpt.model.values(), ...ckpt.optimizer.values()]);
     }
-    // Workers started before the resume hold the old state: the next `train()` starts them afresh.
+    // Workers started before the resume hold the old state: the next `train()` starts them afresh
+    // from the loaded state.
     await this.close();
+    this.shared = null;
   }
 
   /** Free the optimiser state (and stop the workers, if any: await it, or call `close()`). */
   dispose(): void {
     this.optimizer.dispose();
+    this.shared = null;
     void this.close();
   }
 

@@ -4,7 +4,7 @@ import { symlinkAtomic, writeDirectoryAtomic, writeFileAtomic } from '@actfusion
 import type * as tf from '@tensorflow/tfjs-core';
 import type { RngState } from '../random/rng.js';
 import type { NormalizerJson } from './normalizer.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { readSafetensors, writeSafetensors, type SafetensorsSource } from '../io/safetensors.js';
 
 /** Everything one training checkpoint holds, in LeRobot's directory layout:
  *
@@ -21,7 +21,8 @@ export interface TrainingCheckpoint {
   readonly model: ReadonlyMap<string, tf.Tensor>;
   readonly config: unknown;
   readonly normalizer: NormalizerJson;
-  readonly optimizer: ReadonlyMap<string, tf.Tensor>;
+  /** Tensors, or values outside a backend (a worker pool's shared optimiser state). */
+  readonly optimizer: ReadonlyMap<string, SafetensorsSource>;
   readonly optimizerParamGroups: unknown;
   readonly rng: Readonly<Record<string, RngState>>;
 }
@@ -66,7 +67,10 @@ export async function writeTrainingCheckpoint(
 }
 
 /** Read a checkpoint directory (`checkpoints/<step>` or `checkpoints/last`). */
-export async function readTrainingCheckpoint(dir: string): Promise<TrainingCheckpoint> {
+/** A checkpoint as read back: every tensor in the current backend (the caller disposes them). */
+export type LoadedTrainingCheckpoint = Omit<TrainingCheckpoint, 'optimizer'> & { readonly optimizer: ReadonlyMap<string, tf.Tensor> };
+
+export async function readTrainingCheckpoint(dir: string): Promise<LoadedTrainingCheckpoint> {
   const d = resolve(dir);
   const pretrained = join(d, 'pretrained_model');
   const state = join(d, 'training_state');

@@ -1,8 +1,9 @@
 /**
  * Entry of a data-parallel training worker thread (see `WorkerPoolStepRunner`). It builds the
- * policy from the pool's factory, takes the trainer's weights and optimiser state, then for every
+ * policy from the pool's factory, reads the trainer's weights from shared memory, then for every
  * step: gradients of its shard (in micro-batches when needed) into its shared slot, a barrier, its
- * range of the slot sum, a barrier, and the same clipping and AdamW update as every other worker.
+ * range of the slot sum, a barrier, the clipped AdamW update of that range in the shared weights
+ * and moments (no worker holds optimiser state in its tensor backend), a barrier, and the new weights.
  */
 // The policy factory may import cvae-core's tsyringe-decorated classes, which need the polyfill first.
 import 'reflect-metadata';
@@ -11,12 +12,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { actParamGroups } from '../../optim/param-groups.js';
 import { batchGradients } from '../batch-gradients.js';
 import { Normalizer } from '../normalizer.js';
-import { finishStep, MicroBatchResolver, type LocalStepConfig } from '../step-runner.js';
-import { adamWTrainerOptimizer, type TrainerOptimizer } from '../trainer-optimizer.js';
+import { MicroBatchResolver, type LocalStepConfig } from '../step-runner.js';
 import type { TrainablePolicy } from '../trainable-policy.js';
 import { loadPolicyFactory, type WorkerPolicy } from './policy-factory.js';
 import { barrier, abortBarrier, PoolAbortedError, reduceRange, reduceSlots, type SharedGradientBuffers } from './shared-gradients.js';
 import { fromPayload, toPayload, transferList } from './tensor-payload.js';
+import { nonTrainable, parameterOffsets, readSharedWeights } from './shared-training-state.js';
+import { shardedAdamWStep, sumOfSquares, type ShardedParam } from './sharded-adamw.js';
 import { threadMemory } from './thread-memory.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './worker-messages.js';
 import type { BackendWasm } from '../../kernels/wasm-kernel-call.js';
@@ -26,10 +28,13 @@ interface WorkerState {
   readonly built: WorkerPolicy;
   readonly policy: TrainablePolicy;
   readonly params: [string, tf.Variable][];
-  /** Float offset of each parameter in a slot. */
+  /** Float offset of each parameter in a slot and in the shared weights. */
   readonly offsets: number[];
   readonly floats: number;
-  readonly optimizer: TrainerOptimizer;
+  /** Offsets, sizes and group hyper-parameters of every parameter (for the sharded AdamW step). */
+  readonly sharded: ShardedParam[];
+  /** Update count of every parameter (the same in every worker). */
+  readonly steps: Int32Array;
   readonly cfg: LocalStepConfig;
   readonly microBatch: MicroBatchResolver;
   readonly control: Int32Array;
@@ -55,17 +60,14 @@ async function handle(msg: ToWorker): Promise<void> {
   } else if (msg.type === 'step') {
     post(await step(need(state), msg));
   } else if (msg.type === 'pull') {
+    // The weights and optimiser state are in shared memory already; only the buffers travel.
     const s = need(state);
-    const model = toPayload(s.policy.stateDict());
-    const opt = s.optimizer.stateTensors();
-    const optimizerState = toPayload(opt);
-    tf.dispose([...opt.values()].filter((t) => !(t instanceof tf.Variable)));
-    post({ type: 'pulled', model, optimizerState }, [...transferList(model), ...transferList(optimizerState)]);
+    const buffers = toPayload(nonTrainable(s.policy, s.params));
+    post({ type: 'pulled', buffers }, transferList(buffers));
   } else if (msg.type === 'memory') {
     post({ type: 'memory', memory: threadMemory(`worker ${need(state).init.index + 1}`) });
   } else if (msg.type === 'close') {
     if (state) {
-      state.optimizer.dispose();
       await state.built.dispose?.();
       state = null;
     }
@@ -91,12 +93,22 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
       `worker ${init.index}: the policy built by '${init.factory.module}' has ${names.length} trainable parameters, the trainer's has ${init.paramNames.length} (first difference: ${diff})`,
     );
   }
-  const model = fromPayload(init.model);
+  const { offsets, floats } = parameterOffsets(params);
+  const source = `worker ${init.index}: the trainer's weights`;
+  const buffers = fromPayload(init.buffers);
   try {
-    policy.loadStateDict(model, { source: `worker ${init.index}: the trainer's weights` });
+    const own = nonTrainable(policy, params);
+    const missing = [...own.keys()].filter((k) => !buffers.has(k));
+    const unexpected = [...buffers.keys()].filter((k) => !own.has(k));
+    if (missing.length > 0 || unexpected.length > 0) throw new Error(`${source}: buffers do not match: missing [${missing.slice(0, 8)}], unexpected [${unexpected.slice(0, 8)}]`);
+    policy.loadStateDict(buffers, { strict: false, source });
   } finally {
-    tf.dispose([...model.values()]);
+    tf.dispose([...buffers.values()]);
   }
+  params.forEach(([n, v], i) => {
+    if (v.shape.join() !== init.paramShapes[i]!.join()) throw new Error(`${source}: tensor '${n}' has shape [${init.paramShapes[i]}], expected [${v.shape}]`);
+  });
+  readSharedWeights(init.state, params, offsets);
   const o = init.optimizer;
   const groups = actParamGroups(params, {
     lr: o.lr,
@@ -104,24 +116,10 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
     weightDecay: o.weightDecay,
     isBackbone: (name) => name.startsWith(o.backbonePrefix),
   });
-  const optimizer = adamWTrainerOptimizer(groups, {
-    ...(o.betas ? { betas: o.betas } : {}),
-    ...(o.eps !== undefined ? { eps: o.eps } : {}),
-    weightDecay: o.weightDecay,
-  });
-  const optState = fromPayload(init.optimizerState);
-  try {
-    optimizer.loadState(optState, `worker ${init.index}: the trainer's optimiser state`);
-  } finally {
-    tf.dispose([...optState.values()]);
-  }
+  const hyper = new Map<string, { lr: number; weightDecay: number }>();
+  for (const g of groups) for (const [n] of g.params) hyper.set(n, { lr: g.lr, weightDecay: g.weightDecay ?? o.weightDecay });
+  const sharded = params.map(([n, v], i) => ({ offset: offsets[i]!, size: v.size, ...hyper.get(n)! }));
   policy.train();
-  const offsets: number[] = [];
-  let floats = 0;
-  for (const [, v] of params) {
-    offsets.push(floats);
-    floats += v.size;
-  }
   const cfg: LocalStepConfig = {
     spec: init.spec,
     normalizer: Normalizer.fromJSON(init.normalizer),
@@ -139,61 +137,78 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
     params,
     offsets,
     floats,
-    optimizer,
+    sharded,
+    steps: new Int32Array(init.state.steps).slice(),
     cfg,
     microBatch: new MicroBatchResolver(cfg),
     control: new Int32Array(init.shared.control),
   };
 }
 
+/**
+ * One data-parallel step: this worker's shard gradients into its slot; barrier; its float range of
+ * the slot sum and that range's sum of squares; barrier; the global norm (partial sums in worker
+ * order, so every worker gets the same), the clipped AdamW update of its range in the shared
+ * weights and moments; barrier; every worker reads the new weights.
+ */
 async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   const { index, workers } = s.init;
   const shared: SharedGradientBuffers = s.init.shared;
   // Cached after the first step, which may profile a one-sample pass (`auto` on wasm).
   const microBatch = await s.microBatch.resolve(s.policy, s.params, m.samples, m.rngState);
-  {
-    const r = batchGradients(s.policy, s.params, m.samples, { ...s.cfg, rngState: m.rngState, offset: m.offset, whole: m.whole, microBatch });
-    const slot = new Float32Array(shared.grads, index * s.floats * 4, s.floats);
-    const present = new Uint8Array(shared.present);
-    const P = s.params.length;
-    s.params.forEach(([name, v], i) => {
-      const g = r.grads.get(name);
-      if (g) slot.set(valuesOf(g), s.offsets[i]!);
-      else slot.fill(0, s.offsets[i]!, s.offsets[i]! + v.size);
-      present[index * P + i] = g ? 1 : 0;
-    });
-    tf.dispose([...r.grads.values()]);
-    const losses = new Float64Array(shared.losses);
-    losses.set([r.loss, r.l1, r.kl], index * 3);
-    barrier(s.control, workers);
-    const [lo, hi] = reduceRange(s.floats, index, workers);
-    reduceSlots(shared.grads, workers, s.floats, lo, hi);
-    barrier(s.control, workers);
-    const sum = [0, 0, 0];
-    for (let w = 0; w < workers; w++) for (let j = 0; j < 3; j++) sum[j] += losses[w * 3 + j]!;
-    const total = new Float32Array(shared.grads, 0, s.floats);
-    const grads = new Map<string, tf.Tensor>();
-    s.params.forEach(([name, v], i) => {
-      let any = false;
-      for (let w = 0; w < workers; w++) any ||= present[w * P + i] === 1;
-      if (any) grads.set(name, tensorFrom(total, s.offsets[i]!, v));
-    });
-    const out = finishStep(grads, { loss: sum[0]!, l1: sum[1]!, kl: sum[2]!, rngEnd: r.rngEnd }, s.optimizer, s.cfg.clip, m.stepNumber);
-    return { type: 'stepped', ...out };
+  const r = batchGradients(s.policy, s.params, m.samples, { ...s.cfg, rngState: m.rngState, offset: m.offset, whole: m.whole, microBatch });
+  const slot = new Float32Array(shared.grads, index * s.floats * 4, s.floats);
+  const present = new Uint8Array(shared.present);
+  const P = s.params.length;
+  s.params.forEach(([name, v], i) => {
+    const g = r.grads.get(name);
+    if (g) slot.set(valuesOf(g), s.offsets[i]!);
+    else slot.fill(0, s.offsets[i]!, s.offsets[i]! + v.size);
+    present[index * P + i] = g ? 1 : 0;
+  });
+  tf.dispose([...r.grads.values()]);
+  const losses = new Float64Array(shared.losses);
+  losses.set([r.loss, r.l1, r.kl], index * 3);
+  barrier(s.control, workers);
+  const [lo, hi] = reduceRange(s.floats, index, workers);
+  reduceSlots(shared.grads, workers, s.floats, lo, hi);
+  const total = new Float32Array(shared.grads, 0, s.floats);
+  const norms = new Float64Array(shared.norms);
+  norms[index] = sumOfSquares(total, lo, hi);
+  barrier(s.control, workers);
+  const sum = [0, 0, 0];
+  let squares = 0;
+  for (let w = 0; w < workers; w++) {
+    for (let j = 0; j < 3; j++) sum[j] += losses[w * 3 + j]!;
+    squares += norms[w]!;
   }
+  const loss = sum[0]!;
+  if (!Number.isFinite(loss)) throw new Error(`Trainer: loss is ${loss} at step ${m.stepNumber}`);
+  const gradNorm = Math.sqrt(squares);
+  const clip = s.cfg.clip;
+  const presentAny = s.params.map((_, i) => {
+    for (let w = 0; w < workers; w++) if (present[w * P + i] === 1) return true;
+    return false;
+  });
+  shardedAdamWStep({
+    state: s.init.state,
+    grads: total,
+    params: s.sharded,
+    present: presentAny,
+    steps: s.steps,
+    lo,
+    hi,
+    coef: clip ? clip / (gradNorm + 1e-6) : Infinity,
+    betas: s.init.optimizer.betas ?? [0.9, 0.999],
+    eps: s.init.optimizer.eps ?? 1e-8,
+  });
+  barrier(s.control, workers);
+  readSharedWeights(s.init.state, s.params, s.offsets);
+  return { type: 'stepped', gradNorm, loss, l1: sum[1]!, kl: sum[2]!, rngEnd: r.rngEnd };
 }
 
 /** A float32 tensor's values without a JavaScript copy on wasm (a view on its heap), else `dataSync()`. */
 function valuesOf(t: tf.Tensor): Float32Array {
   if (tf.getBackend() === 'wasm') return (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
   return t.dataSync() as Float32Array;
-}
-
-/**
- * A tensor of a parameter's range of the summed slot. The wasm backend copies a view straight into
- * its heap; other backends may keep the array they are given, so they get a private copy.
- */
-function tensorFrom(total: Float32Array, offset: number, v: tf.Variable): tf.Tensor {
-  const range = tf.getBackend() === 'wasm' ? total.subarray(offset, offset + v.size) : total.slice(offset, offset + v.size);
-  return tf.tensor(range, v.shape, 'float32');
 }

@@ -9,6 +9,8 @@ export interface SharedGradientBuffers {
   readonly grads: SharedArrayBuffer;
   /** Float64 [workers x 3]: loss, l1, kl shares. */
   readonly losses: SharedArrayBuffer;
+  /** Float64 [workers]: each worker's sum of squares of its range of the summed gradient. */
+  readonly norms: SharedArrayBuffer;
   /** Uint8 [workers x params]: 1 where the worker's slice reached the parameter. */
   readonly present: SharedArrayBuffer;
   /** Int32 [count, generation, aborted]. */
@@ -19,6 +21,7 @@ export function allocateSharedGradients(workers: number, floats: number, params:
   return {
     grads: new SharedArrayBuffer(workers * floats * 4),
     losses: new SharedArrayBuffer(workers * 3 * 8),
+    norms: new SharedArrayBuffer(workers * 8),
     present: new SharedArrayBuffer(workers * params),
     control: new SharedArrayBuffer(3 * 4),
   };

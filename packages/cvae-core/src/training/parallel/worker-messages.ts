@@ -6,6 +6,7 @@ import type { ReconstructionReduction, WholeBatch } from '../batch-gradients.js'
 import type { MicroBatchSetting } from '../step-runner.js';
 import type { PolicyFactoryRef } from './policy-factory.js';
 import type { SharedGradientBuffers } from './shared-gradients.js';
+import type { SharedTrainingState } from './shared-training-state.js';
 import type { TensorPayload } from './tensor-payload.js';
 import type { ThreadMemory } from './thread-memory.js';
 
@@ -32,11 +33,13 @@ export interface InitMessage {
   readonly microBatch: MicroBatchSetting;
   readonly budgetBytes?: number;
   readonly optimizer: WorkerOptimizerOptions;
-  /** The trainer's policy state (parameters and buffers) and optimiser state. */
-  readonly model: TensorPayload;
-  readonly optimizerState: TensorPayload;
-  /** Trainable parameter names in the trainer's order (checked against the worker's policy). */
+  /** The weights and AdamW state (one copy for all workers, updated in place). */
+  readonly state: SharedTrainingState;
+  /** The trainer's policy state that is not trainable (buffers). */
+  readonly buffers: TensorPayload;
+  /** Trainable parameter names and shapes in the trainer's order (checked against the worker's policy). */
   readonly paramNames: string[];
+  readonly paramShapes: number[][];
 }
 
 export interface StepMessage {
@@ -53,7 +56,7 @@ export type ToWorker = InitMessage | StepMessage | { readonly type: 'pull' } | {
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'stepped'; readonly gradNorm: number; readonly loss: number; readonly l1: number; readonly kl: number; readonly rngEnd: RngState }
-  | { readonly type: 'pulled'; readonly model: TensorPayload; readonly optimizerState: TensorPayload }
+  | { readonly type: 'pulled'; readonly buffers: TensorPayload }
   | { readonly type: 'memory'; readonly memory: ThreadMemory }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'error'; readonly message: string; readonly aborted: boolean }

@@ -7,19 +7,20 @@ import type { RngState } from '../../random/rng.js';
 import { wholeBatchOf } from '../batch-gradients.js';
 import type { LocalStepConfig, StepOutcome, StepRunner } from '../step-runner.js';
 import type { TrainablePolicy } from '../trainable-policy.js';
-import type { TrainerOptimizer } from '../trainer-optimizer.js';
 import type { PolicyFactoryRef } from './policy-factory.js';
 import { abortBarrier, allocateSharedGradients, type SharedGradientBuffers } from './shared-gradients.js';
 import { fromPayload, toPayload } from './tensor-payload.js';
+import { nonTrainable, parameterOffsets, readSharedWeights, type SharedTrainingState } from './shared-training-state.js';
 import { threadMemory, type TrainingMemory } from './thread-memory.js';
 import type { FromWorker, ToWorker, WorkerOptimizerOptions } from './worker-messages.js';
 
 export interface WorkerPoolOptions {
   readonly workers: number;
   readonly factory: PolicyFactoryRef;
-  /** The trainer's policy and optimiser: copied to the workers at start, updated by `pull`. */
+  /** The trainer's policy: its buffers go to the workers at start; `pull` brings its weights up to date. */
   readonly policy: TrainablePolicy;
-  readonly optimizer: TrainerOptimizer;
+  /** The weights and AdamW state, filled by the trainer (the workers update them in place). */
+  readonly state: SharedTrainingState;
   readonly step: LocalStepConfig;
   readonly optimizerOptions: WorkerOptimizerOptions;
 }
@@ -88,8 +89,8 @@ class WorkerHandle {
 /**
  * Data-parallel steps over worker threads (`Trainer` option `workers`). Each batch is cut into
  * contiguous shards, one per worker, at their global sample offsets; the workers sum their shard
- * gradients through shared memory and each applies the same clipped AdamW update, so their weights
- * stay identical. This thread only posts shards and waits, so its event loop stays free.
+ * gradients through shared memory, each applies the clipped AdamW update to its range of the one
+ * shared copy of the weights and moments, and all read the new weights back. This thread only posts shards and waits, so its event loop stays free.
  */
 export class WorkerPoolStepRunner implements StepRunner {
   private closed = false;
@@ -102,17 +103,14 @@ export class WorkerPoolStepRunner implements StepRunner {
 
   static async start(o: WorkerPoolOptions): Promise<WorkerPoolStepRunner> {
     const params = o.policy.trainableParameters();
-    const floats = params.reduce((s, [, v]) => s + v.size, 0);
+    const { floats } = parameterOffsets(params);
     const shared = allocateSharedGradients(o.workers, floats, params.length);
     const control = new Int32Array(shared.control);
     const url = gradientWorkerUrl();
     const handles = Array.from({ length: o.workers }, (_, i) => new WorkerHandle(i, new Worker(url, { execArgv: [] }), o.step.log, () => abortBarrier(control)));
     const pool = new WorkerPoolStepRunner(o, handles, shared);
     try {
-      const model = toPayload(o.policy.stateDict());
-      const opt = o.optimizer.stateTensors();
-      const optimizerState = toPayload(opt);
-      tf.dispose([...opt.values()].filter((t) => !(t instanceof tf.Variable)));
+      const buffers = toPayload(nonTrainable(o.policy, params));
       const s = o.step;
       await Promise.all(
         handles.map((h) =>
@@ -123,6 +121,7 @@ export class WorkerPoolStepRunner implements StepRunner {
               workers: o.workers,
               factory: o.factory,
               shared,
+              state: o.state,
               spec: s.spec,
               normalizer: s.normalizer.toJSON(),
               reduction: s.reduction,
@@ -130,15 +129,18 @@ export class WorkerPoolStepRunner implements StepRunner {
               microBatch: s.microBatch,
               ...(s.budgetBytes !== undefined ? { budgetBytes: s.budgetBytes } : {}),
               optimizer: o.optimizerOptions,
-              model,
-              optimizerState,
+              buffers,
               paramNames: params.map(([n]) => n),
+              paramShapes: params.map(([, v]) => [...v.shape]),
             },
             'ready',
           ),
         ),
       );
-      s.log(`trainer: ${o.workers} data-parallel workers ready (${floats.toLocaleString('en-US')} trainable floats, ${Math.round((o.workers * floats * 4) / 1048576)} MiB of shared gradient slots)`);
+      const mib = (b: number): number => Math.round(b / 1048576);
+      s.log(
+        `trainer: ${o.workers} data-parallel workers ready (${floats.toLocaleString('en-US')} trainable floats; shared memory: ${mib(o.workers * floats * 4)} MiB of gradient slots, ${mib(3 * floats * 4)} MiB of weights and AdamW moments)`,
+      );
     } catch (err) {
       await pool.dispose();
       throw err;
@@ -161,23 +163,23 @@ export class WorkerPoolStepRunner implements StepRunner {
     return { loss: r.loss, l1: r.l1, kl: r.kl, gradNorm: r.gradNorm, rngEnd: r.rngEnd };
   }
 
-  /** Copy worker 1's weights and optimiser state (identical in every worker) into the trainer's. */
+  /** Bring the trainer's policy up to date: the weights from shared memory (one tensor at a time), the buffers from worker 1. */
   async pull(): Promise<void> {
     const r = await this.handles[0]!.request({ type: 'pull' }, 'pulled');
-    const model = fromPayload(r.model);
-    const opt = fromPayload(r.optimizerState);
+    const buffers = fromPayload(r.buffers);
     try {
-      this.o.policy.loadStateDict(model, { source: 'worker 1 weights' });
-      this.o.optimizer.loadState(opt, 'worker 1 optimiser state');
+      this.o.policy.loadStateDict(buffers, { strict: false, source: 'worker 1 buffers' });
     } finally {
-      tf.dispose([...model.values(), ...opt.values()]);
+      tf.dispose([...buffers.values()]);
     }
+    const params = this.o.policy.trainableParameters();
+    readSharedWeights(this.o.state, params, parameterOffsets(params).offsets);
   }
 
   /** The trainer's thread and every worker's memory, and the shared buffers' size. */
   async memory(): Promise<TrainingMemory> {
     const workers = await Promise.all(this.handles.map((h) => h.request({ type: 'memory' }, 'memory')));
-    const sharedBytes = Object.values(this.shared).reduce((s, b: SharedArrayBuffer) => s + b.byteLength, 0);
+    const sharedBytes = [...Object.values(this.shared), ...Object.values(this.o.state)].reduce((s, b: SharedArrayBuffer) => s + b.byteLength, 0);
     return { threads: [threadMemory('main'), ...workers.map((w) => w.memory)], sharedBytes };
   }
 
