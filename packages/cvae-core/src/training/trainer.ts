@@ -103,6 +103,11 @@ export interface TrainerOptions {
   readonly policyFactory?: PolicyFactoryRef;
   /** Where notices go (the micro-batch choice, worker start-up); default stderr. */
   readonly log?: (line: string) => void;
+  /**
+   * Stop request (e.g. Ctrl-C): `train()` checks it before every step and returns at the next step
+   * boundary with `interrupted: true`; the state is then whole, so `saveCheckpoint()` can save it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface TrainingResult {
@@ -110,6 +115,8 @@ export interface TrainingResult {
   /** Loss of every step run by this call, in order. */
   readonly losses: number[];
   readonly checkpoints: string[];
+  /** True when `signal` stopped the run before `untilStep`. */
+  readonly interrupted: boolean;
 }
 
 /**
@@ -201,7 +208,9 @@ export class Trainer {
     const startStep = this.stepCount;
     this.policy.train();
     const runner = await this.stepRunner(normalizer, clip);
-    while (this.stepCount < Math.min(untilStep, this.options.steps)) {
+    const target = Math.min(untilStep, this.options.steps);
+    const signal = this.options.signal;
+    while (this.stepCount < target && signal?.aborted !== true) {
       const samples = await this.dataset.sampleBatch(batchSize, this.dataRng);
       const r = await runner.step(samples, this.modelRng.getState(), this.stepCount + 1);
       this.modelRng.setState(r.rngEnd);
@@ -236,7 +245,7 @@ export class Trainer {
       });
     }
     await runner.pull();
-    return { step: this.stepCount, losses, checkpoints };
+    return { step: this.stepCount, losses, checkpoints, interrupted: this.stepCount < target };
   }
 
   /** The step runner, made on first use: this thread, or a pool of workers. */

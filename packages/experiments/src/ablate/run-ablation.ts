@@ -31,6 +31,8 @@ export interface AblationOptions {
   out?: string;
   dryRun?: boolean;
   log?: (line: string) => void;
+  /** Stop request (Ctrl-C): finished trials stay stored; the run throws `TrialInterruptedError`. */
+  signal?: AbortSignal;
 }
 
 /** Parses `--grid key=v1,v2`. */
@@ -86,8 +88,8 @@ export async function runAblation(options: AblationOptions): Promise<{ cells: Ab
     todo.length === 0
       ? new Map<string, TrialResult>()
       : options.queue === undefined
-        ? await runTrialsLocally(todo, options.runners.create(options.runner), log, save)
-        : await runTrialsOnQueue(todo, { url: options.queue, runner: options.runner, log, onResult: save, ...(options.queueName ? { queueName: options.queueName } : {}) });
+        ? await runTrialsLocally(todo, options.runners.create(options.runner), log, save, options.signal)
+        : await runTrialsOnQueue(todo, { url: options.queue, runner: options.runner, log, onResult: save, ...(options.queueName ? { queueName: options.queueName } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   for (const [id, r] of fresh) results.set(id, r);
   const cells = aggregateTrials(trials, results);
   // The runner is part of the result: a synthetic run says so in every title.

@@ -1,4 +1,4 @@
-import { checkTrialResult, type TrialResult, type TrialRunner, type TrialSpec } from './trial.js';
+import { checkTrialResult, TrialInterruptedError, type TrialResult, type TrialRunner, type TrialSpec } from './trial.js';
 
 /** Runs trials one after another in this process; results keyed by trial id. */
 export async function runTrialsLocally(
@@ -7,11 +7,14 @@ export async function runTrialsLocally(
   log: (line: string) => void = () => {},
   /** Called as each trial finishes (the ablation stores it, so a rerun skips it). */
   onResult: (trial: TrialSpec, result: TrialResult) => Promise<void> = async () => {},
+  /** Stop request: no trial starts after it; the running one stops if its runner can. */
+  signal?: AbortSignal,
 ): Promise<Map<string, TrialResult>> {
   const results = new Map<string, TrialResult>();
   for (const [i, trial] of trials.entries()) {
+    if (signal?.aborted) throw new TrialInterruptedError(trial.id);
     log(`[${i + 1}/${trials.length}] ${trial.id}`);
-    const result = await runner.run(trial.config, { trialId: trial.id, log });
+    const result = await runner.run(trial.config, { trialId: trial.id, log, ...(signal ? { signal } : {}) });
     results.set(trial.id, checkTrialResult(result, trial.id));
     await onResult(trial, results.get(trial.id)!);
   }

@@ -1,8 +1,8 @@
-import { Job, Queue, Worker } from 'bullmq';
+import { Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { experimentSchema } from '../config/experiment-schema.js';
 import { safeName } from './ablation-grid.js';
-import { checkTrialResult, type TrialResult, type TrialSpec } from './trial.js';
+import { checkTrialResult, TrialInterruptedError, type TrialResult, type TrialSpec } from './trial.js';
 import type { TrialRunnerRef, TrialRunnerRegistry } from './trial-runners.js';
 
 /** Queue shared by `actfusion ablate --queue` and `actfusion worker --queue`. */
@@ -81,6 +81,8 @@ export async function runTrialsOnQueue(
     log?: (line: string) => void;
     /** Called as each trial's result arrives (the ablation stores it, so a rerun skips it). */
     onResult?: (trial: TrialSpec, result: TrialResult) => Promise<void>;
+    /** Stop request: this run's trials not yet started leave the queue; running ones finish on their workers. */
+    signal?: AbortSignal;
   },
 ): Promise<Map<string, TrialResult>> {
   const log = options.log ?? (() => {});
@@ -100,6 +102,17 @@ export async function runTrialsOnQueue(
     const results = new Map<string, TrialResult>();
     const pending = new Map(jobs.map((j, i) => [j.id as string, trials[i] as TrialSpec]));
     while (pending.size > 0) {
+      if (options.signal?.aborted) {
+        let removed = 0;
+        for (const jobId of pending.keys()) {
+          const job = await Job.fromId(queue, jobId);
+          if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState())) {
+            await job.remove().then(() => removed++, () => {});
+          }
+        }
+        log(`interrupted: took ${removed} trials not yet started off the queue; ${pending.size - removed} running on workers finish there (their checkpoints stay in their trial folders)`);
+        throw new TrialInterruptedError([...pending.values()][0]!.id);
+      }
       for (const [jobId, trial] of [...pending]) {
         const job = await Job.fromId<TrialJobData, TrialResult>(queue, jobId);
         if (job === undefined) throw new Error(`job ${jobId} (trial ${trial.id}) disappeared from the queue`);
@@ -133,6 +146,8 @@ export interface TrialWorkerOptions {
   stalledIntervalMs?: number;
   maxStalledCount?: number;
   log?: (line: string) => void;
+  /** Stop request: running trials stop at a training step boundary (with a checkpoint) and go back to the queue. */
+  signal?: AbortSignal;
 }
 
 /** A BullMQ worker that runs trials from the queue until closed. */
@@ -141,18 +156,28 @@ export function startTrialWorker(options: TrialWorkerOptions): Worker<TrialJobDa
   const connection = redisConnection(options.url, log);
   const worker = new Worker<TrialJobData, TrialResult>(
     options.queueName ?? DEFAULT_QUEUE_NAME,
-    async (job) => {
+    async (job, token) => {
       const { trialId, runner: ref } = job.data;
       const parsed = experimentSchema.safeParse(job.data.config);
       if (!parsed.success) throw new Error(`trial ${trialId}: config does not match this worker's schema: ${parsed.error.message}`);
       log(`start ${trialId} (job ${job.id}, attempt ${job.attemptsStarted}, stalled ${job.stalledCounter})`);
       const runner = options.runners.create(ref);
-      const result = await runner.run(parsed.data, {
-        trialId,
-        log: (line) => {
-          void job.log(line);
-        },
-      });
+      let result: TrialResult;
+      try {
+        result = await runner.run(parsed.data, {
+          trialId,
+          log: (line) => {
+            void job.log(line);
+          },
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof TrialInterruptedError)) throw err;
+        // Back to the queue for another worker (or this one restarted), which resumes from the checkpoint.
+        log(`${err.message}; ${trialId} goes back to the queue`);
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       log(`done ${trialId}: ${result.successes}/${result.episodes}`);
       return result;
     },

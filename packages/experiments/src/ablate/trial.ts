@@ -30,6 +30,19 @@ export interface TrialContext {
   trialId: string;
   /** Progress and log lines (a worker forwards them to the queue). */
   log(line: string): void;
+  /** Stop request (Ctrl-C): a runner that can stop early throws `TrialInterruptedError`. */
+  signal?: AbortSignal;
+}
+
+/** A trial stopped by its context's signal; `checkpoint` (if any) is where a rerun continues. */
+export class TrialInterruptedError extends Error {
+  constructor(
+    readonly trialId: string,
+    readonly checkpoint?: string,
+  ) {
+    super(`trial ${trialId} interrupted${checkpoint ? `; its training continues from ${checkpoint} on the next run` : ''}`);
+    this.name = 'TrialInterruptedError';
+  }
 }
 
 /**

@@ -3,6 +3,8 @@ import { runAblation } from '../ablate/run-ablation.js';
 import { DEFAULT_QUEUE_NAME } from '../ablate/trial-queue.js';
 import { cliTrialRunners } from '../ablate/cli-trial-runners.js';
 import { builtinKinds } from '../composition/builtin-kinds.js';
+import { TrialInterruptedError } from '../ablate/trial.js';
+import { installInterruptHandler, INTERRUPTED_EXIT_CODE } from './interrupt.js';
 import { numberOption } from './options.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -29,7 +31,13 @@ export function registerAblateCommand(program: Command): void {
     .option('--dry-run', 'validate every trial config and list the trials, run nothing')
     .action(async (opts: { config: string; set: string[]; grid: string[]; seeds?: string; trial: string; trialDelayMs?: number; queue?: string; queueName: string; out?: string; dryRun?: boolean }) => {
       const runners = cliTrialRunners();
-      const result = await runAblation({
+      const interrupt = installInterruptHandler({
+        log: (line) => console.error(line),
+        stopping: opts.queue ? 'taking the trials not yet started off the queue' : 'stopping the running trial at its next training step (with a checkpoint)',
+        now: 'finished trials stay stored; rerun the same command to continue',
+      });
+      const ablation = runAblation({
+        signal: interrupt.signal,
         config: opts.config,
         set: opts.set,
         grid: opts.grid,
@@ -42,7 +50,17 @@ export function registerAblateCommand(program: Command): void {
         ...(opts.out === undefined ? {} : { out: opts.out }),
         dryRun: opts.dryRun ?? false,
         log: (line) => console.error(line),
-      });
+      }).finally(() => interrupt.dispose());
+      let result: Awaited<typeof ablation>;
+      try {
+        result = await ablation;
+      } catch (err) {
+        if (!(err instanceof TrialInterruptedError)) throw err;
+        console.error(`interrupted: ${err.message}`);
+        console.error(`finished trials stay stored in ${opts.out ?? "the ablation's outputDir"}/trials; rerun the same command to continue (they are skipped; an interrupted trial resumes from its checkpoint)`);
+        process.exitCode = INTERRUPTED_EXIT_CODE;
+        return;
+      }
       if (opts.dryRun) {
         console.log(`${result.trials} trials validated; list in ${result.dir}/trials.json`);
         return;

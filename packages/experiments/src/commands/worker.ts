@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cliTrialRunners } from '../ablate/cli-trial-runners.js';
 import { checkRedisReachable, DEFAULT_QUEUE_NAME, startTrialWorker } from '../ablate/trial-queue.js';
+import { installInterruptHandler } from './interrupt.js';
 import { intOption } from './options.js';
 
 const int = (name: string) => intOption(name);
@@ -18,7 +19,11 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (opts: { queue: string; queueName: string; concurrency: number; lockDuration: number; stalledInterval: number; maxStalled: number }) => {
       const log = (line: string): void => console.error(`[worker ${process.pid}] ${line}`);
       await checkRedisReachable(opts.queue);
+      // First SIGINT/SIGTERM: running trials stop at a training step boundary with a checkpoint and go
+      // back to the queue (the next worker resumes them); a second one exits at once.
+      const interrupt = installInterruptHandler({ log, stopping: 'stopping: running trials checkpoint and go back to the queue' });
       const worker = startTrialWorker({
+        signal: interrupt.signal,
         url: opts.queue,
         queueName: opts.queueName,
         runners: cliTrialRunners(),
@@ -31,12 +36,9 @@ export function registerWorkerCommand(program: Command): void {
       await worker.waitUntilReady();
       log(`ready on ${opts.queue} (${opts.queueName})`);
       await new Promise<void>((resolveStop) => {
-        const stop = (signal: string): void => {
-          log(`${signal}: finishing the current trial, then stopping`);
-          void worker.close().then(() => resolveStop());
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        interrupt.signal.addEventListener('abort', () => void worker.close().then(() => resolveStop()), { once: true });
       });
+      interrupt.dispose();
+      log('stopped');
     });
 }

@@ -1,18 +1,30 @@
-import type { TrialContext, TrialResult, TrialRunner } from '../ablate/trial.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lastCheckpoint } from '@actfusion/cvae-core';
+import { TrialInterruptedError, type TrialContext, type TrialResult, type TrialRunner } from '../ablate/trial.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
 import { ensureDataset } from './ensure-dataset.js';
 import { evaluatePolicy } from './evaluate-policy.js';
 import { trainExperiment } from './train-experiment.js';
 
-/** The real trial: (record the dataset if missing) -> train -> evaluate in the simulator. */
+/**
+ * The real trial: (record the dataset if missing) -> train -> evaluate in the simulator. A trial
+ * whose folder holds a checkpoint (an interrupted or killed earlier attempt) resumes from it; one
+ * with only a metrics log starts afresh without it. `ctx.signal` stops training at a step
+ * boundary with a checkpoint and throws `TrialInterruptedError`.
+ */
 export class ActTrialRunner implements TrialRunner {
   readonly name = 'act';
   constructor(private readonly registry: KindRegistry) {}
 
   async run(config: ExperimentConfig, ctx: TrialContext): Promise<TrialResult> {
     await ensureDataset(config, ctx.log);
-    const trained = await trainExperiment(config, { registry: this.registry, log: ctx.log });
+    const resume = (await lastCheckpoint(config.outputDir)) !== null;
+    if (resume) ctx.log(`${ctx.trialId}: resuming from the checkpoint of an earlier attempt in ${config.outputDir}`);
+    else await rm(join(config.outputDir, 'metrics.jsonl'), { force: true });
+    const trained = await trainExperiment(config, { registry: this.registry, log: ctx.log, resume, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    if (trained.interrupted) throw new TrialInterruptedError(ctx.trialId, trained.checkpoint);
     ctx.log(`${ctx.trialId}: trained ${trained.steps} steps, loss ${trained.finalLoss.toFixed(4)}`);
     const evaluated = await evaluatePolicy(config, { registry: this.registry, checkpoint: trained.checkpoint, log: ctx.log });
     return {

@@ -22,6 +22,8 @@ export interface TrainExperimentOptions {
   /** Called after every step (progress bar); `logFreq` steps also go to metrics.jsonl. */
   onProgress?: (p: TrainingProgress) => void;
   log?: (line: string) => void;
+  /** Stop request (Ctrl-C): training stops at the next step boundary and writes a checkpoint of that step. */
+  signal?: AbortSignal;
 }
 
 export interface TrainSummary {
@@ -33,6 +35,8 @@ export interface TrainSummary {
   curve: MetricPoint[];
   seconds: number;
   backend: string;
+  /** True when `signal` stopped the run early; `checkpoint` then holds the last finished step. */
+  interrupted: boolean;
 }
 
 /**
@@ -71,7 +75,10 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
     let normalizer: Normalizer | undefined;
     // A language encoder's instruction table goes into every checkpoint, beside the weights.
     const table = exp.container.isRegistered(INSTRUCTION_EMBEDDINGS, true) ? exp.container.resolve<InstructionEmbeddings>(INSTRUCTION_EMBEDDINGS) : undefined;
+    // The step of the newest checkpoint on disk, so an interrupted run does not write the same one twice.
+    let savedAt: { step: number; dir: string } | undefined;
     const trainer = new Trainer(policy, dataset, {
+      ...(options.signal ? { signal: options.signal } : {}),
       workers,
       ...(policyFactory ? { policyFactory } : {}),
       microBatch: config.train.microBatch,
@@ -91,6 +98,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         await table?.save(join(dir, INSTRUCTION_TABLE_FILE));
       },
       onProgress: async (p) => {
+        if (p.checkpoint) savedAt = { step: p.step, dir: p.checkpoint };
         options.onProgress?.(p);
         if (p.step % config.train.logFreq === 0 || p.step === p.totalSteps) {
           const point: MetricPoint = { step: p.step, loss: p.loss, l1: p.l1, kl: p.kl };
@@ -112,6 +120,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         const last = await lastCheckpoint(config.outputDir);
         if (last === null) throw new Error(`--resume: no checkpoint under ${join(config.outputDir, 'checkpoints')}`);
         await trainer.resume(last);
+        savedAt = { step: trainer.step, dir: last };
         log(`resumed from ${last} at step ${trainer.step}`);
         // The curve covers the whole run: the earlier segments' points come first.
         const earlier = metrics.truncateAfter(trainer.step).filter((r) => typeof r.loss === 'number');
@@ -128,7 +137,8 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
       // The Trainer's normaliser (training-split statistics, or the checkpoint's on resume) also normalises validation.
       normalizer = await trainer.getNormalizer();
       const result = await trainer.train();
-      const checkpoint = result.checkpoints.at(-1) ?? (await trainer.saveCheckpoint());
+      if (result.interrupted) log(`interrupted after step ${result.step}/${config.train.steps}; writing its checkpoint`);
+      const checkpoint = savedAt?.step === result.step ? savedAt.dir : await trainer.saveCheckpoint();
       if (curve.length > 0) await writeChart(trainingCurvesSpec(curve, { title: `${config.name}: training` }), join(config.outputDir, 'plots', 'training-curves'));
       return {
         outputDir: config.outputDir,
@@ -140,6 +150,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
         curve,
         seconds: (performance.now() - started) / 1000,
         backend: exp.runtime?.backend ?? 'unknown',
+        interrupted: result.interrupted,
       };
     } finally {
       await trainer.close();
