@@ -51,6 +51,25 @@ describe('Trainer', () => {
     for (const p of [straightPolicy, firstPolicy, resumedPolicy]) p.dispose();
   });
 
+  it('signal: an abort during a step stops at that step boundary (interrupted), the rest of the run follows on', async () => {
+    const ds = dataset();
+    const opts = { steps: 6, batchSize: 2, lr: 1e-3, seed: 5 };
+    const straightPolicy = new TinyChunkPolicy(ds.spec, 5, 8, 1);
+    const straight = new Trainer(straightPolicy, ds, opts);
+    const all = await straight.train();
+    expect(all.interrupted).toBe(false);
+    const controller = new AbortController();
+    const policy = new TinyChunkPolicy(ds.spec, 5, 8, 1);
+    const trainer = new Trainer(policy, ds, { ...opts, signal: controller.signal, onProgress: (p) => void (p.step === 2 && controller.abort()) });
+    const stopped = await trainer.train();
+    expect(stopped).toMatchObject({ step: 2, interrupted: true });
+    expect(stopped.losses).toEqual(all.losses.slice(0, 2));
+    const rest = await new Trainer(policy, ds, { ...opts, signal: new AbortController().signal }).train();
+    expect(rest.interrupted).toBe(false);
+    for (const x of [straight, trainer]) x.dispose();
+    for (const p of [straightPolicy, policy]) p.dispose();
+  });
+
   it('writes LeRobot-layout checkpoints atomically with a last pointer', async () => {
     const ds = dataset();
     const policy = new TinyChunkPolicy(ds.spec, 5, 8, 1);

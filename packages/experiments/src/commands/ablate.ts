@@ -56,7 +56,7 @@ export function registerAblateCommand(program: Command): void {
         result = await ablation;
       } catch (err) {
         if (!(err instanceof TrialInterruptedError)) throw err;
-        console.error(`interrupted: ${err.message}`);
+        console.error(err.message);
         console.error(`finished trials stay stored in ${opts.out ?? "the ablation's outputDir"}/trials; rerun the same command to continue (they are skipped; an interrupted trial resumes from its checkpoint)`);
         process.exitCode = INTERRUPTED_EXIT_CODE;
         return;
