@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastCheckpoint, readTrainingCheckpoint } from '@actfusion/cvae-core';
+import { lastCheckpoint, readTrainingCheckpoint } from '@actfusion/cvae-core/training';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { stringify } from 'yaml';

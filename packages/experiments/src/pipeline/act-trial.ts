@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lastCheckpoint } from '@actfusion/cvae-core';
+import { lastCheckpoint } from '@actfusion/cvae-core/training';
 import { TrialInterruptedError, type TrialContext, type TrialResult, type TrialRunner } from '../ablate/trial.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
