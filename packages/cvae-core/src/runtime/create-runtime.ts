@@ -4,6 +4,8 @@ import { webcrypto } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random/rng.js';
 import { registerWasmGradientKernels } from '../kernels/register-wasm-gradient-kernels.js';
+import { isKernelPathRequest, KERNEL_PATHS, selectKernelPath, type KernelPathRequest } from '../kernels/native/kernel-path.js';
+import { unregisterNativeKernels } from '../kernels/native/register-native-kernels.js';
 import { BACKEND_NAMES, isBackendRequest, tfBackendNameOf, type BackendName, type BackendRequest } from './backend-name.js';
 import { ensureGradientsRegistered } from './register-gradients.js';
 import {
@@ -20,6 +22,15 @@ export interface RuntimeOptions {
    * `seed`, so a run can always be repeated.
    */
   readonly seed?: number;
+  /**
+   * The wasm backend's hot kernels (matrix products, convolutions and their gradients): `native` runs
+   * them on OpenBLAS through @actfusion/native-kernels (an error when its addon is not available),
+   * `wasm` on XNNPACK, `auto` (the default) native when the addon loaded, else wasm with the reason.
+   * Other backends ignore it.
+   */
+  readonly kernels?: KernelPathRequest;
+  /** OpenBLAS threads for the native kernels (process-wide); default 1 in a worker thread, else every core. */
+  readonly blasThreads?: number;
 }
 
 /**
@@ -41,6 +52,10 @@ export interface TensorRuntime {
   readonly rng: Rng;
   /** Kernels cvae-core registered (or replaced) for this backend. */
   readonly customKernels: readonly string[];
+  /** The wasm backend's kernel path (`native` = OpenBLAS), null on other backends. */
+  readonly kernelPath: 'native' | 'wasm' | null;
+  /** One line for the log: the kernel path and why (e.g. why the native kernels are not used). */
+  readonly kernelReason: string;
   /** True after `dispose()`. */
   readonly disposed: boolean;
   /**
@@ -63,17 +78,21 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Tenso
       `createRuntime: options.backend must be one of 'auto', ${BACKEND_NAMES.map((b) => `'${b}'`).join(', ')}; got ${JSON.stringify(request)}`,
     );
   }
+  const kernels = options.kernels ?? 'auto';
+  if (!isKernelPathRequest(kernels)) {
+    throw new Error(`createRuntime: options.kernels must be one of ${KERNEL_PATHS.map((k) => `'${k}'`).join(', ')}; got ${JSON.stringify(kernels)}`);
+  }
   const seed = options.seed ?? randomSeed();
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new Error(`createRuntime: options.seed must be an integer in [0, 2^32), got ${String(seed)}`);
   }
 
   const tried: string[] = [];
-  let chosen: { backend: BackendName; details: string; customKernels: readonly string[] } | undefined;
+  let chosen: { backend: BackendName; details: string; customKernels: readonly string[]; kernelPath: 'native' | 'wasm' | null; kernelReason: string } | undefined;
   const candidates: readonly BackendName[] = request === 'auto' ? BACKEND_NAMES : [request];
   for (const backend of candidates) {
     try {
-      chosen = { backend, ...(await activate(backend)) };
+      chosen = { backend, ...(await activate(backend, kernels, options.blasThreads)) };
       break;
     } catch (error) {
       if (request !== 'auto') throw error;
@@ -91,7 +110,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Tenso
   const reason =
     `${prefix}using ${chosen.details}` +
     (gradients === '@tensorflow/tfjs-layers' ? '; gradients registered from @tensorflow/tfjs-layers' : '') +
-    (chosen.customKernels.length > 0 ? `; cvae-core kernels: ${chosen.customKernels.join(', ')}` : '');
+    (chosen.customKernels.length > 0 ? `; cvae-core kernels: ${chosen.customKernels.join(', ')}` : '') +
+    (chosen.kernelPath !== null ? `; ${chosen.kernelReason}` : '');
 
   liveRuntimes++;
   let disposed = false;
@@ -101,6 +121,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Tenso
     seed,
     rng: new Rng(seed),
     customKernels: chosen.customKernels,
+    kernelPath: chosen.kernelPath,
+    kernelReason: chosen.kernelReason,
     get disposed() {
       return disposed;
     },
@@ -108,18 +130,30 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Tenso
       if (disposed) return;
       disposed = true;
       liveRuntimes--;
-      if (liveRuntimes === 0) tf.engine().reset();
+      if (liveRuntimes === 0) {
+        // The wasm kernels go back before the backend is re-created (their setup binds them to it).
+        unregisterNativeKernels();
+        tf.engine().reset();
+      }
     },
   };
 }
 
-async function activate(backend: BackendName): Promise<{ details: string; customKernels: readonly string[] }> {
+interface Activated {
+  details: string;
+  customKernels: readonly string[];
+  kernelPath: 'native' | 'wasm' | null;
+  kernelReason: string;
+}
+
+async function activate(backend: BackendName, kernels: KernelPathRequest, blasThreads: number | undefined): Promise<Activated> {
+  const notWasm = { kernelPath: null, kernelReason: `kernels: ${backend} backend's own` } as const;
   switch (backend) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
       await importTensorflowBinding(TENSORFLOW_BINDINGS[backend]);
       await setBackendOrThrow(backend);
-      return { details: `${backend} (${TENSORFLOW_BINDINGS[backend].packageName}, libtensorflow)`, customKernels: [] };
+      return { details: `${backend} (${TENSORFLOW_BINDINGS[backend].packageName}, libtensorflow)`, customKernels: [], ...notWasm };
     }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -129,13 +163,17 @@ async function activate(backend: BackendName): Promise<{ details: string; custom
         wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
         wasmPathsSet = true;
       }
+      unregisterNativeKernels();
       const customKernels = registerWasmGradientKernels();
       await setBackendOrThrow(backend);
+      const path = selectKernelPath(kernels, blasThreads);
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const threads = wasm.getThreadsCount();
       return {
         details: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`,
-        customKernels,
+        customKernels: [...customKernels, ...path.kernels.filter((k) => !customKernels.includes(k))],
+        kernelPath: path.path,
+        kernelReason: path.description,
       };
     }
     case 'cpu': {
@@ -145,7 +183,7 @@ async function activate(backend: BackendName): Promise<{ details: string; custom
       // its first write; here cpu is chosen on purpose (or as the last fallback, which `reason` explains).
       const cpu = tf.backend() as { firstUse?: unknown };
       if (cpu.firstUse === true) cpu.firstUse = false;
-      return { details: 'cpu (plain JavaScript reference)', customKernels: [] };
+      return { details: 'cpu (plain JavaScript reference)', customKernels: [], ...notWasm };
     }
   }
 }
