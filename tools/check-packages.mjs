@@ -87,8 +87,13 @@ for (const dir of workspaces) {
     }
   }
   const optionalPeers = new Set(Object.entries(pj.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+  // A native addon's build (binding.gyp, run by the package's install script) uses its dependencies at install time.
+  const gyp = files.has('binding.gyp') ? readFileSync(join(dir, 'binding.gyp'), 'utf8') : '';
+  if (files.has('binding.gyp') && !(pj.scripts?.install ?? '').includes('node-gyp rebuild')) {
+    problems.push(`${where}: ships binding.gyp but has no explicit "install": "node-gyp rebuild" script (npm ci does not build it reliably otherwise)`);
+  }
   for (const dep of Object.keys({ ...pj.dependencies, ...pj.peerDependencies })) {
-    if (!imported.has(dep) && !optionalPeers.has(dep) && !imported.has(COMPANIONS[dep])) {
+    if (!imported.has(dep) && !optionalPeers.has(dep) && !imported.has(COMPANIONS[dep]) && !gyp.includes(`require('${dep}')`)) {
       problems.push(`${where}: declares '${dep}' but no built file imports it (a run-time dependency must be imported; tests use devDependencies)`);
     }
   }

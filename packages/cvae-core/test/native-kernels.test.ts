@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadNativeKernels } from '@actfusion/native-kernels';
+import { loadNativeKernels, NATIVE_ADDON_ENV } from '@actfusion/native-kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, nativeKernelsRegistered, type TensorRuntime } from '../src/index.js';
 import { expectWasmMatchesCpu, randomTensor } from './helpers/compare-backends.js';
@@ -86,7 +86,7 @@ describe.skipIf(!native.ok)(`native kernels against the cpu backend ${needs}`, (
     }, 1e-4, label);
   });
 
-  it.each(CONVS)('Conv2D $label, forward and both gradients', ({ x: xs, f: fs, stride, pad, dilation, label }) => {
+  const convCase = ({ x: xs, f: fs, stride, pad, dilation, label }: ConvCase): void => {
     expectWasmMatchesCpu(() => {
       const x = randomTensor(xs, 21) as tf.Tensor4D;
       const w = randomTensor(fs, 22) as tf.Tensor4D;
@@ -97,6 +97,18 @@ describe.skipIf(!native.ok)(`native kernels against the cpu backend ${needs}`, (
       const [gx, gw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(conv(p as tf.Tensor4D, q as tf.Tensor4D), r)))([x, w]);
       return [out, gx!, gw!];
     }, 1e-4, label);
+  };
+
+  it.each(CONVS)('Conv2D $label, forward and both gradients', convCase);
+
+  it.each(CONVS.filter((c) => c.x[1] * c.x[2] <= 200 && c.f[0] > 1))('Conv2D $label in small im2col blocks (the blocked path of large images)', (c) => {
+    if (!native.ok) return;
+    const previous = native.kernels.setIm2colBlockFloats(1000);
+    try {
+      convCase(c);
+    } finally {
+      native.kernels.setIm2colBlockFloats(previous);
+    }
   });
 
   it('leaves no tensors behind over repeated calls', () => {
@@ -111,5 +123,40 @@ describe.skipIf(!native.ok)(`native kernels against the cpu backend ${needs}`, (
       });
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('kernel path selection', () => {
+  it('auto without the addon: wasm kernels, and the reason says why; native: an error naming the key', async () => {
+    process.env[NATIVE_ADDON_ENV] = '/nonexistent/actfusion_native_kernels.node';
+    try {
+      const rt = await createRuntime({ backend: 'wasm', seed: 0 });
+      expect(rt.kernelPath).toBe('wasm');
+      expect(rt.kernelReason).toBe(`kernels: wasm (XNNPACK) because native addon not found at /nonexistent/actfusion_native_kernels.node (set by ${NATIVE_ADDON_ENV})`);
+      expect(nativeKernelsRegistered()).toBe(false);
+      await expect(createRuntime({ backend: 'wasm', seed: 0, kernels: 'native' })).rejects.toThrow(/runtime\.kernels = native, but native addon not found/);
+      rt.dispose();
+    } finally {
+      delete process.env[NATIVE_ADDON_ENV];
+    }
+  });
+
+  it('rejects an unknown kernel path; other backends keep their own kernels', async () => {
+    await expect(createRuntime({ backend: 'wasm', seed: 0, kernels: 'blas' as never })).rejects.toThrow(/options\.kernels must be one of 'auto', 'native', 'wasm'; got "blas"/);
+    const cpu = await createRuntime({ backend: 'cpu', seed: 0, kernels: 'native' });
+    expect(cpu.kernelPath).toBeNull();
+    cpu.dispose();
+  });
+
+  it.skipIf(!native.ok)('wasm after native puts the XNNPACK kernels back, and they still run (needs libopenblas-dev)', async () => {
+    const a = await createRuntime({ backend: 'wasm', seed: 0, kernels: 'native' });
+    expect(nativeKernelsRegistered()).toBe(true);
+    const b = await createRuntime({ backend: 'wasm', seed: 0, kernels: 'wasm' });
+    expect(b.kernelPath).toBe('wasm');
+    expect(nativeKernelsRegistered()).toBe(false);
+    const y = tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 4])).dataSync());
+    expect([...y]).toEqual(new Array(8).fill(3));
+    b.dispose();
+    a.dispose();
   });
 });

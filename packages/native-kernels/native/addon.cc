@@ -115,6 +115,13 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), openblas_get_num_threads());
 }
 
+// setIm2colBlockFloats(n): the largest im2col block in floats; returns the previous limit.
+Napi::Value SetIm2colBlockFloats(const Napi::CallbackInfo& info) {
+  const int64_t n = Int(info, 0, "floats");
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "floats must be >= 1");
+  return Napi::Number::New(info.Env(), double(SetIm2ColBlockFloats(n)));
+}
+
 #endif  // ACTFUSION_HAVE_CBLAS
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -140,6 +147,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setIm2colBlockFloats", Napi::Function::New(env, SetIm2colBlockFloats));
 #endif
   return exports;
 }

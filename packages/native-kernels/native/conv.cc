@@ -4,18 +4,19 @@
 //   input grad:     col[M, K] = dy[M, Co] x W[K, Co]^T, then scattered back (col2im) into dx
 //   filter grad:    dW[K, Co] = col[M, K]^T x dy[M, Co]
 // with M = N*OH*OW and K = fh*fw*Ci. The im2col matrix is built in blocks of rows (at most
-// kMaxColFloats floats) in a per-thread scratch buffer, so memory stays bounded for large images.
+// SetIm2ColBlockFloats floats, 4 Mi by default) in a per-thread scratch buffer, so memory stays bounded for large images.
 #include "conv.h"
 
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
 namespace {
 
-constexpr int64_t kMaxColFloats = int64_t(4) << 20;  // 16 MiB of scratch per block
+std::atomic<int64_t> maxColFloats{int64_t(4) << 20};  // 16 MiB of scratch per block
 
 thread_local std::vector<float> scratch;
 
@@ -26,7 +27,7 @@ float* Scratch(size_t floats) {
 
 int64_t RowsPerBlock(const ConvGeometry& g) {
   const int64_t m = g.n * g.oh * g.ow;
-  return std::max<int64_t>(1, std::min<int64_t>(m, kMaxColFloats / std::max<int64_t>(1, g.Taps())));
+  return std::max<int64_t>(1, std::min<int64_t>(m, maxColFloats.load() / std::max<int64_t>(1, g.Taps())));
 }
 
 /** col[r - r0, :] for output pixels r in [r0, r1). */
@@ -131,4 +132,8 @@ void Conv2DGradFilter(const ConvGeometry& g, const float* x, const float* dy, fl
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(K), int(g.co), int(r1 - r0), 1.0f, col, int(K), dy + r0 * g.co, int(g.co),
                 r0 == 0 ? 0.0f : 1.0f, dw, int(g.co));
   }
+}
+
+int64_t SetIm2ColBlockFloats(int64_t floats) {
+  return maxColFloats.exchange(std::max<int64_t>(1, floats));
 }

@@ -20,3 +20,5 @@ void Conv2DForward(const ConvGeometry& g, const float* x, const float* filter, f
 void Conv2DGradInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
 /** dw [fh,fw,Ci,Co] from x [N,H,W,Ci] and dy [N,OH,OW,Co] (dw is overwritten). */
 void Conv2DGradFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+/** Sets the largest im2col block (floats; tests use small blocks to cover the blocked path); returns the previous. */
+int64_t SetIm2ColBlockFloats(int64_t floats);

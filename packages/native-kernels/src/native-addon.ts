@@ -32,6 +32,11 @@ export interface NativeKernels {
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   /** dW [fh,fw,Ci,Co] of the convolution, from x and dy. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  /**
+   * Sets the largest im2col block in floats (default 4 Mi = 16 MiB of per-thread scratch; process-wide);
+   * returns the previous limit. Convolutions larger than a block are done block by block.
+   */
+  setIm2colBlockFloats(floats: number): number;
   /** Sets OpenBLAS's thread count (process-wide); returns the count now in use. */
   setThreads(threads: number): number;
 }

@@ -171,7 +171,7 @@ async function activate(backend: BackendName, kernels: KernelPathRequest, blasTh
       const threads = wasm.getThreadsCount();
       return {
         details: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`,
-        customKernels: [...customKernels, ...path.kernels.filter((k) => !customKernels.includes(k))],
+        customKernels,
         kernelPath: path.path,
         kernelReason: path.description,
       };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRuntime, type BackendRequest } from '@actfusion/cvae-core';
+import { createRuntime, type BackendRequest, type KernelPathRequest } from '@actfusion/cvae-core';
 import { type PolicyFactoryRef, type WorkerPolicy } from '@actfusion/cvae-core/training';
 import { benchPolicyParts, type BenchPreset } from './bench-preset.js';
 import { buildActPolicy } from './build-act-policy.js';
@@ -8,11 +8,12 @@ import { buildActPolicy } from './build-act-policy.js';
 export interface BenchPolicyArgs {
   readonly preset: BenchPreset;
   readonly backend: BackendRequest;
+  readonly kernels?: KernelPathRequest;
 }
 
 /** A training worker's copy of the bench's ACT (its own runtime; weights come from the trainer). */
 export async function createBenchPolicy(args: BenchPolicyArgs): Promise<WorkerPolicy> {
-  const runtime = await createRuntime({ backend: args.backend, seed: 0 });
+  const runtime = await createRuntime({ backend: args.backend, seed: 0, kernels: args.kernels ?? 'auto' });
   const { config, spec, width } = benchPolicyParts(args.preset);
   const { policy } = buildActPolicy({ config, spec, vision: { width }, seed: 0 });
   return {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { assembleBatch, createRuntime, Rng, type BackendRequest, type ObservationBatch } from '@actfusion/cvae-core';
+import { assembleBatch, createRuntime, Rng, type BackendRequest, type KernelPathRequest, type ObservationBatch } from '@actfusion/cvae-core';
 import { AdamW, Trainer, type MicroBatchSetting } from '@actfusion/cvae-core/training';
 import { featuresOfKind } from '@actfusion/contracts';
 import { BenchDataset } from './bench-dataset.js';
@@ -14,6 +14,9 @@ export interface ActBenchResult {
   readonly impl: string;
   readonly preset: string;
   readonly backend: string;
+  /** The wasm backend's kernel path (`native` = OpenBLAS) and why, null on other backends. */
+  readonly kernel_path: 'native' | 'wasm' | null;
+  readonly kernel_reason: string;
   readonly params: number;
   /**
    * Median ms of a training step at the preset's batch through the Trainer (collate, forward,
@@ -56,12 +59,14 @@ export interface ActBenchResult {
 export async function runActBench(
   presetName: string,
   preset: BenchPreset,
-  options: { backend?: BackendRequest; steps?: number; profile?: boolean; workers?: number; microBatch?: MicroBatchSetting } = {},
+  options: { backend?: BackendRequest; kernels?: KernelPathRequest; steps?: number; profile?: boolean; workers?: number; microBatch?: MicroBatchSetting } = {},
 ): Promise<ActBenchResult> {
   const steps = options.steps ?? 5;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), preset.batch));
   const microBatch = options.microBatch ?? 'auto';
-  const runtime = await createRuntime({ backend: options.backend ?? 'auto', seed: 0 });
+  const kernels = options.kernels ?? 'auto';
+  const runtime = await createRuntime({ backend: options.backend ?? 'auto', seed: 0, kernels });
+  process.stderr.write(`bench: ${runtime.backend} backend, ${runtime.kernelReason}\n`);
   // The process's peak resident set size (the kernel's high-water mark, KiB), like the peer's ru_maxrss.
   let peakRss = 0;
   const sampleRss = (): void => {
@@ -137,7 +142,7 @@ export async function runActBench(
         seed: 1,
         workers,
         microBatch,
-        ...(workers > 1 ? { policyFactory: benchPolicyFactory({ preset, backend: runtime.backend }) } : {}),
+        ...(workers > 1 ? { policyFactory: benchPolicyFactory({ preset, backend: runtime.backend, kernels }) } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
         onProgress: () => {
           stamps.push(performance.now());
@@ -167,6 +172,8 @@ export async function runActBench(
       impl: `actfusion-tfjs-${tf.version_core}`,
       preset: presetName,
       backend: runtime.backend,
+      kernel_path: runtime.kernelPath,
+      kernel_reason: runtime.kernelReason,
       params: policy.parameterCount(),
       workers,
       micro_batch: microBatch,

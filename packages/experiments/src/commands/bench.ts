@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { BACKEND_NAMES, type BackendRequest } from '@actfusion/cvae-core';
+import { BACKEND_NAMES, isKernelPathRequest, KERNEL_PATHS, type BackendRequest, type KernelPathRequest } from '@actfusion/cvae-core';
 import { readBenchPreset } from '../act/bench-preset.js';
 import { peerUnavailable, runJsonLine, summarizeRounds, type BenchRound } from '../act/bench-rounds.js';
 import { runActBench } from '../act/run-act-bench.js';
@@ -20,6 +20,7 @@ interface BenchOptions {
   steps: string;
   rounds: string;
   backend: string;
+  kernels: string;
   threads: string;
   peer: boolean;
   once?: boolean;
@@ -57,6 +58,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--steps <n>', 'timed steps per round (median)', '5')
     .option('--rounds <n>', 'rounds of ours then the peer (at least 3 for a ratio to quote)', '3')
     .option('--backend <name>', `tensor backend: auto, ${BACKEND_NAMES.join(', ')}`, 'auto')
+    .option('--kernels <list>', `wasm kernel path(s): ${KERNEL_PATHS.join(', ')}; a comma list (native,wasm) runs each in every round, interleaved`, 'auto')
     .option('--threads <n>', 'threads for the PyTorch peer', '2')
     .option('--no-peer', 'do not run the PyTorch peer')
     .option('--no-latency', 'skip the batch-1 latency comparison (ONNX Runtime, tfjs, PyTorch)')
@@ -88,9 +90,12 @@ export function registerBenchCommand(program: Command): void {
       const name = preset.name ?? opts.preset;
       const workers = opts.workers === undefined ? undefined : positiveInt('--workers', opts.workers);
       const microBatch = opts.microBatch === 'auto' ? 'auto' : positiveInt('--micro-batch', opts.microBatch);
+      const kernelPaths = kernelList(opts.kernels);
+      if ((opts.once || opts.profile) && kernelPaths.length > 1) throw new Error(`--kernels: --once and --profile take one kernel path, got '${opts.kernels}'`);
       if (opts.once || opts.profile) {
         const ours = await runActBench(name, preset, {
           backend: opts.backend as BackendRequest,
+          kernels: kernelPaths[0]!,
           steps,
           profile: opts.profile === true,
           microBatch,
@@ -110,24 +115,42 @@ export function registerBenchCommand(program: Command): void {
       }
       const why = opts.peer ? peerUnavailable(PYTHON, PEER) : 'disabled by --no-peer';
       if (why) console.error(`bench: PyTorch peer not run (${why})`);
-      const ourArgs = [CLI, 'bench', '--once', '--preset', path, '--steps', String(steps), '--backend', opts.backend, '--micro-batch', String(microBatch)];
-      if (workers !== undefined) ourArgs.push('--workers', String(workers));
-      const results: BenchRound[] = [];
+      const ourArgs = (kernels: KernelPathRequest): string[] => {
+        const args = [CLI, 'bench', '--once', '--preset', path, '--steps', String(steps), '--backend', opts.backend, '--kernels', kernels, '--micro-batch', String(microBatch)];
+        if (workers !== undefined) args.push('--workers', String(workers));
+        return args;
+      };
+      // Each kernel path's rounds, against the peer's run of the same round.
+      const results = new Map<KernelPathRequest, BenchRound[]>(kernelPaths.map((k) => [k, []]));
       let failed = false;
       for (let round = 1; round <= rounds; round++) {
-        const ours = runJsonLine('actfusion', process.execPath, ourArgs);
-        console.log(JSON.stringify({ round, ...ours }));
-        failed ||= ours.train_error !== undefined;
+        const ours = new Map<KernelPathRequest, BenchRound['ours']>();
+        for (const kernels of kernelPaths) {
+          const side = runJsonLine('actfusion', process.execPath, ourArgs(kernels));
+          console.log(JSON.stringify({ round, ...side }));
+          failed ||= side.train_error !== undefined;
+          ours.set(kernels, side);
+        }
         let peer = null;
         if (!why) {
           peer = runJsonLine('the PyTorch peer', PYTHON, [PEER, path, '--steps', String(steps), '--threads', opts.threads]);
           console.log(JSON.stringify({ round, peer: true, ...peer }));
         }
-        results.push({ round, ours, peer });
+        for (const [kernels, side] of ours) results.get(kernels)!.push({ round, ours: side, peer });
       }
-      console.log(JSON.stringify({ preset: name, ...summarizeRounds(results) }));
+      for (const [kernels, rs] of results) {
+        console.log(JSON.stringify({ preset: name, ...(kernelPaths.length > 1 || kernels !== 'auto' ? { kernels } : {}), ...summarizeRounds(rs) }));
+      }
       if (failed) process.exit(1);
     });
+}
+
+function kernelList(value: string): KernelPathRequest[] {
+  const list = value.split(',').map((k) => k.trim());
+  const bad = list.find((k) => !isKernelPathRequest(k));
+  if (bad !== undefined || list.length === 0) throw new Error(`--kernels: expected ${KERNEL_PATHS.join(', ')} or a comma list of them, got '${value}'`);
+  if (new Set(list).size !== list.length) throw new Error(`--kernels: '${value}' names a kernel path twice`);
+  return list as KernelPathRequest[];
 }
 
 function printProfile(r: Awaited<ReturnType<typeof runActBench>>): void {

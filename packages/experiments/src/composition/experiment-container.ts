@@ -66,7 +66,12 @@ export async function buildExperimentContainer(
   c.register(TOKENS.ExperimentConfig, { useValue: config });
   let runtime: TensorRuntime | undefined;
   if (options.withRuntime ?? false) {
-    runtime = await registerRuntime(c, { backend: config.runtime.backend, seed: config.train.seed });
+    runtime = await registerRuntime(c, {
+      backend: config.runtime.backend,
+      seed: config.train.seed,
+      kernels: config.runtime.kernels,
+      ...(config.runtime.blasThreads !== undefined ? { blasThreads: config.runtime.blasThreads } : {}),
+    });
   }
   const extra = { ...(options.tasks ? { tasks: options.tasks } : {}), ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}) };
   for (const [index, entry] of config.encoders.entries()) {

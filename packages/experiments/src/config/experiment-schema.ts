@@ -80,6 +80,14 @@ export const datasetSchema = z.strictObject({
 export const runtimeSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /**
+   * The wasm backend's matrix products and convolutions (forward and gradients): `native` on OpenBLAS
+   * (@actfusion/native-kernels, built at install; an error when it is not available), `wasm` on
+   * XNNPACK, `auto` native when its addon loaded, else wasm with one log line saying why.
+   */
+  kernels: z.enum(['auto', 'native', 'wasm']).default('auto'),
+  /** OpenBLAS threads of the native kernels; unset: 1 per data-parallel training worker, every core otherwise. */
+  blasThreads: upTo(LIMITS.threads).optional(),
+  /**
    * What runs the trained policy in `predict`, `eval` and `run`: `tfjs` (the backend above, in a worker thread) or
    * `onnx` (the policy exported to ONNX in memory and run by ONNX Runtime on its own threads).
    */

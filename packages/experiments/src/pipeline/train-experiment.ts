@@ -56,6 +56,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
     const nVal = split.validation.length;
     const valEpisodes = `${nVal} validation episode${nVal === 1 ? '' : 's'}`;
     const splitNote = nVal > 0 ? ` (training split; ${valEpisodes}: ${split.validation.join(', ')})` : '';
+    if (exp.runtime !== undefined) log(`runtime: ${exp.runtime.backend} backend, ${exp.runtime.kernelReason}`);
     log(`policy ${policy.parameterCount?.() ?? ''} parameters, backend ${exp.runtime?.backend}; dataset ${dataset.episodeCount} episodes, ${dataset.frameCount} frames${splitNote}`);
     const metrics = new MetricsLog(join(config.outputDir, 'metrics.jsonl'));
     const curve: MetricPoint[] = [];
