@@ -3,7 +3,10 @@
 // Conv2DBackpropFilter at ResNet18's layer shapes, of a 512x512x512 MatMul, and the time of a whole
 // ResNet18 backbone forward and forward + conv-weight gradients.
 //
-//   npm run bench:kernels [-- --batch 8 --height 96 --width 128 --min-ms 400 --builtin --no-build]
+//   npm run bench:kernels [-- --batch 8 --height 96 --width 128 --min-ms 400 --builtin --no-build
+//                             --kernels auto|native|wasm --blas-threads N]
+// `--kernels native` times the OpenBLAS kernels of @actfusion/native-kernels (`--blas-threads`, default 1)
+// in place of XNNPACK's; `wasm` the XNNPACK ones.
 //
 // Builds @actfusion/cvae-core (nx) and imports its dist/, so it measures what ships. FLOPs per call are
 // 2*N*OH*OW*fh*fw*Ci*Co for each of the three conv kernels, 2*M*K*N for MatMul; time is the median of
@@ -23,6 +26,8 @@ const { values: opts } = parseArgs({
     'min-ms': { type: 'string', default: '400' },
     builtin: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    kernels: { type: 'string', default: 'auto' },
+    'blas-threads': { type: 'string', default: '1' },
   },
 });
 const N = positiveInt('batch', opts.batch);
@@ -44,10 +49,11 @@ if (!opts['no-build']) {
   }
 }
 
+await import('reflect-metadata'); // cvae-core's tsyringe-decorated classes need the polyfill first
 const tf = await import('@tensorflow/tfjs-core');
 const core = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/index.js')).href);
 const training = await import(pathToFileURL(resolve(root, 'packages/cvae-core/dist/training/index.js')).href);
-const runtime = await core.createRuntime({ backend: 'wasm', seed: 0 });
+const runtime = await core.createRuntime({ backend: 'wasm', seed: 0, kernels: opts.kernels, blasThreads: positiveInt('blas-threads', opts['blas-threads']) });
 process.stderr.write(`${runtime.reason}\n`);
 
 // ResNet18 (torchvision) on an N x H x W x 3 image, PyTorch's explicit padding.
@@ -168,7 +174,7 @@ const summary = { forward: total('forward'), backprop_input: total('backprop_inp
 console.log(`all layers (sum FLOP / sum time): forward ${summary.forward.toFixed(1)} GFLOP/s, backprop input ${summary.backprop_input.toFixed(1)}, backprop filter ${summary.backprop_filter.toFixed(1)}; MatMul 512x512x512 ${matmulMs.toFixed(1)} ms = ${matmulGflops.toFixed(1)} GFLOP/s`);
 console.log(`ResNet18 backbone, batch ${N} ${H}x${W}: forward ${resnetForwardMs.toFixed(0)} ms, forward + conv-weight gradients ${resnetStepMs.toFixed(0)} ms`);
 console.log(JSON.stringify({
-  bench: 'kernels', backend: runtime.backend, reason: runtime.reason, input: [N, H, W, 3], node: process.version,
+  bench: 'kernels', backend: runtime.backend, kernel_path: runtime.kernelPath, reason: runtime.reason, input: [N, H, W, 3], node: process.version,
   gflops_all_layers: summary, matmul_512: { ms: matmulMs, gflops: matmulGflops },
   resnet18_backbone: { forward_ms: resnetForwardMs, forward_backward_ms: resnetStepMs }, layers: rows,
 }));
