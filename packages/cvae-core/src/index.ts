@@ -26,15 +26,7 @@ export {
 export { registerRuntime } from './runtime/register-runtime.js';
 export { BACKEND_NAMES, type BackendName, type BackendRequest } from './runtime/backend-name.js';
 export { BackendNotInstalledError } from './runtime/optional-backend.js';
-export {
-  defaultBlasThreads,
-  isKernelPathRequest,
-  KERNEL_PATHS,
-  selectKernelPath,
-  type KernelPathChoice,
-  type KernelPathRequest,
-} from './kernels/native/kernel-path.js';
-export { NATIVE_KERNELS, nativeKernelsRegistered, registerNativeKernels, unregisterNativeKernels } from './kernels/native/register-native-kernels.js';
+export type { KernelPathRequest } from './kernels/native/kernel-path.js';
 export {
   Normalizer,
   type NormalizationMode,

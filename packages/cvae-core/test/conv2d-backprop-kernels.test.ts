@@ -47,7 +47,7 @@ function randomCases(count: number, seed: number): Case[] {
 const CASES = [...FIXED, ...randomCases(8, 2024)];
 const label = (c: Case): string => `x [${c.x}] f [${c.f}] stride ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`;
 
-useCpuAndWasmRuntimes();
+useCpuAndWasmRuntimes('wasm'); // cvae-core's own wasm kernels, not the native ones that replace them by default
 
 function tensors(c: Case): { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D } {
   const x = randomTensor(c.x, 11) as tf.Tensor4D;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeKernels, NATIVE_ADDON_ENV } from '@actfusion/native-kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, nativeKernelsRegistered, type TensorRuntime } from '../src/index.js';
-import { expectWasmMatchesCpu, randomTensor } from './helpers/compare-backends.js';
+import { createRuntime, type TensorRuntime } from '../src/index.js';
+import { nativeKernelsRegistered } from '../src/training/index.js';
+import { expectWasmMatchesCpu, randomTensor } from '../src/testing/index.js';
 
 const native = loadNativeKernels();
 const needs = '(needs libopenblas-dev)';

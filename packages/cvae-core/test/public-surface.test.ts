@@ -67,6 +67,8 @@ describe('cvae-core public surface', () => {
     expect(typeof nn.MultiheadAttention).toBe('function');
     expect(typeof training.Trainer).toBe('function');
     expect(typeof training.registerWasmGradientKernels).toBe('function');
+    expect(typeof training.registerNativeKernels).toBe('function');
+    expect(training.KERNEL_PATHS).toEqual(['auto', 'native', 'wasm']);
     expect(typeof inference.ChunkExecutor).toBe('function');
     expect(typeof io.readSafetensors).toBe('function');
     expect(typeof io.exportActPolicyOnnx).toBe('function');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNativeKernels } from '@actfusion/native-kernels';
 import { summarizeRounds } from '../src/act/bench-rounds.js';
 
 // Only the plumbing is tested here (rounds, medians, ratios, the profile table); speed is measured by `npm run bench`.
@@ -58,5 +59,20 @@ describe('bench rounds', () => {
     expect(r.stderr).toMatch(/Conv2D/);
     const line = jsonLines(r.stdout).at(-1)!;
     expect((line.kernels as unknown[]).length).toBeGreaterThan(5);
+  });
+
+  it.skipIf(!loadNativeKernels().ok)('--kernels native,wasm runs both kernel paths in every round and summarises each (needs libopenblas-dev)', { timeout: 600_000 }, () => {
+    const r = bench('--rounds', '1', '--steps', '1', '--workers', '1', '--backend', 'wasm', '--kernels', 'native,wasm', '--no-peer');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.filter((l) => l.impl).map((l) => l.kernel_path)).toEqual(['native', 'wasm']);
+    expect(lines.filter((l) => l.summary).map((l) => l.kernels)).toEqual(['native', 'wasm']);
+    expect(r.stderr).toMatch(/bench: wasm backend, kernels: native \(OpenBLAS/);
+  });
+
+  it('--kernels refuses an unknown path, naming the flag', () => {
+    const r = bench('--once', '--kernels', 'native,blas');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--kernels: expected auto, native, wasm or a comma list of them, got 'native,blas'/);
   });
 });

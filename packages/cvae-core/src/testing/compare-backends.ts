@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createRuntime, type TensorRuntime } from '../runtime/create-runtime.js';
+import type { KernelPathRequest } from '../kernels/native/kernel-path.js';
 
-/** Initialise the `cpu` reference and the `wasm` backend (seed 0) for this test file, and free them after it. */
-export function useCpuAndWasmRuntimes(): void {
+/**
+ * Initialise the `cpu` reference and the `wasm` backend (seed 0; `kernels` as given, default auto) for
+ * this test file, and free them after it.
+ */
+export function useCpuAndWasmRuntimes(kernels: KernelPathRequest = 'auto'): void {
   let runtimes: TensorRuntime[] = [];
   beforeAll(async () => {
-    runtimes = [await createRuntime({ backend: 'cpu', seed: 0 }), await createRuntime({ backend: 'wasm', seed: 0 })];
+    runtimes = [await createRuntime({ backend: 'cpu', seed: 0 }), await createRuntime({ backend: 'wasm', seed: 0, kernels })];
   });
   afterAll(() => {
     for (const r of runtimes.reverse()) r.dispose();

@@ -27,3 +27,12 @@ export {
   unregisterWasmGradientKernels,
   WASM_GRADIENT_KERNELS,
 } from '../kernels/register-wasm-gradient-kernels.js';
+export {
+  defaultBlasThreads,
+  isKernelPathRequest,
+  KERNEL_PATHS,
+  selectKernelPath,
+  type KernelPathChoice,
+  type KernelPathRequest,
+} from '../kernels/native/kernel-path.js';
+export { NATIVE_KERNELS, nativeKernelsRegistered, registerNativeKernels, unregisterNativeKernels } from '../kernels/native/register-native-kernels.js';

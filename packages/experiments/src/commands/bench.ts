@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { BACKEND_NAMES, isKernelPathRequest, KERNEL_PATHS, type BackendRequest, type KernelPathRequest } from '@actfusion/cvae-core';
+import { BACKEND_NAMES, type BackendRequest, type KernelPathRequest } from '@actfusion/cvae-core';
+import { isKernelPathRequest, KERNEL_PATHS } from '@actfusion/cvae-core/training';
 import { readBenchPreset } from '../act/bench-preset.js';
 import { peerUnavailable, runJsonLine, summarizeRounds, type BenchRound } from '../act/bench-rounds.js';
 import { runActBench } from '../act/run-act-bench.js';

@@ -47,7 +47,7 @@ export async function createChunkPredictor(o: PredictorOptions): Promise<ChunkPr
     }
   }
   if (o.inProcess) {
-    const rt = await createRuntime({ backend, seed: 0 });
+    const rt = await createRuntime({ backend, seed: 0, kernels: o.config.runtime.kernels, blasThreads: o.config.runtime.blasThreads });
     const policy = await InferencePolicy.load(o.config, o.pretrainedDir, { registry: o.registry, ...(o.spec ? { spec: o.spec } : {}) });
     const predictor = new InProcessChunkPredictor(policy, rt.backend);
     const dispose = predictor.dispose.bind(predictor);

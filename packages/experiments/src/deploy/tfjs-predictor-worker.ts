@@ -1,5 +1,6 @@
 // The worker thread of `TfjsWorkerChunkPredictor`: its own tfjs runtime and policy; chunks on request.
 import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRuntime, type BackendRequest } from '@actfusion/cvae-core';
 import { type Observation, type ObservationSpec } from '@actfusion/contracts';
@@ -21,7 +22,13 @@ const port = parentPort!;
 const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 try {
-  const runtime = await createRuntime({ backend: data.backend, seed: 0 });
+  // This thread is the only one computing: the native kernels' OpenBLAS gets every core unless configured.
+  const runtime = await createRuntime({
+    backend: data.backend,
+    seed: 0,
+    kernels: data.config.runtime.kernels,
+    blasThreads: data.config.runtime.blasThreads ?? availableParallelism(),
+  });
   // The built-in kinds and the plug-ins the config names, from the files the caller resolved.
   const registry = builtinKinds();
   for (const p of data.plugins) {
