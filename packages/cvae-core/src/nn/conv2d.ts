@@ -62,13 +62,46 @@ export class Conv2d extends Module {
       throw new Error(`Conv2d: input has shape [${x.shape}], expected NHWC [B, H, W, ${this.inChannels}]`);
     }
     return tf.tidy(() => {
-      const filter = tf.transpose(this.weight, [2, 3, 1, 0]) as tf.Tensor4D;
       const [ph, pw] = this.padding;
-      const pad: number | [[number, number], [number, number], [number, number], [number, number]] =
-        ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
-      let y = tf.conv2d(x, filter, this.stride, pad, 'NHWC', this.dilation);
+      const pad: ConvPad = ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+      let y: tf.Tensor4D;
+      if (this.dilation[0] === 1 && this.dilation[1] === 1) {
+        y = conv2dSavingWeight(this.stride, pad)(x, this.weight) as tf.Tensor4D;
+      } else {
+        y = tf.conv2d(x, tf.transpose(this.weight, [2, 3, 1, 0]) as tf.Tensor4D, this.stride, pad, 'NHWC', this.dilation);
+      }
       if (this.bias) y = tf.add(y, this.bias);
       return y;
     });
   }
+}
+
+type ConvPad = number | [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * `conv2d(x, transpose(w, [2, 3, 1, 0]))` whose gradient saves x and the weight w [out, in, kh, kw]
+ * (the variable itself, no copy) and transposes it again when the gradient runs. tfjs's own graph
+ * saves the transposed filter for the backward pass, and the wasm backend keeps XNNPACK's packed
+ * copy of a filter while the filter lives: two copies of every convolution weight held from the
+ * forward pass to its gradient (about 90 MB for a ResNet18 in each training thread). The gradients
+ * are the same kernels on the same inputs as tfjs's Conv2D and Transpose gradients, so the values
+ * are identical.
+ */
+function conv2dSavingWeight(stride: [number, number], pad: ConvPad): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([x, w]);
+    const value = tf.conv2d(x, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, pad, 'NHWC');
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const filter = tf.transpose(ws, [2, 3, 1, 0]) as tf.Tensor4D;
+        const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dFilter = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return [dx, tf.transpose(dFilter, [3, 2, 0, 1])];
+      },
+    };
+  }) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
 }
