@@ -35,6 +35,7 @@ describe('cvae-core public surface', () => {
       'runOn',
       'useCpuAndWasmRuntimes',
       'useCpuBackend',
+      'useRuntime',
     ]);
     for (const [entry, mod] of Object.entries(entries)) {
       if (entry !== 'testing') expect(Object.keys(mod), entry).not.toContain('SyntheticChunkDataset');

@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
 import { benchPolicyParts, readBenchPreset } from '../src/act/bench-preset.js';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 describe('bench presets build the peer\'s models', () => {
-  let runtime: TensorRuntime;
-  beforeAll(async () => {
-    runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-  });
-  afterAll(() => runtime.dispose());
+  useRuntime();
 
   // The PyTorch peer (act_torch.py) reports these counts; LeRobot logs 51,613,582 for its default ACT.
   it.each([

@@ -8,23 +8,12 @@ import { buildProgram } from '../src/cli.js';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { ConfigError, formatPath } from '../src/config/config-error.js';
 import { loadConfig, PRESETS_DIR } from '../src/config/load-config.js';
+import { mulberry32 } from './support/mulberry32.js';
 
 // Config fuzzing: >= 1,000 generated and mutated configs (wrong types, missing fields, unknown
 // kinds and plug-ins, out-of-range and huge numbers, broken YAML, cyclic `extends`, bad --set).
 // Every one must end in a ConfigError that names the file (or the --set flag) and the field;
 // a sample also goes through `actfusion train`, which must leave no output folder behind.
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed by its number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Doc = Record<string, unknown>;
 interface Case {
@@ -94,7 +83,7 @@ const OUT = '__ACTFUSION_FUZZ_OUT__';
 
 function generateCases(presets: Doc[], count: number, seed: number): Case[] {
   const bases: Doc[] = presets.map((b) => ({ ...b, outputDir: OUT }));
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const cases: Case[] = [];
   const file = 'config.yaml';

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assembleBatch, createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { assembleBatch } from '@actfusion/cvae-core';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { readParityInput } from '../src/act/parity-input.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, 'fixtures', 'parity');
@@ -51,11 +52,7 @@ afterAll(() => {
 });
 
 describe.each(['cpu', 'wasm'] as const)('LeRobot checkpoints from the PyTorch peer predict the same chunk (%s)', (backend) => {
-  let runtime: TensorRuntime;
-  beforeAll(async () => {
-    runtime = await createRuntime({ backend, seed: 1 });
-  });
-  afterAll(() => runtime.dispose());
+  useRuntime({ backend, seed: 1 });
 
   it('two cameras, 14-D (fixture two-cams)', async () => {
     const { err, shape } = await maxAbsError(join(fixtures, 'two-cams'));

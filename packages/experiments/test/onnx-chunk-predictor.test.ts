@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
 import { observationSpec, type Observation } from '@actfusion/contracts';
 import { OnnxChunkPredictor } from '../src/deploy/onnx-chunk-predictor.js';
 import { buildVariant, maxAbsDiff, rawObservations, tfjsChunk, variantNormalizer, type Variant } from './support/onnx-variants.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const variant: Variant = {
   name: 'vision',
@@ -12,11 +12,7 @@ const variant: Variant = {
   normalizer: 'MEAN_STD',
 };
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 0 });
-});
-afterAll(() => runtime.dispose());
+useRuntime({ backend: 'cpu', seed: 0 });
 
 function observation(i: number): { obs: Observation; raw: ReturnType<typeof rawObservations> } {
   const raw = rawObservations(variant, 1, 100 + i);

@@ -5,12 +5,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, exportActPolicyOnnx } from '@actfusion/cvae-core/io';
 import { featureOf, observationSpec } from '@actfusion/contracts';
 import { loadLeRobotPolicy } from '../src/act/load-lerobot-policy.js';
 import { buildVariant, maxAbsDiff, onnxFeeds, rawObservations, tfjsChunk, variantNormalizer, type Variant } from './support/onnx-variants.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const small = { dimModel: 16, nHeads: 2, dimFeedforward: 24, nEncoderLayers: 2, nDecoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 5, dropout: 0.1 };
 
@@ -55,11 +55,7 @@ const VARIANTS: readonly Variant[] = [
   },
 ];
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 0 });
-});
-afterAll(() => runtime.dispose());
+useRuntime({ backend: 'cpu', seed: 0 });
 
 describe('ONNX export equals the tfjs policy', () => {
   for (const v of VARIANTS) {

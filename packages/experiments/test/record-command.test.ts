@@ -1,23 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlohaHdf5Episode } from '@actfusion/datasets';
 import { SimRobot } from '@actfusion/robot-io';
-import { buildProgram } from '../src/cli.js';
-
-async function run(args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return lines.join('\n');
-}
+import { actfusion } from './support/in-process-cli.js';
 
 describe('actfusion record on the multi-instruction and contact tasks (real MuJoCo, HDF5)', () => {
   let dir: string;
@@ -30,7 +17,7 @@ describe('actfusion record on the multi-instruction and contact tasks (real MuJo
 
   it('lift-colored-cube: each episode file carries the instruction its seed picked', async () => {
     const out = join(dir, 'colored');
-    const log = await run(['record', '--task', 'lift-colored-cube', '--episodes', '2', '--out', out, '--cameras', 'angle', '--height', '24', '--width', '32', '--first-seed', '2']);
+    const log = await actfusion('record', '--task', 'lift-colored-cube', '--episodes', '2', '--out', out, '--cameras', 'angle', '--height', '24', '--width', '32', '--first-seed', '2');
     expect(log).toMatch(/recorded 2 episodes/);
     const robot = await SimRobot.create({ task: 'lift-colored-cube', cameras: [], tactile: false });
     try {
@@ -55,7 +42,7 @@ describe('actfusion record on the multi-instruction and contact tasks (real MuJo
 
   it('occluded-pick records too, and an unknown task is refused with the list of tasks', async () => {
     const out = join(dir, 'occluded');
-    expect(await run(['record', '--task', 'occluded-pick', '--episodes', '1', '--out', out, '--cameras', 'angle', '--height', '12', '--width', '16'])).toMatch(/recorded 1 episodes/);
+    expect(await actfusion('record', '--task', 'occluded-pick', '--episodes', '1', '--out', out, '--cameras', 'angle', '--height', '12', '--width', '16')).toMatch(/recorded 1 episodes/);
     const ep = await AlohaHdf5Episode.open(join(out, 'episode_0.hdf5'), 0);
     try {
       expect([ep.length, ep.instruction]).toEqual([350, 'lift the tall block from under the cover']);
@@ -71,6 +58,6 @@ describe('actfusion record on the multi-instruction and contact tasks (real MuJo
     } finally {
       ep.close();
     }
-    await expect(run(['record', '--task', 'lift-green-cube', '--episodes', '1', '--out', join(dir, 'x')])).rejects.toThrow(/unknown sim task "lift-green-cube": expected one of .*lift-colored-cube, occluded-pick/);
+    await expect(actfusion('record', '--task', 'lift-green-cube', '--episodes', '1', '--out', join(dir, 'x'))).rejects.toThrow(/unknown sim task "lift-green-cube": expected one of .*lift-colored-cube, occluded-pick/);
   });
 });

@@ -1,26 +1,13 @@
 import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AlohaHdf5Episode } from '@actfusion/datasets';
 import { openPtyPair, parseCalibration, ServoEmulator, SO_JOINTS, type PtyPair } from '@actfusion/robot-io';
-import { buildProgram } from '../src/cli.js';
+import { actfusion } from './support/in-process-cli.js';
 
 // LeRobot's SO-101 calibration format, the robot-io fixture.
 const calibrationFile = new URL('../../robot-io/test/fixtures/so101_follower.json', import.meta.url);
-
-async function cli(args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return lines.join('\n');
-}
 
 describe('actfusion record --robot servo: teleoperation over socat pty pairs with emulated SO-101 arms', () => {
   const open: { pty: PtyPair; emulator: ServoEmulator }[] = [];
@@ -54,12 +41,12 @@ describe('actfusion record --robot servo: teleoperation over socat pty pairs wit
     const out = join(dir, 'teleop');
     let printed: string;
     try {
-      printed = await cli([
+      printed = await actfusion(
         'record', '--robot', 'servo', '--arm', 'so101', '--leader', leader.pty.a, '--follower', follower.pty.a,
         '--leader-calibration', leaderCal, '--follower-calibration', followerCal,
         '--episodes', '2', '--episode-length', '25', '--hz', '50', '--out', out, '--instruction', 'wave',
         '--bus-timeout-ms', '150', // generous: CI machines are shared and loaded
-      ]);
+      );
     } finally {
       clearInterval(operator);
     }
@@ -81,7 +68,7 @@ describe('actfusion record --robot servo: teleoperation over socat pty pairs wit
   });
 
   it('names what is missing', async () => {
-    await expect(cli(['record', '--robot', 'servo', '--arm', 'so101', '--episodes', '1', '--out', '/tmp/x'])).rejects.toThrow(
+    await expect(actfusion('record', '--robot', 'servo', '--arm', 'so101', '--episodes', '1', '--out', '/tmp/x')).rejects.toThrow(
       /record --robot servo: --leader, --follower, --leader-calibration, --follower-calibration required/,
     );
   });

@@ -1,22 +1,9 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openPtyPair, ServoEmulator, SO_JOINTS, type PtyPair } from '@actfusion/robot-io';
-import { buildProgram } from '../src/cli.js';
-
-async function run(args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return lines.join('\n');
-}
+import { actfusion } from './support/in-process-cli.js';
 
 describe('actfusion robot over a socat pty pair with emulated servos', () => {
   let pty: PtyPair | undefined;
@@ -29,15 +16,15 @@ describe('actfusion robot over a socat pty pair with emulated servos', () => {
   it('scan lists ids and models; ping answers one id', async () => {
     pty = await openPtyPair();
     emulator = await ServoEmulator.open(pty.b, 'feetech', [{ id: 1, model: 'sts3215' }, { id: 6, model: 'sts3215' }]);
-    const out = await run(['robot', 'scan', '--port', pty.a, '--protocol', 'feetech', '--window-ms', '200']);
+    const out = await actfusion('robot', 'scan', '--port', pty.a, '--protocol', 'feetech', '--window-ms', '200');
     expect(out).toBe('id 1\tmodel sts3215 (777)\nid 6\tmodel sts3215 (777)');
-    expect(await run(['robot', 'ping', '--port', pty.a, '--protocol', 'feetech', '--id', '6'])).toMatch(/^id 6 answered/);
+    expect(await actfusion('robot', 'ping', '--port', pty.a, '--protocol', 'feetech', '--id', '6')).toMatch(/^id 6 answered/);
   });
 
   it('scan on a bus where nothing answers fails, naming the port, protocol and baud rate', async () => {
     pty = await openPtyPair();
     emulator = await ServoEmulator.open(pty.b, 'dynamixel', []);
-    await expect(run(['robot', 'scan', '--port', pty.a, '--protocol', 'dynamixel', '--window-ms', '50'])).rejects.toThrow(
+    await expect(actfusion('robot', 'scan', '--port', pty.a, '--protocol', 'dynamixel', '--window-ms', '50')).rejects.toThrow(
       new RegExp(`no servo answered on ${pty.a} \\(dynamixel, 1000000 baud, 3 broadcast pings\\)`),
     );
   });
@@ -48,7 +35,7 @@ describe('actfusion robot over a socat pty pair with emulated servos', () => {
     emulator = await ServoEmulator.open(pty.b, 'dynamixel', servos);
     emulator.replyDelayMs = 45; // each reply 45 ms late, one after the other: beyond the 69 ms window by the third
     emulator.corruptReplies = 1; // the first round loses id 1; a later round hears it
-    const out = await run(['robot', 'scan', '--port', pty.a, '--protocol', 'dynamixel']);
+    const out = await actfusion('robot', 'scan', '--port', pty.a, '--protocol', 'dynamixel');
     expect(out.split('\n').map((l) => l.split('\t')[0])).toEqual(['id 1', 'id 2', 'id 3']);
     expect(emulator.injected.corruptReplies).toBe(1);
   });
@@ -62,7 +49,7 @@ describe('actfusion robot over a socat pty pair with emulated servos', () => {
       for (let id = 1; id <= 6; id++) emu.setPosition(id, 1800 + Math.round(Math.random() * 600));
     }, 30);
     try {
-      await run(['robot', 'calibrate', '--port', pty.a, '--arm', 'so101', '--out', out, '--middle-seconds', '0', '--range-seconds', '1']);
+      await actfusion('robot', 'calibrate', '--port', pty.a, '--arm', 'so101', '--out', out, '--middle-seconds', '0', '--range-seconds', '1');
     } finally {
       clearInterval(sweep);
     }
@@ -74,6 +61,6 @@ describe('actfusion robot over a socat pty pair with emulated servos', () => {
   });
 
   it('names an unknown arm', async () => {
-    await expect(run(['robot', 'calibrate', '--port', '/dev/null', '--arm', 'ur5', '--out', '/tmp/x.json'])).rejects.toThrow(/unknown arm "ur5"; known arms: so101, koch, aloha/);
+    await expect(actfusion('robot', 'calibrate', '--port', '/dev/null', '--arm', 'ur5', '--out', '/tmp/x.json')).rejects.toThrow(/unknown arm "ur5"; known arms: so101, koch, aloha/);
   });
 });

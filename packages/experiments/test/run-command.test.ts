@@ -1,17 +1,17 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, parsePolicyConfig, type TensorRuntime } from '@actfusion/cvae-core';
 import { writeLeRobotCheckpoint } from '@actfusion/cvae-core/io';
 import { observationSpec } from '@actfusion/contracts';
 import { openPtyPair, parseCalibration, ServoEmulator, SimRobot, SO_JOINTS } from '@actfusion/robot-io';
 import { buildActPolicy } from '../src/act/build-act-policy.js';
-import { buildProgram } from '../src/cli.js';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { configForCheckpoint } from '../src/deploy/checkpoint-config.js';
 import { createChunkPredictor } from '../src/deploy/create-predictor.js';
 import { resolveCheckpoint } from '../src/deploy/resolve-checkpoint.js';
+import { actfusion } from './support/in-process-cli.js';
 
 // A tiny untrained ACT for lift-cube (7-D state and action, a 24x32 `top` camera) whose action
 // statistics put every output far outside the joint limits: SafeRobot must clamp each one.
@@ -38,19 +38,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
   runtime.dispose();
 });
-
-async function cli(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'actfusion', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out;
-}
 
 describe('deployment path', () => {
   it('the tfjs worker-thread predictor gives the in-process chunk', async () => {
@@ -80,11 +67,11 @@ describe('deployment path', () => {
 
   it('actfusion run drives the simulator through SafeRobot and the ControlLoop (async execution, worker inference)', async () => {
     const report = join(dir, 'run.json');
-    const out = await cli([
+    const out = await actfusion(
       'run', '--checkpoint', ckptDir, '--set', 'robot.task=lift-cube', '--set', 'runtime.backend=cpu',
       '--set', 'execution.mode=async', '--set', 'execution.rtc.executionHorizon=4', '--set', 'execution.rtc.inferenceDelay=2',
       '--ticks', '30', '--report', report,
-    ]);
+    );
     expect(out).toMatch(/run completed: 30 ticks at [\d.]+ Hz \(target 50\) on tfjs-cpu \(worker thread\)/);
     expect(out).toMatch(/safety: 30 actions, 30 clamped to limits/);
     const r = JSON.parse(await readFile(report, 'utf8'));
@@ -99,7 +86,7 @@ describe('deployment path', () => {
 
   it('actfusion run --runtime onnx: the policy exported in memory, ONNX Runtime off the control thread, rtc execution', async () => {
     const report = join(dir, 'run-onnx.json');
-    const out = await cli(['run', '--checkpoint', ckptDir, '--set', 'robot.task=lift-cube', '--set', 'execution.mode=rtc', '--runtime', 'onnx', '--ticks', '20', '--report', report]);
+    const out = await actfusion('run', '--checkpoint', ckptDir, '--set', 'robot.task=lift-cube', '--set', 'execution.mode=rtc', '--runtime', 'onnx', '--ticks', '20', '--report', report);
     expect(out).toMatch(/run completed: 20 ticks at [\d.]+ Hz \(target 50\) on onnxruntime-1-thread/);
     const r = JSON.parse(await readFile(report, 'utf8'));
     expect(r.mode).toMatchObject({ kind: 'real-time-chunking', schedule: 'exp', lateChunk: 'continue' });
@@ -129,10 +116,10 @@ describe('deployment path', () => {
       await writeFile(calFile, await readFile(calibrationFile, 'utf8'));
       const report = join(dir, 'run-arm.json');
       const before = emulator.registerValue(1, 'Goal_Position');
-      const out = await cli([
+      const out = await actfusion(
         'run', '--checkpoint', armCkpt, '--arm', 'so101', '--port', pty.a, '--calibration', calFile,
         '--set', 'execution.mode=async', '--max-relative-target', '2', '--ticks', '15', '--report', report, '--bus-timeout-ms', '150',
-      ]);
+      );
       expect(out).toMatch(/run completed: 15 ticks .* on tfjs-\w+ \(worker thread\)/);
       const r = JSON.parse(await readFile(report, 'utf8'));
       expect(r.safety.actions).toBe(15);
@@ -145,6 +132,6 @@ describe('deployment path', () => {
   });
 
   it('names the problem when the checkpoint does not fit the robot', async () => {
-    await expect(cli(['run', '--checkpoint', ckptDir, '--set', 'robot.task=transfer-cube', '--set', 'runtime.backend=cpu', '--ticks', '2'])).rejects.toThrow(/pretrained_model\/model\.safetensors: tensor 'action_head\.weight' has shape \[7,16\], expected \[14,16\]/);
+    await expect(actfusion('run', '--checkpoint', ckptDir, '--set', 'robot.task=transfer-cube', '--set', 'runtime.backend=cpu', '--ticks', '2')).rejects.toThrow(/pretrained_model\/model\.safetensors: tensor 'action_head\.weight' has shape \[7,16\], expected \[14,16\]/);
   });
 });

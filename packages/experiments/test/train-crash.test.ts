@@ -11,6 +11,7 @@ import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
 import { trainExperiment } from '../src/pipeline/train-experiment.js';
+import { mulberry32 } from './support/mulberry32.js';
 
 // Training survives SIGKILL at random moments: `actfusion train` runs in a child process and is
 // killed while it trains (checkpoints every 2 steps, so many kills land in checkpoint writes); the
@@ -22,18 +23,6 @@ const KILLS = Number(process.env.ACTFUSION_CRASH_KILLS ?? 4);
 const WORKERS = Number(process.env.ACTFUSION_CRASH_WORKERS ?? 1);
 const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
 const registry = builtinKinds();
-
-/** mulberry32, so a failing kill schedule can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tinyDocument(dir: string, outputDir: string): Record<string, unknown> {
   return {
@@ -95,7 +84,7 @@ describe('training killed at random moments (SIGKILL, child process)', () => {
     const runFile = join(dir, 'crash.yaml');
     const runDir = join(dir, 'crash');
     await writeFile(runFile, stringify(tinyDocument(dir, runDir)));
-    const random = rng(20261127);
+    const random = mulberry32(20261127);
     let kills = 0;
     let attempts = 0;
     for (;;) {

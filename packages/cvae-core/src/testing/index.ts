@@ -11,3 +11,4 @@ export { useCpuBackend } from './cpu-backend.js';
 export { expectWasmMatchesCpu, relativeError, runOn, useCpuAndWasmRuntimes } from './compare-backends.js';
 export { expectClose } from './expect-close.js';
 export { pseudoRandom, randomTensor } from './pseudo-random.js';
+export { useRuntime } from './use-runtime.js';

@@ -1,17 +1,14 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, parsePolicyConfig, Rng, type ActionDecoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { parsePolicyConfig, Rng, type ActionDecoder } from '@actfusion/cvae-core';
 import { TOKENS } from '@actfusion/contracts';
 import { registerTransformerDecoder } from '../src/register-transformer-decoder.js';
 import type { TransformerActionDecoder } from '../src/transformer-decoder.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime();
 
 function build(nDecoderLayers = 1, dropout = 0.1): TransformerActionDecoder {
   const c = container.createChildContainer();

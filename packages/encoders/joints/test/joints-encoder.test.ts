@@ -1,18 +1,15 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, parsePolicyConfig, Rng, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { parsePolicyConfig, Rng, type ModalityEncoder } from '@actfusion/cvae-core';
 import { TOKENS } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
 import { registerJointsEncoder } from '../src/register-joints-encoder.js';
 import type { JointsEncoder } from '../src/joints-encoder.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime();
 
 function build(stateDim: number): JointsEncoder {
   const c = container.createChildContainer();

@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createRuntime,
+  
   isConditioner,
   parsePolicyConfig,
   Rng,
-  type ModalityEncoder,
-  type TensorRuntime,
+  type ModalityEncoder, 
 } from '@actfusion/cvae-core';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
@@ -19,16 +18,13 @@ import { LanguageTokenEncoder } from '../src/language-token-encoder.js';
 import { registerLanguageEncoder } from '../src/register-language-encoder.js';
 import type { LanguageEncoderOptions } from '../src/language-encoder-options.js';
 import { languageBatch } from './helpers.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const D = 16;
 const E = 384;
 const spec: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 3, task: true });
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime();
 
 function build(options: LanguageEncoderOptions = {}, s: ObservationSpec = spec): ModalityEncoder {
   const c = container.createChildContainer();

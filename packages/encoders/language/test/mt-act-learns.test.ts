@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActPolicy, createRuntime, Normalizer, parsePolicyConfig, Rng, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { ActPolicy,  Normalizer, parsePolicyConfig, Rng } from '@actfusion/cvae-core';
 import { AdamW, collateObservations, disposeCollated } from '@actfusion/cvae-core/training';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
@@ -12,17 +12,14 @@ import { registerVisionResNet, type VisionResNetEncoder } from '@actfusion/encod
 import { registerLanguageEncoder } from '../src/register-language-encoder.js';
 import { InstructionEmbeddings } from '../src/instruction-embeddings.js';
 import { unitVector } from './helpers.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const D = 16;
 const E = 384;
 const k = 2;
 const spec: ObservationSpec = observationSpec({ stateDim: 2, actionDim: 2, cameras: { top: [32, 32] }, task: true });
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'wasm', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime({ backend: 'wasm', seed: 1 });
 
 describe('MT-ACT learns to follow the instruction (wasm backend)', () => {
   it('two instructions on identical observations: the trained policy (z = 0) acts per instruction, and FiLM trained', () => {

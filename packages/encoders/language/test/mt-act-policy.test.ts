@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActPolicy, createRuntime, parsePolicyConfig, Rng, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { ActPolicy,  parsePolicyConfig, Rng } from '@actfusion/cvae-core';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
@@ -10,17 +10,14 @@ import { registerVisionResNet, type VisionResNetEncoder } from '@actfusion/encod
 import { observationSpec } from '@actfusion/contracts';
 import { registerLanguageEncoder } from '../src/register-language-encoder.js';
 import { languageBatch } from './helpers.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const D = 16;
 const E = 384;
 const k = 4;
 const spec: ObservationSpec = observationSpec({ stateDim: 3, actionDim: 3, cameras: { top: [64, 64] }, task: true });
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime();
 
 /** MT-ACT as parts: language (Conditioner) + joints + FiLM'd ResNet + DETR decoder, in a child container. */
 function mtAct(): ActPolicy {

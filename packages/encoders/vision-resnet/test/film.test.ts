@@ -1,22 +1,19 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, parsePolicyConfig, Rng, type ModalityEncoder, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { parsePolicyConfig, Rng, type ModalityEncoder } from '@actfusion/cvae-core';
 import { TOKENS } from '@actfusion/contracts';
 import { observationSpec } from '@actfusion/contracts';
 import { registerVisionResNet } from '../src/register-vision-resnet.js';
 import type { VisionResNetEncoder } from '../src/vision-resnet-encoder.js';
 import type { VisionResNetOptions } from '../src/vision-resnet-options.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const D = 16;
 const spec = observationSpec({ stateDim: 4, actionDim: 4, cameras: { top: [64, 64] } });
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime();
 
 function build(options: VisionResNetOptions, seed = 5): VisionResNetEncoder {
   const c = container.createChildContainer();

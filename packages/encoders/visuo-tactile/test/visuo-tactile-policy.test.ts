@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActPolicy, createRuntime, parsePolicyConfig, Rng, type TensorRuntime } from '@actfusion/cvae-core';
+import { describe, expect, it } from 'vitest';
+import { ActPolicy,  parsePolicyConfig, Rng } from '@actfusion/cvae-core';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { registerTransformerDecoder } from '@actfusion/decoder-transformer';
 import { registerJointsEncoder } from '@actfusion/encoder-joints';
 import { registerVisionResNet } from '@actfusion/encoder-vision-resnet';
 import { observationSpec } from '@actfusion/contracts';
 import { registerVisuoTactileEncoder } from '../src/register-visuo-tactile-encoder.js';
+import { useRuntime } from '@actfusion/cvae-core/testing';
 
 const D = 16;
 const k = 4;
@@ -21,11 +22,7 @@ const spec: ObservationSpec = observationSpec({
 });
 const RIGHT = 'observation.tactile.right_finger';
 
-let runtime: TensorRuntime;
-beforeAll(async () => {
-  runtime = await createRuntime({ backend: 'cpu', seed: 1 });
-});
-afterAll(() => runtime.dispose());
+useRuntime();
 
 /** Visuo-tactile ACT as parts, in a child container: joints + RGB ResNet + tactile ResNets/taxel MLP + DETR decoder. */
 function visuoTactileAct(): ActPolicy {

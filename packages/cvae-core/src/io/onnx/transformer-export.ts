@@ -83,31 +83,40 @@ export function exportMultiheadAttention(g: OnnxGraphBuilder, mha: MultiheadAtte
   const w = valuesOf(mha.inProjWeight);
   const b = valuesOf(mha.inProjBias);
   const s = 1 / Math.sqrt(hd);
-  const bias = (from: number, to: number, scale = 1): Float32Array => b.slice(from, to).map((v) => v * scale);
+  // Rows i·D..(i+1)·D of in_proj (0 = q, 1 = k, 2 = v) as Wᵀ [D, D] and bias; q's carry the 1/√hd scale.
+  const part = (i: 0 | 1 | 2): { wt: Float32Array; bias: Float32Array } => {
+    const scale = i === 0 ? s : 1;
+    return { wt: transposedRows(w, 3 * D, D, i * D, (i + 1) * D, scale), bias: b.slice(i * D, (i + 1) * D).map((x) => x * scale) };
+  };
+  const project = (x: string, name: 'q' | 'k' | 'v', i: 0 | 1 | 2): string => {
+    const p = part(i);
+    return g.op('Add', [g.op('MatMul', [x, g.constant(`in_proj_${name}.weight_t`, p.wt, [D, D])]), g.constant(`in_proj_${name}.bias`, p.bias, [D])]);
+  };
   let q: string;
   let k: string;
   if (query === key) {
+    // One MatMul for q and k: [D, 2D] with q's columns then k's in each row, then Split.
+    const [pq, pk] = [part(0), part(1)];
     const wqk = new Float32Array(D * 2 * D);
-    const wq = transposedRows(w, 3 * D, D, 0, D, s);
-    const wk = transposedRows(w, 3 * D, D, D, 2 * D);
     for (let r = 0; r < D; r++) {
-      wqk.set(wq.subarray(r * D, (r + 1) * D), r * 2 * D);
-      wqk.set(wk.subarray(r * D, (r + 1) * D), r * 2 * D + D);
+      wqk.set(pq.wt.subarray(r * D, (r + 1) * D), r * 2 * D);
+      wqk.set(pk.wt.subarray(r * D, (r + 1) * D), r * 2 * D + D);
     }
     const bqk = new Float32Array(2 * D);
-    bqk.set(bias(0, D, s), 0);
-    bqk.set(bias(D, 2 * D), D);
+    bqk.set(pq.bias, 0);
+    bqk.set(pk.bias, D);
     const qk = g.op('Add', [g.op('MatMul', [query, g.constant('in_proj_qk.weight_t', wqk, [D, 2 * D])]), g.constant('in_proj_qk.bias', bqk, [2 * D])]);
     [q, k] = g.opN('Split', [qk], 2, { axis: attr.int(-1) }) as [string, string];
   } else {
-    q = g.op('Add', [g.op('MatMul', [query, g.constant('in_proj_q.weight_t', transposedRows(w, 3 * D, D, 0, D, s), [D, D])]), g.constant('in_proj_q.bias', bias(0, D, s), [D])]);
-    k = g.op('Add', [g.op('MatMul', [key, g.constant('in_proj_k.weight_t', transposedRows(w, 3 * D, D, D, 2 * D), [D, D])]), g.constant('in_proj_k.bias', bias(D, 2 * D), [D])]);
+    q = project(query, 'q', 0);
+    k = project(key, 'k', 1);
   }
-  const v = g.op('Add', [g.op('MatMul', [value, g.constant('in_proj_v.weight_t', transposedRows(w, 3 * D, D, 2 * D, 3 * D), [D, D])]), g.constant('in_proj_v.bias', bias(2 * D, 3 * D), [D])]);
+  const v = project(value, 'v', 2);
   const heads = g.int64([0, 0, H, hd]);
-  const qh = g.op('Transpose', [g.op('Reshape', [q, heads])], { perm: attr.ints([0, 2, 1, 3]) }, 'q_heads'); // [B, H, T, hd]
-  const kh = g.op('Transpose', [g.op('Reshape', [k, heads])], { perm: attr.ints([0, 2, 3, 1]) }, 'k_heads_t'); // [B, H, hd, S]
-  const vh = g.op('Transpose', [g.op('Reshape', [v, heads])], { perm: attr.ints([0, 2, 1, 3]) }, 'v_heads'); // [B, H, S, hd]
+  const toHeads = (x: string, perm: number[], hint: string): string => g.op('Transpose', [g.op('Reshape', [x, heads])], { perm: attr.ints(perm) }, hint);
+  const qh = toHeads(q, [0, 2, 1, 3], 'q_heads'); // [B, H, T, hd]
+  const kh = toHeads(k, [0, 2, 3, 1], 'k_heads_t'); // [B, H, hd, S]
+  const vh = toHeads(v, [0, 2, 1, 3], 'v_heads'); // [B, H, S, hd]
   const probs = g.op('Softmax', [g.op('MatMul', [qh, kh], {}, 'scores')], { axis: attr.int(-1) });
   const ctx = g.op('MatMul', [probs, vh], {}, 'context');
   const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: attr.ints([0, 2, 1, 3]) }), g.int64([0, 0, D])], {}, 'merged');
