@@ -3,7 +3,7 @@ import jpeg from 'jpeg-js';
 import { DatasetFormatError, describeError } from './dataset-error.js';
 import type { Episode } from './episode.js';
 import { loadHdf5, type H5Dataset, type H5File, type H5Group } from './hdf5-runtime.js';
-import { asDataset, checkDtype, checkFilters, checkSignature, groupDatasets, matrixShape, readFloatArray, readFloatMatrix, readSlice, requireDataset } from './hdf5-checks.js';
+import { asDataset, checkClaimedShape, checkDtype, checkFilters, checkSignature, groupDatasets, matrixShape, readFloatArray, readFloatMatrix, readSlice, requireDataset } from './hdf5-checks.js';
 
 interface CameraLayout {
   readonly dataset: H5Dataset;
@@ -164,9 +164,11 @@ export class AlohaHdf5Episode implements Episode {
           throw new DatasetFormatError(file, path, `has ${shape[0]} frames but /observations/qpos has ${length}; arrays of one episode must agree in length`);
         }
         if (shape.length === 4) {
+          checkClaimedShape(file, path, shape, ['frames', 'side', 'side', 'channels']);
           if (shape[3] !== 3) throw new DatasetFormatError(file, path, `expected shape [T, H, W, 3] (RGB), got [${shape.join(', ')}]`);
           cameraLayouts.set(cam, { dataset: ds, compressed: false, height: shape[1]!, width: shape[2]! });
         } else if (shape.length === 2 && (compressAttr || compressLen !== null)) {
+          checkClaimedShape(file, path, shape, ['frames', 'bytes']);
           cameraLayouts.set(cam, { dataset: ds, compressed: true, height: 0, width: 0 });
         } else {
           throw new DatasetFormatError(file, path, `expected shape [T, H, W, 3] uint8, or [T, max_len] JPEG rows with attrs compress=True, got [${shape.join(', ')}]`);
@@ -185,6 +187,7 @@ export class AlohaHdf5Episode implements Episode {
       checkFilters(file, path, ds);
       checkDtype(file, path, ds, 'uint8');
       const shape = ds.shape ?? [];
+      if (shape.length === 4) checkClaimedShape(file, path, shape, ['frames', 'side', 'side', 'channels']);
       if (shape.length !== 4 || shape[0] !== length || shape[3] !== 3) throw new DatasetFormatError(file, path, `expected a tactile image array [${length}, H, W, 3] uint8, got [${shape.join(', ')}]`);
       tactileLayouts.set(sensor, { dataset: ds, compressed: false, height: shape[1]!, width: shape[2]! });
     }
@@ -196,6 +199,7 @@ export class AlohaHdf5Episode implements Episode {
       checkDtype(file, path, ds, 'float');
       const rows = shape.length === 3 ? shape[1]! : 1;
       const cols = shape.length === 3 ? shape[2]! : shape[1]!;
+      checkClaimedShape(file, path, [shape[0]!, rows * cols], ['frames', 'cells'], ds.metadata?.size ?? 4);
       taxelArrays.set(sensor, { rows, cols, data: readFloatArray(file, path, ds) });
     }
     // The instruction: root attribute `instruction` (what we write); `task` for files that name it so.

@@ -76,9 +76,46 @@ export function checkDtype(file: string, path: string, ds: H5Dataset, want: 'uin
   }
 }
 
+/**
+ * What an episode's metadata may claim, checked before anything is read or allocated: a file of a
+ * few bytes can declare a [1e9, 14] dataset (unwritten chunks read as fill values), and reading it
+ * would take all memory before any other check could fail.
+ */
+export const EPISODE_LIMITS = {
+  /** Frames per episode (5.5 hours at 50 Hz). */
+  frames: 1_000_000,
+  /** Length of a state/action vector. */
+  vectorDim: 4096,
+  /** Height and width of a camera or tactile image (the config's robot.imageHeight/Width bound). */
+  imageSide: 4096,
+  /** Cells of a taxel grid. */
+  taxelCells: 65_536,
+  /** Bytes of one array read whole (state, action, taxels). */
+  arrayBytes: 2 ** 31,
+} as const;
+
+/** Checks a claimed dataset shape against `EPISODE_LIMITS`; `dims` names each axis for the message. */
+export function checkClaimedShape(file: string, path: string, shape: readonly number[], dims: readonly ('frames' | 'vector' | 'side' | 'channels' | 'cells' | 'bytes')[], bytesPerElement = 4): void {
+  const limit = { frames: EPISODE_LIMITS.frames, vector: EPISODE_LIMITS.vectorDim, side: EPISODE_LIMITS.imageSide, channels: 4, cells: EPISODE_LIMITS.taxelCells, bytes: EPISODE_LIMITS.imageSide * EPISODE_LIMITS.imageSide * 3 };
+  const what = { frames: 'frames', vector: 'values per frame', side: 'pixels', channels: 'channels', cells: 'taxel cells', bytes: 'bytes per compressed frame' };
+  dims.forEach((d, i) => {
+    const n = shape[i]!;
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= limit[d])) {
+      throw new DatasetFormatError(file, path, `shape [${shape.join(', ')}] claims ${n} ${what[d]} on axis ${i}; expected at most ${limit[d]} (a corrupt or hostile file?)`);
+    }
+  });
+  if (dims[0] === 'frames' && dims[1] !== 'side' && dims[1] !== 'bytes') {
+    const bytes = shape.reduce((a, b) => a * b, 1) * bytesPerElement;
+    if (bytes > EPISODE_LIMITS.arrayBytes) {
+      throw new DatasetFormatError(file, path, `shape [${shape.join(', ')}] would need ${(bytes / 2 ** 30).toFixed(1)} GiB; expected at most ${EPISODE_LIMITS.arrayBytes / 2 ** 30} GiB per array`);
+    }
+  }
+}
+
 export function matrixShape(file: string, path: string, ds: H5Dataset): [number, number] {
   const shape = ds.shape ?? [];
   if (shape.length !== 2) throw new DatasetFormatError(file, path, `expected a 2-D array [T, dim], got shape [${shape.join(', ')}]`);
+  checkClaimedShape(file, path, shape, ['frames', 'vector'], ds.metadata?.size ?? 4);
   return [shape[0]!, shape[1]!];
 }
 

@@ -39,6 +39,41 @@ export async function readJson(file: string): Promise<unknown> {
   }
 }
 
+/**
+ * What meta/info.json may claim, checked before anything is allocated from it (a frame buffer of
+ * height x width x 3 bytes, vectors of frames x shape floats).
+ */
+export const LEROBOT_LIMITS = {
+  /** Frames per second. */
+  fps: 1000,
+  /** Height and width of an image or video feature. */
+  imageSide: 4096,
+  /** Values per frame of any other feature. */
+  featureValues: 1_000_000,
+} as const;
+
+/** Every axis a positive integer; images up to `imageSide` per side, other features up to `featureValues` values. */
+function checkFeatureShape(file: string, key: string, feature: LeRobotFeature): void {
+  const shape = feature.shape as unknown[];
+  const field = `features.${key}.shape`;
+  shape.forEach((n, i) => {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new DatasetFormatError(file, field, `axis ${i} is ${JSON.stringify(n)}; expected a positive integer`);
+  });
+  const dims = shape as number[];
+  if (feature.dtype === 'video' || feature.dtype === 'image') {
+    const [h, w] = imageShape(file, key, feature);
+    const channels = dims.find((n) => n !== h && n !== w) ?? 3;
+    if (h > LEROBOT_LIMITS.imageSide || w > LEROBOT_LIMITS.imageSide || channels > 4) {
+      throw new DatasetFormatError(file, field, `claims ${h}x${w} frames with ${channels} channels; expected at most ${LEROBOT_LIMITS.imageSide}x${LEROBOT_LIMITS.imageSide} and 4 channels (a corrupt or hostile file?)`);
+    }
+    return;
+  }
+  const values = dims.reduce((a, b) => a * b, 1);
+  if (values > LEROBOT_LIMITS.featureValues) {
+    throw new DatasetFormatError(file, field, `[${dims.join(', ')}] claims ${values} values per frame; expected at most ${LEROBOT_LIMITS.featureValues} (a corrupt or hostile file?)`);
+  }
+}
+
 /** Read and check meta/info.json. */
 export async function readLeRobotInfo(file: string): Promise<LeRobotInfo> {
   const raw = await readJson(file);
@@ -54,10 +89,13 @@ export async function readLeRobotInfo(file: string): Promise<LeRobotInfo> {
     return v;
   };
   num('fps');
-  if (!((info['fps'] as number) > 0)) throw new DatasetFormatError(file, 'fps', `expected a positive number, got ${JSON.stringify(info['fps'])}`);
-  num('total_episodes');
-  num('total_frames');
-  num('chunks_size', 1000);
+  if (!((info['fps'] as number) > 0 && (info['fps'] as number) <= LEROBOT_LIMITS.fps)) {
+    throw new DatasetFormatError(file, 'fps', `expected a positive number of frames per second up to ${LEROBOT_LIMITS.fps}, got ${JSON.stringify(info['fps'])}`);
+  }
+  for (const key of ['total_episodes', 'total_frames', 'chunks_size'] as const) {
+    const v = num(key, key === 'chunks_size' ? 1000 : undefined);
+    if (!Number.isSafeInteger(v) || (key === 'chunks_size' && v < 1)) throw new DatasetFormatError(file, key, `expected a${key === 'chunks_size' ? ' positive' : ' non-negative'} integer, got ${JSON.stringify(info[key])}`);
+  }
   if (typeof info['data_path'] !== 'string') throw new DatasetFormatError(file, 'data_path', `expected a path template string, got ${JSON.stringify(info['data_path'])}`);
   if (info['video_path'] !== undefined && info['video_path'] !== null && typeof info['video_path'] !== 'string') {
     throw new DatasetFormatError(file, 'video_path', `expected a path template string or null, got ${JSON.stringify(info['video_path'])}`);
@@ -69,6 +107,7 @@ export async function readLeRobotInfo(file: string): Promise<LeRobotInfo> {
     if (!feat || typeof feat.dtype !== 'string' || !Array.isArray(feat.shape)) {
       throw new DatasetFormatError(file, `features.${key}`, 'expected {dtype: string, shape: number[]}');
     }
+    checkFeatureShape(file, key, feat as LeRobotFeature);
   }
   return { chunks_size: 1000, ...info } as unknown as LeRobotInfo;
 }

@@ -1,3 +1,4 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { DatasetFormatError } from './dataset-error.js';
 
@@ -10,12 +11,18 @@ export function formatPathTemplate(file: string, field: string, template: string
   });
 }
 
-/** `root/relativePath`, refusing anything that resolves outside `root` (absolute paths, `..`). */
+/** `root/relativePath`, refusing anything that resolves outside `root` (absolute paths, `..`, a symlink out of it). */
 export function insideDataset(root: string, relativePath: string, file: string, field: string): string {
   const full = resolve(root, relativePath);
-  const rel = relative(root, full);
-  if (isAbsolute(relativePath) || rel.startsWith('..') || isAbsolute(rel)) {
+  const outside = (from: string, to: string): boolean => {
+    const rel = relative(from, to);
+    return rel.startsWith('..') || isAbsolute(rel);
+  };
+  if (isAbsolute(relativePath) || outside(root, full)) {
     throw new DatasetFormatError(file, field, `points outside the dataset folder ${root}: ${JSON.stringify(relativePath)}`);
+  }
+  if (existsSync(full) && outside(realpathSync(root), realpathSync(full))) {
+    throw new DatasetFormatError(file, field, `${JSON.stringify(relativePath)} is a symbolic link to ${realpathSync(full)}, outside the dataset folder ${root}`);
   }
   return full;
 }

@@ -40,12 +40,28 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * The one line an error prints. An error about a file or device given on the command line (a
+ * serial port: `path`) names the flag that gave it, e.g. `--port /tmp/x: cannot open serial port ...`.
+ */
+export function formatCliError(err: unknown, argv: readonly string[]): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const path = err instanceof Error && err.name === 'SerialPortError' ? (err as Error & { path?: unknown }).path : undefined;
+  if (typeof path === 'string') {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a.startsWith('--') && (argv[i + 1] === path || a.endsWith(`=${path}`))) return `actfusion: ${a.split('=')[0]}: ${message}`;
+    }
+  }
+  return `actfusion: ${message}`;
+}
+
 /** Parse `argv` and run the chosen command; errors print one line and set a non-zero exit code. */
 export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (err: unknown) {
-    console.error(`actfusion: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(formatCliError(err, argv));
     process.exitCode = 1;
   }
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { INSTRUCTION_EMBEDDINGS, type InstructionEmbeddings } from '@actfusion/encoder-language';
 import { isConditioner, Normalizer, Rng, type ModalityEncoder } from '@actfusion/cvae-core';
 import { collateObservations, disposeCollated } from '@actfusion/cvae-core/training';
+import { writeSafetensors } from '@actfusion/cvae-core/io';
 import { TOKENS, type ObservationSpec } from '@actfusion/contracts';
 import { observationSpec, type ImageFrame, type Observation } from '@actfusion/contracts';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
@@ -92,6 +93,30 @@ describe('extension presets build through the kind registry', () => {
     const shapes = new Map(exp.policy().namedParameters().map(([n, v]) => [n, v.shape]));
     expect(shapes.get('proj_text_emb.weight')).toEqual([16, 8]);
     await exp.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('mt-act with a bad embeddings file: malformed JSON, a NaN, or a width that disagrees with embeddingDim, named by field and file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mt-act-bad-'));
+    const spec = observationSpec({ stateDim: 4, actionDim: 4, cameras: { angle: [64, 64] }, task: true });
+    const build = async (file: string, extra: string[] = []) => {
+      const config = await loadConfig('mt-act', { registry, set: [...small, 'encoders.2.backbone=resnet-tiny', `encoders.1.embeddings=${file}`, ...extra] });
+      return buildExperimentContainer(config, { registry, spec });
+    };
+    const json = join(dir, 'tasks.json');
+    await writeFile(json, '{"dim": 2, "embeddings": {"lift": [1, 0]');
+    await expect(build(json)).rejects.toThrow(new RegExp(`^encoders\\.1\\.embeddings: ${json}: not readable as JSON`));
+    await writeFile(json, JSON.stringify({ dim: 2, embeddings: { lift: [1, 0], drop: [0, 1, 0] } }));
+    await expect(build(json)).rejects.toThrow(`encoders.1.embeddings: ${json}: embeddings["drop"] has 3 values, expected dim 2`);
+    await writeFile(json, JSON.stringify({ dim: 2, embeddings: { lift: [1, 0] } }));
+    await expect(build(json, ['encoders.1.embeddingDim=384'])).rejects.toThrow(
+      `encoders.1.embeddingDim is 384, but ${json} holds 2-d embeddings; expected them to agree (set embeddingDim: 2 or omit it)`,
+    );
+    const st = join(dir, 'tasks.safetensors');
+    const m = tf.tensor2d([1, Number.NaN, 0, 1], [2, 2]);
+    await writeSafetensors(st, { embeddings: m }, { metadata: { instructions: JSON.stringify(['lift', 'drop']) } });
+    m.dispose();
+    await expect(build(st)).rejects.toThrow(`encoders.1.embeddings: ${st}: embeddings["lift"][1] is NaN, expected a finite number`);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -25,6 +25,7 @@ export type { Register, ServoModel, SignEncoding } from './bus/control-tables.js
 export { SCS_SERIES_CONTROL_TABLE, bytesToUint, modelFromNumberBytes, uintToBytes } from './bus/control-tables.js';
 export type { ByteOrder } from './bus/control-tables.js';
 export { SerialTransport } from './bus/serial-transport.js';
+export { describeSerialPortProblem, SerialPortError } from './bus/serial-port-error.js';
 export type { ByteTransport } from './bus/serial-transport.js';
 export { ServoBus } from './bus/servo-bus.js';
 export type { BusStats, PingResult, ServoBusOptions } from './bus/servo-bus.js';
@@ -32,7 +33,8 @@ export { MotorsBus } from './bus/motors-bus.js';
 export type { Motor } from './bus/motors-bus.js';
 export { MOTOR_NORM_MODES, normalize, unnormalize } from './bus/normalization.js';
 export type { MotorNormMode, NormOptions, NormRange } from './bus/normalization.js';
-export { calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from './bus/calibration.js';
+export { calibrationSource, calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from './bus/calibration.js';
+export { checkArmCalibration } from './arm/check-arm-calibration.js';
 export type { ArmCalibration, MotorCalibration } from './bus/calibration.js';
 export { scanBus, scanOpenBus, type ScanOptions } from './bus/scan-bus.js';
 export { latencyTimerWarning, usbLatencyTimer } from './bus/latency-timer.js';

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrationToJson, loadCalibration, parseCalibration, saveCalibration } from '../src/bus/calibration.js';
+import { soArm } from '../src/arm/arm-presets.js';
+import { ServoArm } from '../src/arm/servo-arm.js';
 import { MotorsBus } from '../src/bus/motors-bus.js';
 import { openPtyPair } from '../src/bus/pty-pair.js';
 import { ServoBus } from '../src/bus/servo-bus.js';
@@ -35,6 +38,33 @@ describe('LeRobot calibration JSON', () => {
     expect(() => parseCalibration({ a: { id: 1, drive_mode: 0, homing_offset: 0, range_min: 9, range_max: 2 } })).toThrow(/a: range_min \(9\) must be below range_max \(2\)/);
     await writeFile(path, '{oops');
     await expect(loadCalibration(path)).rejects.toThrow(`${path}: not valid JSON`);
+  });
+});
+
+describe('a calibration file that does not fit the arm', () => {
+  it('is refused before anything is written, naming the file, the motor, the field and what was expected', async () => {
+    const good = JSON.parse(readFileSync(new URL('./fixtures/so101_follower.json', import.meta.url), 'utf8')) as Record<string, Record<string, number>>;
+    const cases: [string, (c: Record<string, Record<string, number>>) => void, RegExp][] = [
+      ['missing motor', (c) => delete c['wrist_roll'], /: no entry for motor "wrist_roll" \(the so101_follower arm has shoulder_pan, .*gripper\)/],
+      ['other id', (c) => (c['elbow_flex']!['id'] = 9), /: elbow_flex\.id is 9, but the so101_follower arm's elbow_flex is servo id 3/],
+      ['range beyond the servo', (c) => (c['gripper']!['range_max'] = 5000), /: gripper\.range_max is 5000; expected 0\.\.4095 \(the sts3215's position range\)/],
+      ['negative range', (c) => (c['gripper']!['range_min'] = -10), /: gripper\.range_min is -10; expected 0\.\.4095/],
+      ['extra motor', (c) => (c['tail'] = { ...c['gripper']!, id: 7 }), /: motor "tail" not on the so101_follower arm .*another arm's calibration\?/],
+      ['id out of range', (c) => (c['gripper']!['id'] = 300), /: gripper\.id: expected a servo id in 0\.\.252, got 300/],
+      ['drive mode 2', (c) => (c['gripper']!['drive_mode'] = 2), /: gripper\.drive_mode: expected 0 or 1, got 2/],
+    ];
+    for (const [name, edit, problem] of cases) {
+      const c = structuredClone(good);
+      edit(c);
+      const path = join(dir, `${name.replaceAll(' ', '-')}.json`);
+      await writeFile(path, JSON.stringify(c));
+      const err = await loadCalibration(path)
+        .then((calibration) => new ServoArm(soArm({ port: '/dev/never-opened', calibration })))
+        .catch((e: unknown) => e);
+      expect(err, name).toBeInstanceOf(Error);
+      expect((err as Error).message, name).toContain(path);
+      expect((err as Error).message, name).toMatch(problem);
+    }
   });
 });
 

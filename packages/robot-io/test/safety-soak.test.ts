@@ -8,6 +8,7 @@ import { ServoEmulator } from '../src/bus/servo-emulator.js';
 import { ControlLoop } from '../src/control/control-loop.js';
 import { EmergencyStopError, SafeRobot } from '../src/safety/safe-robot.js';
 import { SimRng } from '../src/sim/sim-rng.js';
+import { waitUntil } from './wait-until.js';
 
 // A soak of the whole hardware path: a hostile policy -> SafeRobot -> ServoArm (SO-101, Feetech
 // STS3215) -> serialport -> socat pty pair -> ServoEmulator, with bus faults injected. The CI size is
@@ -128,7 +129,8 @@ describe(`SafeRobot soak: ${TICKS} control ticks over a pty with injected bus fa
     expect(lost.fault).toBeInstanceOf(EmergencyStopError);
     expect(lost.fault!.message).toMatch(/8 bus faults in a row/);
     expect(lost.ticks).toBe(8);
-    await new Promise((r) => setTimeout(r, 50)); // the broadcast torque-off crosses the pty
+    // the broadcast torque-off crosses the pty: waited for (up to 2 s), not slept for
+    await waitUntil(() => Array.from({ length: SO_JOINTS.length }, (_, i) => emu.registerValue(i + 1, 'Torque_Enable')).every((v) => v === 0));
     for (let id = 1; id <= SO_JOINTS.length; id++) expect(emu.registerValue(id, 'Torque_Enable'), `servo ${id} torque`).toBe(0);
     expect(emu.goalHistory.get(1)!.length).toBe(sentBefore);
     await expect(robot.act(new Float32Array(SO_JOINTS.length))).rejects.toThrow(EmergencyStopError);

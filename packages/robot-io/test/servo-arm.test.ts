@@ -9,6 +9,7 @@ import { openPtyPair, type PtyPair } from '../src/bus/pty-pair.js';
 import { ServoEmulator } from '../src/bus/servo-emulator.js';
 import { ControlLoop } from '../src/control/control-loop.js';
 import { EmergencyStopError, SafeRobot } from '../src/safety/safe-robot.js';
+import { waitUntil } from './wait-until.js';
 
 // Hand-written in LeRobot's calibration JSON format (snake_case, motor name -> entry).
 const soCalibration = parseCalibration(JSON.parse(readFileSync(new URL('./fixtures/so101_follower.json', import.meta.url), 'utf8')));
@@ -102,8 +103,10 @@ describe('ServoArm SO-101 (Feetech STS3215) over a socat pty pair', () => {
     const cause = (report.fault as EmergencyStopError).reason?.cause;
     expect(cause).toBeInstanceOf(BusTimeoutError);
     expect((cause as BusTimeoutError).ids).toEqual([4]);
-    await new Promise((r) => setTimeout(r, 20));
-    for (let id = 1; id <= 6; id++) expect(emulator.registerValue(id, 'Torque_Enable')).toBe(0);
+    // The broadcast torque-off crosses the pty: waited for (up to 2 s), not slept for, so load does not fail it.
+    const torque = () => Array.from({ length: 6 }, (_, i) => emulator.registerValue(i + 1, 'Torque_Enable'));
+    await waitUntil(() => torque().every((v) => v === 0));
+    expect(torque()).toEqual([0, 0, 0, 0, 0, 0]);
     expect(safe.emergencyStopped).toBe(true);
     emulator.silentIds.clear(); // let disconnect's acknowledged torque-off succeed quickly
     await expect(safe.act(Float32Array.of(0, 0, 0, 0, 0, 0))).rejects.toThrow(/emergency stop/);
@@ -177,7 +180,8 @@ describe('Koch (Dynamixel) leader-follower teleoperation over two pty pairs', ()
     expect(faulted.stoppedBy).toBe('fault');
     expect(faulted.ticks).toBe(4);
     expect(String(faulted.fault)).toMatch(/no status packet from id 1, 2, 3, 4, 5, 6/);
-    await new Promise((r) => setTimeout(r, 20));
-    for (let id = 1; id <= 6; id++) expect(followerEmu.registerValue(id, 'Torque_Enable')).toBe(0);
+    const torque = () => Array.from({ length: 6 }, (_, i) => followerEmu.registerValue(i + 1, 'Torque_Enable'));
+    await waitUntil(() => torque().every((v) => v === 0));
+    expect(torque()).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });

@@ -10,7 +10,7 @@ import { expandTrials } from './ablation-grid.js';
 import { writeAblationReport } from './ablation-report.js';
 import { aggregateTrials, type AblationCell } from './aggregate-trials.js';
 import { runTrialsLocally } from './run-trials-locally.js';
-import { runTrialsOnQueue } from './trial-queue.js';
+import { checkRedisReachable, runTrialsOnQueue } from './trial-queue.js';
 import type { TrialResult, TrialSpec } from './trial.js';
 import { TrialResultsStore } from './trial-results-store.js';
 import type { TrialRunnerRef, TrialRunnerRegistry } from './trial-runners.js';
@@ -72,6 +72,8 @@ export async function runAblation(options: AblationOptions): Promise<{ cells: Ab
   // the runner must exist before anything runs
   options.runners.create(options.runner);
   log(`${trials.length} trials: ${Object.keys(grid).join(' x ')} x ${seeds.length} seeds, runner ${options.runner.name}${options.queue ? `, queue ${options.queue}` : ', local'}`);
+  // An unreachable queue fails before the output folder is made.
+  if (options.queue !== undefined && !(options.dryRun ?? false)) await checkRedisReachable(options.queue);
   await writeResolvedConfig({ ...base, ablation: { grid, seeds: [...seeds] }, outputDir: dir }, dir);
   await writeFileAtomic(join(dir, 'trials.json'), `${JSON.stringify(trials.map((t) => ({ id: t.id, params: t.params, seed: t.seed })), null, 2)}\n`);
   if (options.dryRun ?? false) return { cells: [], markdown: '', dir, trials: trials.length };

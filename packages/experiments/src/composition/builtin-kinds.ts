@@ -110,10 +110,19 @@ export function builtinKinds(): KindRegistry {
       optionsSchema: languageOptions,
       register: async (c, options, ctx) => {
         const o = languageOptions.parse(options);
+        const table = await instructionTableFor(o.embeddings, ctx).catch((err: unknown) => {
+          if (o.embeddings === undefined) throw err; // already names encoders.<i>
+          throw new Error(`encoders.${ctx.index}.embeddings: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        });
+        if (o.embeddingDim !== undefined && o.embeddingDim !== table.dim) {
+          throw new Error(
+            `encoders.${ctx.index}.embeddingDim is ${o.embeddingDim}, but ${table.source} holds ${table.dim}-d embeddings; expected them to agree (set embeddingDim: ${table.dim} or omit it)`,
+          );
+        }
         registerLanguageEncoder(c, {
           film: o.film,
           ...(o.embeddingDim === undefined ? {} : { embeddingDim: o.embeddingDim }),
-          embeddings: await instructionTableFor(o.embeddings, ctx),
+          embeddings: table,
         });
       },
     })

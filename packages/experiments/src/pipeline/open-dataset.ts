@@ -1,6 +1,7 @@
 import { AlohaDataset, ChunkSampler, LeRobotDataset } from '@actfusion/datasets';
 import { imageKey } from '@actfusion/contracts';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
+import { checkDatasetPath } from './check-dataset-path.js';
 import { splitEpisodes, type EpisodeSplit } from './validation-split.js';
 
 /** Camera names the experiment uses (the simulated robot's cameras; none for a servo robot without). */
@@ -13,6 +14,7 @@ export function experimentCameras(config: ExperimentConfig): string[] {
  * training episodes of `dataset.valFraction`'s split (statistics too), with the split beside it.
  */
 export async function openChunkDataset(config: ExperimentConfig): Promise<{ sampler: ChunkSampler; split: EpisodeSplit }> {
+  checkDatasetPath(config.dataset);
   const cameras = experimentCameras(config);
   const collection =
     config.dataset.format === 'aloha-hdf5'

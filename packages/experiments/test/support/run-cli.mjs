@@ -23,8 +23,8 @@ try {
     const { runViewCli } = await runner.import(`${root}/src/commands/view.ts`);
     await runViewCli(['node', 'actfusion', ...process.argv.slice(2)]);
   } else {
-    const { buildProgram } = await runner.import(`${root}/src/cli.ts`);
-    await buildProgram().parseAsync(['node', 'actfusion', ...process.argv.slice(2)]);
+    const { runCli } = await runner.import(`${root}/src/cli.ts`);
+    await runCli(['node', 'actfusion', ...process.argv.slice(2)]);
   }
 } catch (err) {
   console.error(`actfusion: ${err instanceof Error ? err.message : String(err)}`);

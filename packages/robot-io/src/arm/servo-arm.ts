@@ -1,5 +1,6 @@
 import { OBSERVATION_STATE, TIMESTAMP, imageKey, type Action, type ImageFrame, type Observation } from '@actfusion/contracts';
 import type { ArmCalibration } from '../bus/calibration.js';
+import { checkArmCalibration } from './check-arm-calibration.js';
 import { modelByNumber } from '../bus/control-tables.js';
 import { latencyTimerWarning } from '../bus/latency-timer.js';
 import { MotorsBus, type Motor } from '../bus/motors-bus.js';
@@ -60,6 +61,7 @@ export class ServoArm implements Robot {
   private connectedAt = 0;
 
   constructor(readonly config: ServoArmConfig) {
+    checkArmCalibration(config.name, config.motors, config.calibration);
     const names = Object.keys(config.motors);
     const joints: JointSpec[] = names.map((name) => {
       const motor = config.motors[name]!;

@@ -41,6 +41,8 @@ export function parseCalibration(json: unknown, source = 'calibration'): ArmCali
       }
       values[field] = v;
     }
+    if (values.id! < 0 || values.id! > 252) throw new RangeError(`${source}: ${motor}.id: expected a servo id in 0..252, got ${values.id}`);
+    if (values.driveMode !== 0 && values.driveMode !== 1) throw new RangeError(`${source}: ${motor}.drive_mode: expected 0 or 1, got ${values.driveMode}`);
     if (values.rangeMin! >= values.rangeMax!) {
       throw new RangeError(`${source}: ${motor}: range_min (${values.rangeMin}) must be below range_max (${values.rangeMax})`);
     }
@@ -59,6 +61,14 @@ export function calibrationToJson(calibration: ArmCalibration): Record<string, R
   );
 }
 
+/** Where a calibration was read from (set by `loadCalibration`), for error messages. */
+const sources = new WeakMap<ArmCalibration, string>();
+
+/** The file a calibration came from, or `calibration` when it was built in memory. */
+export function calibrationSource(calibration: ArmCalibration): string {
+  return sources.get(calibration) ?? 'calibration';
+}
+
 export async function loadCalibration(path: string): Promise<ArmCalibration> {
   let text: string;
   try {
@@ -72,7 +82,9 @@ export async function loadCalibration(path: string): Promise<ArmCalibration> {
   } catch (err) {
     throw new SyntaxError(`${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  return parseCalibration(json, path);
+  const calibration = parseCalibration(json, path);
+  sources.set(calibration, path);
+  return calibration;
 }
 
 /** Write LeRobot-compatible JSON atomically (temp file + rename), indented like LeRobot's. */

@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import { describeSerialPortProblem, SerialPortError } from './serial-port-error.js';
 
 /** The byte pipe a servo bus talks through. `SerialTransport` is the real one. */
 export interface ByteTransport {
@@ -23,7 +24,7 @@ export class SerialTransport implements ByteTransport {
   static async open(path: string, options: SerialTransportOptions): Promise<SerialTransport> {
     const port = new SerialPort({ path, baudRate: options.baudRate, autoOpen: false });
     await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`, { cause: err })) : resolve())),
+      port.open((err) => (err ? reject(new SerialPortError(path, describeSerialPortProblem(path, err.message), { cause: err })) : resolve())),
     );
     const transport = new SerialTransport(path, port);
     // Without a listener an 'error' event (adapter unplugged) would crash the process; keep it
