@@ -13,6 +13,8 @@
 // evaluation is skipped when its eval.json exists. So the command can be stopped and started
 // again; `--report-only` just rebuilds the table from whatever runs have finished, labelling
 // missing runs. `--set` goes to every train/eval (e.g. `--set train.steps=100` for a smoke run).
+// docs/results/variants.md is rewritten section by section: a comparison left out by `--only` keeps
+// its section from the current file, and the hand-written `## Reading` section at the end is kept.
 import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
@@ -142,11 +144,33 @@ async function settings(comparison) {
   return ['| variant | preset | encoders | camera | model | training | evaluation episodes |', '|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 
-async function report(o) {
+/**
+ * The current variants.md split into its comparison sections (by `### <title>` heading) and the
+ * hand-written tail from `## Reading` on, so that a partial run rewrites only what it ran.
+ */
+function currentSections(file) {
+  if (!existsSync(file)) return { sections: {}, reading: '' };
+  const text = readFileSync(file, 'utf8');
+  const at = text.search(/^## Reading/m);
+  const body = at >= 0 ? text.slice(0, at) : text;
+  const reading = at >= 0 ? text.slice(at) : '';
+  const sections = {};
+  for (const part of body.split(/^(?=### )/m).slice(1)) {
+    const comparison = Object.keys(COMPARISONS).find((k) => part.startsWith(`### ${COMPARISONS[k].title}`));
+    if (comparison) sections[comparison] = part.trimEnd() + '\n';
+  }
+  return { sections, reading };
+}
+
+async function report(o, kept) {
   const { writeVariantReport } = await import(pathToFileURL(join(root, 'packages/experiments/dist/index.js')).href);
   const sections = [];
-  for (const comparison of o.only) {
+  for (const comparison of Object.keys(COMPARISONS)) {
     const c = COMPARISONS[comparison];
+    if (!o.only.includes(comparison)) {
+      sections.push(kept[comparison] ?? `### ${c.title}\n\nNot run.\n`);
+      continue;
+    }
     const runs = [];
     const missing = [];
     for (const variant of Object.keys(c.variants)) {
@@ -190,7 +214,9 @@ if (!o.reportOnly) {
   const errors = await pool(tasks, o.jobs);
   if (errors.length > 0) log(`${errors.length} run(s) failed; the report lists them as missing`);
 }
-const text = await report(o);
+const outFile = join(o.out, 'variants.md');
+const current = currentSections(outFile);
+const text = await report(o, current.sections);
 const { writeFile, rename } = await import('node:fs/promises');
 const doc = [
   '# ACT variants: language and touch against plain ACT',
@@ -203,9 +229,9 @@ const doc = [
   'demonstrations use seeds 0, 1, ....',
   '',
   text,
+  current.reading,
 ].join('\n');
 await mkdir(o.out, { recursive: true });
-const outFile = join(o.out, 'variants.md');
 await writeFile(`${outFile}.tmp`, doc);
 await rename(`${outFile}.tmp`, outFile);
 console.log(doc);
