@@ -62,6 +62,8 @@ describe('every preset through the CLI: record -> train -> eval, and demo (CI si
       }
       expect(await actfusion('train', '-c', preset, ...run('run'))).toMatch(/trained 2 steps/);
       expect(await actfusion('eval', '-c', preset, ...run('run'))).toMatch(/success [01]\/1/);
+      const evaluated = JSON.parse(await readFile(join(dir, 'run', 'eval', 'eval.json'), 'utf8')) as { failures?: unknown };
+      expect(evaluated.failures).toBe(0); // 4 ticks: nothing picked up yet, let alone the wrong object
       for (const f of ['model.safetensors', ...(CHECKPOINT_FILES[preset] ?? [])]) {
         expect(existsSync(join(dir, 'run', 'checkpoints', 'last', 'pretrained_model', f)), f).toBe(true);
       }

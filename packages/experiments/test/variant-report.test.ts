@@ -28,6 +28,25 @@ describe('variant report', () => {
     expect(variantBars(runs)).toHaveLength(4);
   });
 
+  it('adds a failure column and bars (wrong object picked up) when every run counted failures', () => {
+    const counted = (r: VariantRun, failures: number): VariantRun => ({ ...r, eval: { ...r.eval, failures } });
+    const withFailures = [counted(runs[0]!, 20), counted(runs[1]!, 5), counted(runs[2]!, 0), counted(runs[3]!, 1)];
+    expect(poolVariants(withFailures).rows.map((r) => r.failures)).toEqual([25, 1]);
+    const md = variantMarkdown('Contact', withFailures);
+    expect(md).toContain('| stage 2: grasp | failed: the wrong object picked up | success per seed |');
+    // Wilson for 25/100: [17.5, 34.3]
+    expect(md).toContain('| 15/100 = 15.0 % [9.3, 23.3] | 25/100 = 25.0 % [17.5, 34.3] | 10/50, 5/50 |');
+    expect(variantBars(withFailures).filter((b) => b.label === 'failed: the wrong object picked up').map((b) => [b.group, b.rate])).toEqual([
+      ['act', 0.25],
+      ['mt-act', 0.01],
+    ]);
+    // one run without the count (an older eval.json): no failure column rather than a wrong total
+    const mixed = [runs[0]!, ...withFailures.slice(1)];
+    expect(poolVariants(mixed).rows[0]!.failures).toBeUndefined();
+    expect(variantMarkdown('Contact', mixed)).not.toContain('failed:');
+    expect(variantBars(mixed)).toHaveLength(4);
+  });
+
   it('refuses to pool runs of different tasks', () => {
     const other = { ...run('act', 2, [1, 1]), eval: { ...run('act', 2, [1, 1]).eval, task: 'occluded-pick' } };
     expect(() => poolVariants([...runs, other])).toThrow(/run act seed 2 is on occluded-pick/);

@@ -48,6 +48,11 @@ export interface EvalSummary {
   lateChunks: number;
   /** Actions the safety layer clamped to joint limits or capped per tick. */
   safetyClamped: number;
+  /**
+   * Episodes that ended on the task's failure condition (lift-colored-cube, occluded-pick: the wrong
+   * object picked up); absent in evaluations written before it was counted.
+   */
+  failures?: number;
   /** Episode seeds drawn from the tuning or the reporting range (`eval.split`). */
   split: 'tune' | 'report';
   markdown: string;
@@ -126,6 +131,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
       let lateTicks = 0;
       let lateChunks = 0;
       let safetyClamped = 0;
+      let failures = 0;
       for (const evalSeed of config.eval.seeds) {
         for (let e = 0; e < config.eval.episodes; e++) {
           const seed = evalEpisodeSeed(evalSeed, e, config.eval.split);
@@ -156,6 +162,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
           lateChunks += report.executor.lateChunks;
           safetyClamped += report.safety.limitClamped + report.safety.stepClamped;
           rewards.push(robot.episodeReward);
+          if (robot.episodeFailed) failures++;
           log(`eval seed ${evalSeed} episode ${e + 1}/${config.eval.episodes}: reward ${robot.episodeReward}/${maxReward}${robot.success ? ' success' : ''}`);
         }
       }
@@ -174,6 +181,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
         lateTicks,
         lateChunks,
         safetyClamped,
+        failures,
         split: config.eval.split,
         markdown: '',
       };
