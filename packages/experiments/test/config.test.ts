@@ -51,7 +51,7 @@ describe('loadConfig', () => {
   });
 
   it('has no runtime.threads (wasm runs single-threaded on Node; parallelism is train.workers and runtime.inferenceThreads)', () => {
-    expect(() => parseOverride('runtime.threads=2')).toThrow(/unknown key "threads" in runtime; known keys: backend, inference, inferenceThreads/);
+    expect(() => parseOverride('runtime.threads=2')).toThrow(/unknown key "threads" in runtime; known keys: backend, .*inferenceThreads/);
   });
 
   it('names every bad field, what was expected, the known encoder kinds and the file', async () => {
