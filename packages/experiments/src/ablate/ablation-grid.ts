@@ -4,6 +4,7 @@ import type { Origins } from '../config/deep-merge.js';
 import { applyOverride, parseOverride } from '../config/overrides.js';
 import { validateExperiment } from '../config/validate-experiment.js';
 import type { TrialSpec } from './trial.js';
+import { trainingKey } from './training-key.js';
 
 /** Cartesian product of the grid, in key order (the first key varies slowest). */
 export function gridCells(grid: Record<string, readonly unknown[]>): Record<string, unknown>[] {
@@ -27,7 +28,14 @@ export function cellLabel(params: Record<string, unknown>): string {
 export function expandTrials(
   document: Record<string, unknown>,
   ablation: { grid: Record<string, readonly unknown[]>; seeds: readonly number[] },
-  options: { file: string; registry: KindRegistry; origins?: Origins; outputDir: string },
+  options: {
+    file: string;
+    registry: KindRegistry;
+    origins?: Origins;
+    outputDir: string;
+    /** Train in `<trainingDir>/<training key>`, shared by trials with equal training configs; unset: each in its own outputDir. */
+    trainingDir?: string;
+  },
 ): TrialSpec[] {
   const trials: TrialSpec[] = [];
   const issues: ConfigIssue[] = [];
@@ -45,7 +53,8 @@ export function expandTrials(
         doc = applyOverride(doc, { path: ['train', 'seed'], value: seed, text: `train.seed=${seed}` });
         doc = applyOverride(doc, { path: ['outputDir'], value: `${options.outputDir}/trials/${safeName(id)}`, text: '' });
         const config = validateExperiment(doc, { file: options.file, registry: options.registry, ...(options.origins ? { origins: options.origins } : {}) });
-        trials.push({ id, cell, params, seed, config });
+        const trainingDir = options.trainingDir === undefined ? {} : { trainingDir: `${options.trainingDir}/${trainingKey(config)}` };
+        trials.push({ id, cell, params, seed, config, ...trainingDir });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         for (const i of err.issues) issues.push({ ...i, message: `${i.message} [ablation cell ${cellLabel(params)}]` });

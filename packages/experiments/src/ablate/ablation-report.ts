@@ -21,7 +21,21 @@ export function ablationMarkdown(cells: readonly AblationCell[], title = 'Ablati
     `[${pct(c.wilsonLower)}, ${pct(c.wilsonUpper)}]`,
     c.rates.map(pct).join(' '),
   ]);
-  return [`## ${title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), ''].join('\n');
+  const table = (h: string[], rs: string[][]): string[] => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((r) => `| ${r.join(' | ')} |`)];
+  const lines = [`## ${title}`, '', ...table(head, rows), ''];
+  const stageNames = cells[0]?.stages?.map((s) => s.name);
+  if (stageNames && cells.every((c) => c.stages?.length === stageNames.length)) {
+    lines.push(
+      'Episodes reaching each reward stage, pooled over seeds, with the Wilson 95% interval:',
+      '',
+      ...table(
+        [...keys, ...stageNames],
+        cells.map((c) => [...keys.map((k) => show(c.params[k])), ...c.stages!.map((s) => `${s.successes}/${c.episodes} [${pct(s.lower)}, ${pct(s.upper)}]`)]),
+      ),
+      '',
+    );
+  }
+  return lines.join('\n');
 }
 
 function csvField(v: string): string {

@@ -20,6 +20,19 @@ export interface AblationCell {
   wilsonUpper: number;
   /** Mean of the final training losses, when reported. */
   finalLoss?: number;
+  /** Episodes that reached each reward stage, pooled over seeds, with Wilson intervals (when every trial reported stages). */
+  stages?: { name: string; successes: number; lower: number; upper: number }[];
+}
+
+/** Stage counts pooled over a cell's trials; undefined unless every trial reported the same number of stages. */
+function poolStages(rs: readonly TrialResult[], episodes: number, confidence: number): AblationCell['stages'] {
+  const n = rs[0]?.stageSuccesses?.length ?? 0;
+  if (n === 0 || rs.some((r) => r.stageSuccesses?.length !== n)) return undefined;
+  return Array.from({ length: n }, (_, i) => {
+    const successes = rs.reduce((sum, r) => sum + r.stageSuccesses![i]!, 0);
+    const w = wilsonInterval(successes, episodes, confidence);
+    return { name: rs[0]!.stageNames?.[i] ?? `stage ${i + 1}`, successes, lower: w.lower, upper: w.upper };
+  });
 }
 
 /**
@@ -43,6 +56,7 @@ export function aggregateTrials(trials: readonly TrialSpec[], results: ReadonlyM
       const successes = rs.reduce((s, r) => s + r.successes, 0);
       const episodes = rs.reduce((s, r) => s + r.episodes, 0);
       const w = wilsonInterval(successes, episodes, confidence);
+      const stages = poolStages(rs, episodes, confidence);
       const losses = rs.map((r) => r.finalLoss).filter((l): l is number => typeof l === 'number');
       return {
         cell,
@@ -57,6 +71,7 @@ export function aggregateTrials(trials: readonly TrialSpec[], results: ReadonlyM
         wilsonLower: w.lower,
         wilsonUpper: w.upper,
         ...(losses.length > 0 ? { finalLoss: losses.reduce((a, b) => a + b, 0) / losses.length } : {}),
+        ...(stages ? { stages } : {}),
       };
     });
 }

@@ -68,14 +68,24 @@ export async function runAblation(options: AblationOptions): Promise<{ cells: Ab
   }
   const seeds = options.seeds ?? base.ablation?.seeds ?? [0, 1, 2];
   const dir = options.out ?? base.outputDir;
-  const trials = expandTrials(document, { grid, seeds }, { file, registry: options.registry, origins, outputDir: dir });
+  // Local trials with equal training configs share one training (queued trials each train: two
+  // workers must not write one training folder at the same time).
+  const trainingDir = options.queue === undefined ? (base.ablation?.trainingDir ?? join(dir, 'training')) : undefined;
+  const trials = expandTrials(document, { grid, seeds }, { file, registry: options.registry, origins, outputDir: dir, ...(trainingDir ? { trainingDir } : {}) });
+  const trainings = new Set(trials.map((t) => t.trainingDir ?? t.id)).size;
   // the runner must exist before anything runs
   options.runners.create(options.runner);
-  log(`${trials.length} trials: ${Object.keys(grid).join(' x ')} x ${seeds.length} seeds, runner ${options.runner.name}${options.queue ? `, queue ${options.queue}` : ', local'}`);
+  log(
+    `${trials.length} trials: ${Object.keys(grid).join(' x ')} x ${seeds.length} seeds, runner ${options.runner.name}${options.queue ? `, queue ${options.queue}` : ', local'}` +
+      (trainings < trials.length ? `; ${trainings} trainings (trials differing only in execution/eval share one, in ${trainingDir})` : ''),
+  );
   // An unreachable queue fails before the output folder is made.
   if (options.queue !== undefined && !(options.dryRun ?? false)) await checkRedisReachable(options.queue);
-  await writeResolvedConfig({ ...base, ablation: { grid, seeds: [...seeds] }, outputDir: dir }, dir);
-  await writeFileAtomic(join(dir, 'trials.json'), `${JSON.stringify(trials.map((t) => ({ id: t.id, params: t.params, seed: t.seed })), null, 2)}\n`);
+  await writeResolvedConfig({ ...base, ablation: { grid, seeds: [...seeds], ...(base.ablation?.trainingDir ? { trainingDir: base.ablation.trainingDir } : {}) }, outputDir: dir }, dir);
+  await writeFileAtomic(
+    join(dir, 'trials.json'),
+    `${JSON.stringify(trials.map((t) => ({ id: t.id, params: t.params, seed: t.seed, ...(t.trainingDir ? { trainingDir: t.trainingDir } : {}) })), null, 2)}\n`,
+  );
   if (options.dryRun ?? false) return { cells: [], markdown: '', dir, trials: trials.length };
   const store = new TrialResultsStore(dir);
   const results = new Map<string, TrialResult>();

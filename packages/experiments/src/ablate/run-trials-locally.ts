@@ -14,7 +14,7 @@ export async function runTrialsLocally(
   for (const [i, trial] of trials.entries()) {
     if (signal?.aborted) throw new TrialInterruptedError(trial.id);
     log(`[${i + 1}/${trials.length}] ${trial.id}`);
-    const result = await runner.run(trial.config, { trialId: trial.id, log, ...(signal ? { signal } : {}) });
+    const result = await runner.run(trial.config, { trialId: trial.id, log, ...(signal ? { signal } : {}), ...(trial.trainingDir ? { trainingDir: trial.trainingDir } : {}) });
     results.set(trial.id, checkTrialResult(result, trial.id));
     await onResult(trial, results.get(trial.id)!);
   }

@@ -12,6 +12,12 @@ export interface TrialSpec {
   seed: number;
   /** The fully resolved, validated config this trial runs. */
   config: ExperimentConfig;
+  /**
+   * Where the trial trains (`<trainingDir>/<training key>`): trials whose configs differ only in
+   * `execution`, `eval`, `name` or `outputDir` share it, so the policy is trained once and each
+   * trial evaluates the same checkpoint. Unset: the trial trains in its own `config.outputDir`.
+   */
+  trainingDir?: string;
 }
 
 /** What a trial reports: evaluation counts (overall and per reward stage) and training curve. */
@@ -21,6 +27,8 @@ export interface TrialResult {
   episodes: number;
   /** Episodes that reached at least stage i+1 (ACT's reward stages), when the task has stages. */
   stageSuccesses?: number[];
+  /** Names of the stages counted in `stageSuccesses` (the task's reward stages). */
+  stageNames?: string[];
   /** Last training loss, when the trial trained. */
   finalLoss?: number;
   curve?: MetricPoint[];
@@ -32,6 +40,8 @@ export interface TrialContext {
   log(line: string): void;
   /** Stop request (Ctrl-C): a runner that can stop early throws `TrialInterruptedError`. */
   signal?: AbortSignal;
+  /** The trial's shared training folder (`TrialSpec.trainingDir`); unset: train in `config.outputDir`. */
+  trainingDir?: string;
 }
 
 /** A trial stopped by its context's signal; `checkpoint` (if any) is where a rerun continues. */

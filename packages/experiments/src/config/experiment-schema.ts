@@ -189,6 +189,12 @@ export const ablationSchema = z.strictObject({
   grid: z.record(z.string().min(1), z.array(z.unknown()).min(1)),
   /** Training seeds per grid cell (written to train.seed). */
   seeds: z.array(nonNegativeInt.max(LIMITS.seed)).min(1).default([0, 1, 2]),
+  /**
+   * Where trials train, one folder per training config (a hash of everything but `execution`,
+   * `eval`, `name`, `outputDir`): trials that differ only in how the policy is run share one
+   * training. Two ablations pointing at the same folder share it too. Default `<outputDir>/training`.
+   */
+  trainingDir: z.string().min(1).optional(),
 });
 
 export const experimentSchema = z.strictObject({

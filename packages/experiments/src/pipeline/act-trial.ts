@@ -9,10 +9,13 @@ import { evaluatePolicy } from './evaluate-policy.js';
 import { trainExperiment } from './train-experiment.js';
 
 /**
- * The real trial: (record the dataset if missing) -> train -> evaluate in the simulator. A trial
- * whose folder holds a checkpoint (an interrupted or killed earlier attempt) resumes from it; one
- * with only a metrics log starts afresh without it. `ctx.signal` stops training at a step
- * boundary with a checkpoint and throws `TrialInterruptedError`.
+ * The real trial: (record the dataset if missing) -> train -> evaluate in the simulator. Training
+ * goes to `ctx.trainingDir` when the ablation shares it between trials that differ only in
+ * execution/eval (else to `config.outputDir`); a finished training there is reused, not repeated.
+ * A training folder holding a checkpoint (an interrupted or killed earlier attempt) resumes from
+ * it; one with only a metrics log starts afresh without it. `ctx.signal` stops training at a step
+ * boundary with a checkpoint and throws `TrialInterruptedError`. Evaluation writes to
+ * `<config.outputDir>/eval`.
  */
 export class ActTrialRunner implements TrialRunner {
   readonly name = 'act';
@@ -20,17 +23,20 @@ export class ActTrialRunner implements TrialRunner {
 
   async run(config: ExperimentConfig, ctx: TrialContext): Promise<TrialResult> {
     await ensureDataset(config, ctx.log);
-    const resume = (await lastCheckpoint(config.outputDir)) !== null;
-    if (resume) ctx.log(`${ctx.trialId}: resuming from the checkpoint of an earlier attempt in ${config.outputDir}`);
-    else await rm(join(config.outputDir, 'metrics.jsonl'), { force: true });
-    const trained = await trainExperiment(config, { registry: this.registry, log: ctx.log, resume, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const trainConfig: ExperimentConfig = ctx.trainingDir === undefined ? config : { ...config, outputDir: ctx.trainingDir };
+    const last = await lastCheckpoint(trainConfig.outputDir);
+    const resume = last !== null;
+    if (resume) ctx.log(`${ctx.trialId}: continuing from ${last} (an earlier attempt, or a trial with the same training config)`);
+    else await rm(join(trainConfig.outputDir, 'metrics.jsonl'), { force: true });
+    const trained = await trainExperiment(trainConfig, { registry: this.registry, log: ctx.log, resume, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (trained.interrupted) throw new TrialInterruptedError(ctx.trialId, trained.checkpoint);
-    ctx.log(`${ctx.trialId}: trained ${trained.steps} steps, loss ${trained.finalLoss.toFixed(4)}`);
-    const evaluated = await evaluatePolicy(config, { registry: this.registry, checkpoint: trained.checkpoint, log: ctx.log });
+    ctx.log(`${ctx.trialId}: trained ${trained.steps} steps in ${trainConfig.outputDir}, loss ${trained.finalLoss.toFixed(4)}`);
+    const evaluated = await evaluatePolicy(config, { registry: this.registry, checkpoint: trained.checkpoint, outDir: join(config.outputDir, 'eval'), log: ctx.log });
     return {
       successes: evaluated.successes,
       episodes: evaluated.episodes,
       stageSuccesses: evaluated.stageReached,
+      stageNames: evaluated.stageNames,
       finalLoss: trained.finalLoss,
       curve: trained.curve,
     };
