@@ -53,4 +53,16 @@ describe('charts (vega-lite -> SVG -> PNG)', () => {
     expect(svg).toContain('policy.chunkSize');
     expect(svg).toContain('cvae.useVae=false');
   });
+
+  it('draws a published trend beside an ablation, adding its x values to the axis in order', async () => {
+    const spec = ablationPlotSpec(
+      [10, 50].map((k, i) => ({ params: { 'policy.chunkSize': k }, mean: [0.1, 0.3][i]!, lower: 0, upper: 0.5 })),
+      { seriesLabel: 'ours', reference: { label: 'paper Fig. 8a', points: [{ x: 1, success: 0.01 }, { x: 100, success: 0.44 }] } },
+    ) as unknown as { encoding: { x: { sort: string[] } }; layer: { data?: { values: { ref: number }[] } }[] };
+    expect(spec.encoding.x.sort).toEqual(['1', '10', '50', '100']);
+    expect(spec.layer.at(-1)?.data?.values.map((v) => v.ref)).toEqual([1, 44]);
+    const svg = await renderSvg(spec as never);
+    expect(svg).toContain('paper Fig. 8a');
+    expect(svg).toContain('ours');
+  });
 });

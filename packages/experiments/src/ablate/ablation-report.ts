@@ -11,7 +11,7 @@ const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify
 /** The ablation table as Markdown: one row per cell, success in percent with both intervals. */
 export function ablationMarkdown(cells: readonly AblationCell[], title = 'Ablation'): string {
   const keys = Object.keys(cells[0]?.params ?? {});
-  const head = [...keys, 'seeds', 'success % (mean)', '95% t-CI over seeds', 'episodes', 'pooled 95% Wilson CI', 'per-seed %'];
+  const head = [...keys, 'seeds', 'success % (mean)', '95% t-CI over seeds', 'episodes', 'pooled 95% Wilson CI', 'per seed'];
   const rows = cells.map((c) => [
     ...keys.map((k) => show(c.params[k])),
     String(c.seeds.length),
@@ -19,7 +19,7 @@ export function ablationMarkdown(cells: readonly AblationCell[], title = 'Ablati
     `[${pct(c.tLower)}, ${pct(c.tUpper)}]`,
     `${c.successes}/${c.episodes}`,
     `[${pct(c.wilsonLower)}, ${pct(c.wilsonUpper)}]`,
-    c.rates.map(pct).join(' '),
+    c.seedSuccesses.map((n, i) => `${n}/${c.seedEpisodes[i]}`).join(', '),
   ]);
   const table = (h: string[], rs: string[][]): string[] => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((r) => `| ${r.join(' | ')} |`)];
   const lines = [`## ${title}`, '', ...table(head, rows), ''];

@@ -9,6 +9,9 @@ export interface AblationCell {
   seeds: number[];
   /** Success rate per seed, in seed order. */
   rates: number[];
+  /** Successes and episodes per seed, in seed order. */
+  seedSuccesses: number[];
+  seedEpisodes: number[];
   /** Mean over seeds with its t-interval (spread between training seeds), clipped to [0, 1]. */
   mean: number;
   tLower: number;
@@ -63,6 +66,8 @@ export function aggregateTrials(trials: readonly TrialSpec[], results: ReadonlyM
         params: sorted[0]!.params,
         seeds: sorted.map((s) => s.seed),
         rates,
+        seedSuccesses: rs.map((r) => r.successes),
+        seedEpisodes: rs.map((r) => r.episodes),
         mean: t.estimate,
         tLower: Math.max(0, t.lower),
         tUpper: Math.min(1, t.upper),

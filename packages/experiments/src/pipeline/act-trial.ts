@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lastCheckpoint } from '@actfusion/cvae-core/training';
+import { lastCheckpoint, type TrainingProgress } from '@actfusion/cvae-core/training';
 import { TrialInterruptedError, type TrialContext, type TrialResult, type TrialRunner } from '../ablate/trial.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
@@ -28,7 +28,13 @@ export class ActTrialRunner implements TrialRunner {
     const resume = last !== null;
     if (resume) ctx.log(`${ctx.trialId}: continuing from ${last} (an earlier attempt, or a trial with the same training config)`);
     else await rm(join(trainConfig.outputDir, 'metrics.jsonl'), { force: true });
-    const trained = await trainExperiment(trainConfig, { registry: this.registry, log: ctx.log, resume, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    // A progress line every logFreq steps (the ablation's log is not a terminal: no bar).
+    const onProgress = (p: TrainingProgress): void => {
+      if (p.step % config.train.logFreq === 0 || p.step === p.totalSteps) {
+        ctx.log(`${ctx.trialId}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} ${p.stepsPerSecond.toFixed(2)} steps/s`);
+      }
+    };
+    const trained = await trainExperiment(trainConfig, { registry: this.registry, log: ctx.log, onProgress, resume, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (trained.interrupted) throw new TrialInterruptedError(ctx.trialId, trained.checkpoint);
     ctx.log(`${ctx.trialId}: trained ${trained.steps} steps in ${trainConfig.outputDir}, loss ${trained.finalLoss.toFixed(4)}`);
     const evaluated = await evaluatePolicy(config, { registry: this.registry, checkpoint: trained.checkpoint, outDir: join(config.outputDir, 'eval'), log: ctx.log });
