@@ -92,12 +92,20 @@ describe('loadConfig', () => {
   });
 
   it('loads every shipped preset and ablation by name or path', async () => {
-    for (const name of ['act', 'act-small', 'mt-act', 'visuo-tactile-act']) {
+    for (const name of ['act', 'act-small', 'mt-act', 'visuo-tactile-act', 'transfer-cube', 'insertion']) {
       const c = await loadConfig(name, { registry });
       expect(c.name).toBe(name);
     }
     const act = await loadConfig('act', { registry });
     expect([act.policy.dimModel, act.policy.nHeads, act.policy.dimFeedforward, act.cvae.latentDim, act.cvae.klWeight, act.policy.chunkSize]).toEqual([512, 8, 3200, 32, 10, 100]);
+    // the bimanual paper tasks: the demo's recipe on 50 demonstrations, reported on the reporting seeds
+    for (const [name, task] of [['transfer-cube', 'transfer-cube'], ['insertion', 'insertion']] as const) {
+      const c = await loadConfig(name, { registry });
+      expect(c.robot).toMatchObject({ kind: 'sim', task, cameras: ['angle'], imageHeight: 96, imageWidth: 128, episodeLength: 400 });
+      expect([c.policy.chunkSize, c.cvae.useVae, c.execution.mode, c.dataset.episodes, c.train.lr, c.train.batchSize]).toEqual([100, false, 'temporal-ensemble', 50, 1e-3, 16]);
+      expect(c.eval).toMatchObject({ episodes: 50, seeds: [0], split: 'report' });
+      expect(c.outputDir).toBe(`runs/${name}`);
+    }
     for (const name of ['chunk-size', 'temporal-ensemble', 'cvae', 'loss']) {
       const c = await loadConfig(join(PRESETS_DIR, 'ablations', `${name}.yaml`), { registry });
       expect(c.ablation?.seeds.length).toBeGreaterThan(0);

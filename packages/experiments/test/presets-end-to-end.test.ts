@@ -19,6 +19,8 @@ const TINY = [
 const PRESETS: Record<string, string[]> = {
   act: ['encoders.1.backbone=resnet-tiny'],
   'act-small': [],
+  'transfer-cube': [],
+  insertion: [],
   'mt-act': ['encoders.2.backbone=resnet-tiny'],
   // occluded-pick: the simulator emits the right gripper's finger sensors, read as tactile images
   'visuo-tactile-act': ['encoders.1.backbone=resnet-tiny', 'encoders.2.backbone=resnet-tiny'],
