@@ -101,7 +101,7 @@ describe('loadConfig', () => {
     // the bimanual paper tasks: the demo's recipe on 50 demonstrations, reported on the reporting seeds
     for (const [name, task] of [['transfer-cube', 'transfer-cube'], ['insertion', 'insertion']] as const) {
       const c = await loadConfig(name, { registry });
-      expect(c.robot).toMatchObject({ kind: 'sim', task, cameras: ['angle'], imageHeight: 96, imageWidth: 128, episodeLength: 400 });
+      expect(c.robot).toMatchObject({ kind: 'sim', task, cameras: ['angle'], imageHeight: 48, imageWidth: 64, episodeLength: 400 });
       expect([c.policy.chunkSize, c.cvae.useVae, c.execution.mode, c.dataset.episodes, c.train.lr, c.train.batchSize]).toEqual([100, false, 'temporal-ensemble', 50, 1e-3, 16]);
       expect(c.eval).toMatchObject({ episodes: 50, seeds: [0], split: 'report' });
       expect(c.outputDir).toBe(`runs/${name}`);
