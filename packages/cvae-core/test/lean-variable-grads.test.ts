@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { Conv2d } from '../src/nn/conv2d.js';
+import { dropoutMask } from '../src/nn/dropout.js';
 import { linear } from '../src/nn/linear-op.js';
 import { Rng } from '../src/random/rng.js';
 import { collate, disposeCollated } from '../src/training/collate.js';
@@ -43,7 +45,54 @@ function deepLoss(ws: tf.Variable[], x: tf.Tensor): tf.Scalar {
   return tf.mean(tf.square(h)) as tf.Scalar;
 }
 
+/**
+ * A small convolutional net with every pattern whose saved tensors are trimmed while recording: a
+ * frozen batch norm (x·scale + shift, constants), Relu, −∞ padding and max pooling, a dropout mask,
+ * division by a constant, a concat, a slice, a reshape, a product of two activations and a mean.
+ */
+function convNet(convs: Conv2d[], x: tf.Tensor4D): tf.Scalar {
+  const scale = tf.tensor1d([0.9, 1.1, 0.8, 1.2]);
+  const shift = tf.tensor1d([0.1, -0.1, 0.05, 0]);
+  let h = tf.relu(tf.add(tf.mul(convs[0]!.forward(x), scale), shift)) as tf.Tensor4D;
+  h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid');
+  const y = tf.relu(tf.add(tf.mul(convs[1]!.forward(h), scale), h)) as tf.Tensor4D;
+  const both = tf.concat([tf.mul(y, dropoutMask(y.shape, 0.25, 7)), tf.div(h, 3)], 3);
+  const cut = tf.slice(both, [0, 1, 1, 0], [-1, 2, 2, -1]);
+  const flat = tf.reshape(cut, [cut.shape[0], -1]);
+  return tf.mean(tf.mul(flat, tf.sigmoid(flat))) as tf.Scalar;
+}
+
 describe('leanVariableGrads', () => {
+  it.each(['cpu', 'wasm'] as const)('gives tf.variableGrads\'s gradients bit for bit on a conv net with trimmed saves, holding less (%s)', async (backend) => {
+    tf.setBackend(backend);
+    const rng = new Rng(4);
+    const convs = [new Conv2d(3, 4, 3, { padding: 1, rng }), new Conv2d(4, 4, 3, { padding: 1, rng })];
+    const vars = convs.flatMap((c) => c.trainableParameters().map(([, v]) => v));
+    const x = tf.tensor(pseudoRandom(2 * 12 * 12 * 3, 6), [2, 12, 12, 3]) as tf.Tensor4D;
+    const run = async (grad: GradFn): Promise<{ peakBytes: number; loss: number; grads: Float32Array[]; leaked: number }> => {
+      let grads: Float32Array[] = [];
+      let loss = 0;
+      const before = tf.memory().numTensors;
+      const info = await tf.profile(() => {
+        const r = grad(() => convNet(convs, x), vars);
+        grads = vars.map((v) => Float32Array.from(r.grads[v.name]!.dataSync()));
+        loss = r.value.dataSync()[0]!;
+        tf.dispose([r.value, ...Object.values(r.grads)]);
+      });
+      return { peakBytes: info.peakBytes, loss, grads, leaked: tf.memory().numTensors - before };
+    };
+    const got = await run(lean);
+    const ref = await run(tfjs);
+    expect(got.loss).toBe(ref.loss);
+    got.grads.forEach((g, i) => expect(g, vars[i]!.name).toEqual(ref.grads[i]));
+    expect(got.leaked).toBe(0);
+    expect(ref.leaked).toBe(0);
+    // Measured 0.59x on cpu and wasm; without the trimming (only the freeing in the backward pass) 0.87-0.88x.
+    expect(got.peakBytes).toBeLessThan(0.7 * ref.peakBytes);
+    convs.forEach((c) => c.dispose());
+    x.dispose();
+  });
+
   it.each(['cpu', 'wasm'] as const)('gives tf.variableGrads\'s loss and gradients bit for bit on a real ActPolicy, leaking nothing (%s)', async (backend) => {
     // Lean first: the engine's state differs before its first tape (the first call must not fall back).
     const got = await actGradients(backend, lean);

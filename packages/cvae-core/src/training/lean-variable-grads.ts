@@ -1,17 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { trimSavedTensorsWhileRecording, type TapeNode } from './saved-tensor-trim.js';
 
-/** The parts of tfjs-core 4.22's engine and tape this module drives (not public API; checked at run time). */
-interface TapeNode {
-  readonly id: number;
-  readonly kernelName: string;
-  inputs: Record<string, tf.Tensor>;
-  readonly outputs: tf.Tensor[];
-  readonly saved?: tf.Tensor[];
-  readonly gradient?: (dys: (tf.Tensor | null)[]) => Record<string, () => tf.Tensor>;
-}
-
+/** The parts of tfjs-core 4.22's engine this module drives (not public API; checked at run time). */
 interface EngineInternals {
-  readonly state: { gradientDepth: number; activeTape: TapeNode[] | null };
+  state: { gradientDepth: number; activeTape: TapeNode[] | null };
   scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
   startTape(): void;
   endTape(): void;
@@ -34,7 +26,10 @@ function engineInternals(): EngineInternals | null {
  * same order with the same gradient functions, each intermediate gradient is freed once the node
  * that produced its tensor has been differentiated (it is complete by then: every consumer comes
  * later on the tape), replaced partial sums are freed, and each node's saved activations are freed
- * right after its gradient. The values are the same operations on the same inputs, so the result
+ * right after its gradient; and while the forward pass records, saved tensors whose values no gradient
+ * will read are dropped at once (`trimSavedTensorsWhileRecording`: shape-only saves, the unneeded
+ * factor of a product, Relu's input for its output), which about halves the activations a step
+ * holds. The values are the same operations on the same inputs, so the result
  * equals `tf.variableGrads`'s bit for bit. Nested gradients (a tape already recording) and an engine
  * without the expected internals fall back to `tf.variableGrads`.
  */
@@ -44,7 +39,10 @@ export function leanVariableGrads(f: () => tf.Scalar, vars: readonly tf.Variable
   const xs = vars.filter((v) => v.trainable);
   if (xs.length === 0) throw new Error(`leanVariableGrads: none of the ${vars.length} variables is trainable`);
   const y = engine.scopedRun(
-    () => engine.startTape(),
+    () => {
+      engine.startTape();
+      trimSavedTensorsWhileRecording(engine, xs);
+    },
     () => engine.endTape(),
     () => engine.tidy('forward', f),
   );
@@ -83,7 +81,7 @@ function backpropagate(engine: EngineInternals, tape: readonly TapeNode[], xs: r
   const acc = new Map<number, tf.Tensor>();
   const refs = new Map<tf.Tensor, number>();
   const saved = new Set<tf.Tensor>();
-  for (const n of nodes) for (const t of n.saved ?? []) saved.add(t);
+  for (const n of nodes) for (const t of n.saved ?? []) if (t instanceof tf.Tensor) saved.add(t);
   const put = (id: number, g: tf.Tensor): void => {
     acc.set(id, g);
     refs.set(g, (refs.get(g) ?? 0) + 1);
@@ -137,6 +135,7 @@ function backpropagate(engine: EngineInternals, tape: readonly TapeNode[], xs: r
     // Every consumer of this node's outputs came later on the tape: their gradients are complete and used.
     for (const o of node.outputs) if (!keep.has(o.id)) drop(o.id);
     for (const t of node.saved ?? []) {
+      if (!(t instanceof tf.Tensor)) continue;
       saved.delete(t);
       if (!refs.has(t)) t.dispose();
     }
