@@ -28,7 +28,7 @@ describe('shardedAdamWStep', () => {
     const steps = new Int32Array(vars.length);
     const params = sizes.map((size, i) => ({ offset: offsets[i]!, size, ...HYPER[i]! }));
     for (let step = 0; step < 3; step++) {
-      // The second parameter gets no gradient at step 1 (skipped: no decay, no count).
+      // The second parameter gets no gradient at step 1 (skipped: no decay, no count, its weights come back).
       const present = vars.map((_, i) => !(step === 1 && i === 1));
       const flat = new Float32Array(floats);
       vars.forEach((_, i) => present[i] && flat.set(pseudoRandom(sizes[i]!, 100 * step + i), offsets[i]!));
@@ -42,7 +42,11 @@ describe('shardedAdamWStep', () => {
       const coef = clip ? clip / (Math.sqrt(squares) + 1e-6) : Infinity;
       // Each "worker" updates its range with its own copy of the counts.
       const counts = [0, 1, 2].map(() => steps.slice());
-      for (let w = 0; w < 3; w++) shardedAdamWStep({ state, grads: flat, params, present, steps: counts[w]!, lo: cuts[w]!, hi: cuts[w + 1]!, coef, betas: [0.9, 0.999], eps: 1e-8 });
+      // The weights buffer takes the gradient sum; the workers' own copies are the current weights.
+      const current = weights.slice();
+      weights.set(flat);
+      const currentOf = (i: number): Float32Array => current.subarray(offsets[i]!, offsets[i]! + sizes[i]!);
+      for (let w = 0; w < 3; w++) shardedAdamWStep({ state, current: currentOf, params, present, steps: counts[w]!, lo: cuts[w]!, hi: cuts[w + 1]!, coef, betas: [0.9, 0.999], eps: 1e-8 });
       steps.set(counts[0]!);
       expect(counts[1]).toEqual(counts[0]);
       if (clip === null) vars.forEach((v, i) => expect(weights.slice(offsets[i]!, offsets[i]! + sizes[i]!), `step ${step} param ${i}`).toEqual(Float32Array.from(v.dataSync())));

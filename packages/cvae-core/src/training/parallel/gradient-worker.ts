@@ -1,9 +1,10 @@
 /**
  * Entry of a data-parallel training worker thread (see `WorkerPoolStepRunner`). It builds the
  * policy from the pool's factory, reads the trainer's weights from shared memory, then for every
- * step: gradients of its shard (in micro-batches when needed) into its shared slot, a barrier, its
- * range of the slot sum, a barrier, the clipped AdamW update of that range in the shared weights
- * and moments (no worker holds optimiser state in its tensor backend), a barrier, and the new weights.
+ * step: gradients of its shard (in micro-batches when needed), their sum in worker order into the
+ * shared weights buffer (the weights are in every backend by then), the clipped AdamW update of its
+ * range of that sum in the shared moments, written back as the new weights (no worker holds
+ * optimiser state in its tensor backend, no gradient slot exists per worker), and the new weights.
  */
 // The policy factory may import cvae-core's tsyringe-decorated classes, which need the polyfill first.
 import 'reflect-metadata';
@@ -15,7 +16,7 @@ import { Normalizer } from '../normalizer.js';
 import { MicroBatchResolver, type LocalStepConfig } from '../step-runner.js';
 import type { TrainablePolicy } from '../trainable-policy.js';
 import { loadPolicyFactory, type WorkerPolicy } from './policy-factory.js';
-import { barrier, abortBarrier, PoolAbortedError, reduceRange, reduceSlots, type SharedGradientBuffers } from './shared-gradients.js';
+import { addIntoSum, barrier, abortBarrier, PoolAbortedError, reduceRange, reduceSchedule, type SharedGradientBuffers } from './shared-gradients.js';
 import { fromPayload, toPayload, transferList } from './tensor-payload.js';
 import { nonTrainable, parameterOffsets, readSharedWeights } from './shared-training-state.js';
 import { shardedAdamWStep, sumOfSquares, type ShardedParam } from './sharded-adamw.js';
@@ -30,6 +31,8 @@ interface WorkerState {
   readonly params: [string, tf.Variable][];
   /** Float offset of each parameter in a slot and in the shared weights. */
   readonly offsets: number[];
+  /** Float count of each parameter. */
+  readonly sizes: number[];
   readonly floats: number;
   /** Offsets, sizes and group hyper-parameters of every parameter (for the sharded AdamW step). */
   readonly sharded: ShardedParam[];
@@ -136,6 +139,7 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
     policy,
     params,
     offsets,
+    sizes: params.map(([, v]) => v.size),
     floats,
     sharded,
     steps: new Int32Array(init.state.steps).slice(),
@@ -146,10 +150,12 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
 }
 
 /**
- * One data-parallel step: this worker's shard gradients into its slot; barrier; its float range of
- * the slot sum and that range's sum of squares; barrier; the global norm (partial sums in worker
- * order, so every worker gets the same), the clipped AdamW update of its range in the shared
- * weights and moments; barrier; every worker reads the new weights.
+ * One data-parallel step: this worker's shard gradients (kept in its backend); barrier (every worker
+ * is done reading the weights, so the shared weights buffer may take the sum); the reduce, 2n − 1
+ * phases in which each range of the buffer receives every worker's gradient in worker order; its
+ * float range's sum of squares; barrier; the global norm (partial sums in worker order, so every
+ * worker gets the same), the clipped AdamW update of its range, written over the sum as the new
+ * weights; barrier; every worker reads the new weights.
  */
 async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   const { index, workers } = s.init;
@@ -157,33 +163,42 @@ async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   // Cached after the first step, which may profile a one-sample pass (`auto` on wasm).
   const microBatch = await s.microBatch.resolve(s.policy, s.params, m.samples, m.rngState);
   const r = batchGradients(s.policy, s.params, m.samples, { ...s.cfg, rngState: m.rngState, offset: m.offset, whole: m.whole, microBatch });
-  const slot = new Float32Array(shared.grads, index * s.floats * 4, s.floats);
-  const present = new Uint8Array(shared.present);
-  const P = s.params.length;
-  s.params.forEach(([name, v], i) => {
-    const g = r.grads.get(name);
-    if (g) slot.set(valuesOf(g), s.offsets[i]!);
-    else slot.fill(0, s.offsets[i]!, s.offsets[i]! + v.size);
-    present[index * P + i] = g ? 1 : 0;
-  });
-  tf.dispose([...r.grads.values()]);
-  const losses = new Float64Array(shared.losses);
-  losses.set([r.loss, r.l1, r.kl], index * 3);
-  barrier(s.control, workers);
+  const terms = [0, 0, 0];
+  try {
+    const present = new Uint8Array(shared.present);
+    const P = s.params.length;
+    // Views on this backend's memory: nothing is allocated in it until the gradients are disposed.
+    const grads = s.params.map(([name]) => {
+      const g = r.grads.get(name);
+      return g ? valuesOf(g) : null;
+    });
+    grads.forEach((g, i) => (present[index * P + i] = g ? 1 : 0));
+    const losses = new Float64Array(shared.losses);
+    losses.set([r.loss, r.l1, r.kl], index * 3);
+    barrier(s.control, workers);
+    // Checked before the reduce writes over the weights, which a failed step leaves whole.
+    for (let w = 0; w < workers; w++) for (let j = 0; j < 3; j++) terms[j] += losses[w * 3 + j]!;
+    if (!Number.isFinite(terms[0]!)) throw new Error(`Trainer: loss is ${terms[0]} at step ${m.stepNumber}`);
+    const sum = new Float32Array(s.init.state.weights);
+    for (const range of reduceSchedule(index, workers)) {
+      if (range !== null) {
+        const [lo, hi] = reduceRange(s.floats, range, workers);
+        addIntoSum(sum, lo, hi, s.offsets, s.sizes, (i) => grads[i]!, index === 0);
+      }
+      barrier(s.control, workers);
+    }
+  } finally {
+    tf.dispose([...r.grads.values()]);
+  }
   const [lo, hi] = reduceRange(s.floats, index, workers);
-  reduceSlots(shared.grads, workers, s.floats, lo, hi);
-  const total = new Float32Array(shared.grads, 0, s.floats);
+  const total = new Float32Array(s.init.state.weights);
   const norms = new Float64Array(shared.norms);
   norms[index] = sumOfSquares(total, lo, hi);
   barrier(s.control, workers);
-  const sum = [0, 0, 0];
+  const present = new Uint8Array(shared.present);
+  const P = s.params.length;
   let squares = 0;
-  for (let w = 0; w < workers; w++) {
-    for (let j = 0; j < 3; j++) sum[j] += losses[w * 3 + j]!;
-    squares += norms[w]!;
-  }
-  const loss = sum[0]!;
-  if (!Number.isFinite(loss)) throw new Error(`Trainer: loss is ${loss} at step ${m.stepNumber}`);
+  for (let w = 0; w < workers; w++) squares += norms[w]!;
   const gradNorm = Math.sqrt(squares);
   const clip = s.cfg.clip;
   const presentAny = s.params.map((_, i) => {
@@ -192,7 +207,7 @@ async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   });
   shardedAdamWStep({
     state: s.init.state,
-    grads: total,
+    current: (i) => valuesOf(s.params[i]![1]),
     params: s.sharded,
     present: presentAny,
     steps: s.steps,
@@ -204,7 +219,7 @@ async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   });
   barrier(s.control, workers);
   readSharedWeights(s.init.state, s.params, s.offsets);
-  return { type: 'stepped', gradNorm, loss, l1: sum[1]!, kl: sum[2]!, rngEnd: r.rngEnd };
+  return { type: 'stepped', gradNorm, loss: terms[0]!, l1: terms[1]!, kl: terms[2]!, rngEnd: r.rngEnd };
 }
 
 /** A float32 tensor's values without a JavaScript copy on wasm (a view on its heap), else `dataSync()`. */

@@ -1,12 +1,12 @@
 /**
- * Shared memory of a worker pool: one gradient slot per worker (all trainable parameters, in the
- * policy's order, as float32), each worker's loss shares, presence flags (which parameters got a
- * gradient) and a barrier. After every worker has written its slot, worker i sums the slots over
- * its own contiguous range of floats into slot 0 (in worker order, so every run sums the same way),
- * and after a second barrier every worker reads the same batch gradient from slot 0.
+ * Shared memory of a worker pool besides the weights and AdamW state: each worker's loss shares,
+ * presence flags (which parameters got a gradient), partial norms and a barrier. There are no
+ * per-worker gradient slots: the workers sum their gradients straight into the shared weights
+ * buffer, range by range in worker order (`reduceSchedule`), after every worker has finished its
+ * backward pass and read the weights it needs, and each worker then writes its range's new weights
+ * over the sum (`shardedAdamWStep`).
  */
 export interface SharedGradientBuffers {
-  readonly grads: SharedArrayBuffer;
   /** Float64 [workers x 3]: loss, l1, kl shares. */
   readonly losses: SharedArrayBuffer;
   /** Float64 [workers]: each worker's sum of squares of its range of the summed gradient. */
@@ -17,9 +17,8 @@ export interface SharedGradientBuffers {
   readonly control: SharedArrayBuffer;
 }
 
-export function allocateSharedGradients(workers: number, floats: number, params: number): SharedGradientBuffers {
+export function allocateSharedGradients(workers: number, params: number): SharedGradientBuffers {
   return {
-    grads: new SharedArrayBuffer(workers * floats * 4),
     losses: new SharedArrayBuffer(workers * 3 * 8),
     norms: new SharedArrayBuffer(workers * 8),
     present: new SharedArrayBuffer(workers * params),
@@ -66,11 +65,45 @@ export function reduceRange(floats: number, index: number, n: number): [number, 
   return [Math.min(floats, index * per), Math.min(floats, (index + 1) * per)];
 }
 
-/** slot0[lo, hi) = slot0 + slot1 + ... (in float32, in slot order). */
-export function reduceSlots(grads: SharedArrayBuffer, n: number, floats: number, lo: number, hi: number): void {
-  const out = new Float32Array(grads, 0, floats);
-  for (let w = 1; w < n; w++) {
-    const slot = new Float32Array(grads, w * floats * 4, floats);
-    for (let k = lo; k < hi; k++) out[k] = out[k]! + slot[k]!;
-  }
+/**
+ * Which float range worker `index` of `n` adds into the shared sum in each phase of the reduce
+ * (`null`: none that phase). There are 2n − 1 phases with a barrier after each; range r gets worker
+ * 0's gradient in phase r (stored) and worker w's in phase r + w (added), so every range is summed
+ * in worker order, `((g0 + g1) + g2) + ...` in float32, and no two workers touch one range at once.
+ */
+export function reduceSchedule(index: number, n: number): (number | null)[] {
+  return Array.from({ length: 2 * n - 1 }, (_, phase) => {
+    const range = phase - index;
+    return range >= 0 && range < n ? range : null;
+  });
+}
+
+/**
+ * `sum[lo, hi) (+)= grad` over the parameters that overlap the range: stored when `first`, else
+ * added (in float32). `gradOf(i)` is parameter i's whole gradient, or null when the slice did not
+ * reach it (zeros, as an absent gradient counts in the sum).
+ */
+export function addIntoSum(
+  sum: Float32Array,
+  lo: number,
+  hi: number,
+  offsets: readonly number[],
+  sizes: readonly number[],
+  gradOf: (i: number) => Float32Array | null,
+  first: boolean,
+): void {
+  offsets.forEach((offset, i) => {
+    const a = Math.max(lo, offset);
+    const b = Math.min(hi, offset + sizes[i]!);
+    if (a >= b) return;
+    const g = gradOf(i);
+    if (first) {
+      if (g) sum.set(g.subarray(a - offset, b - offset), a);
+      else sum.fill(0, a, b);
+    } else if (g) {
+      for (let k = a; k < b; k++) sum[k] = sum[k]! + g[k - offset]!;
+    } else {
+      for (let k = a; k < b; k++) sum[k] = sum[k]! + 0;
+    }
+  });
 }

@@ -10,6 +10,11 @@ import type { TrainerOptimizer } from '../trainer-optimizer.js';
  * copied into a tensor backend), then every worker and the trainer read the weights from here.
  */
 export interface SharedTrainingState {
+  /**
+   * The weights between steps. During a step, once every worker holds them in its backend, the
+   * workers sum their gradients here and each writes its range's new weights over the sum, so no
+   * gradient buffer exists besides it.
+   */
   readonly weights: SharedArrayBuffer;
   readonly expAvg: SharedArrayBuffer;
   readonly expAvgSq: SharedArrayBuffer;

@@ -89,11 +89,14 @@ class WorkerHandle {
 /**
  * Data-parallel steps over worker threads (`Trainer` option `workers`). Each batch is cut into
  * contiguous shards, one per worker, at their global sample offsets; the workers sum their shard
- * gradients through shared memory, each applies the clipped AdamW update to its range of the one
- * shared copy of the weights and moments, and all read the new weights back. This thread only posts shards and waits, so its event loop stays free.
+ * gradients into the one shared copy of the weights (each backend holds the weights by then), each
+ * applies the clipped AdamW update to its range of the sum and the shared moments, writing the new
+ * weights over it, and all read the new weights back. This thread only posts shards and waits, so its event loop stays free.
  */
 export class WorkerPoolStepRunner implements StepRunner {
   private closed = false;
+  /** Set when a step failed after the workers began summing gradients over the shared weights. */
+  private torn: Error | null = null;
 
   private constructor(
     private readonly o: WorkerPoolOptions,
@@ -104,7 +107,7 @@ export class WorkerPoolStepRunner implements StepRunner {
   static async start(o: WorkerPoolOptions): Promise<WorkerPoolStepRunner> {
     const params = o.policy.trainableParameters();
     const { floats } = parameterOffsets(params);
-    const shared = allocateSharedGradients(o.workers, floats, params.length);
+    const shared = allocateSharedGradients(o.workers, params.length);
     const control = new Int32Array(shared.control);
     const url = gradientWorkerUrl();
     const handles = Array.from({ length: o.workers }, (_, i) => new WorkerHandle(i, new Worker(url, { execArgv: [] }), o.step.log, () => abortBarrier(control)));
@@ -139,7 +142,7 @@ export class WorkerPoolStepRunner implements StepRunner {
       );
       const mib = (b: number): number => Math.round(b / 1048576);
       s.log(
-        `trainer: ${o.workers} data-parallel workers ready (${floats.toLocaleString('en-US')} trainable floats; shared memory: ${mib(o.workers * floats * 4)} MiB of gradient slots, ${mib(3 * floats * 4)} MiB of weights and AdamW moments)`,
+        `trainer: ${o.workers} data-parallel workers ready (${floats.toLocaleString('en-US')} trainable floats; shared memory: ${mib(3 * floats * 4)} MiB of weights (which also take the gradient sum) and AdamW moments)`,
       );
     } catch (err) {
       await pool.dispose();
@@ -151,20 +154,29 @@ export class WorkerPoolStepRunner implements StepRunner {
   async step(samples: readonly TrainingSample[], rngState: RngState, stepNumber: number): Promise<StepOutcome> {
     const n = this.handles.length;
     if (samples.length < n) throw new Error(`Trainer: a batch of ${samples.length} samples cannot feed ${n} workers`);
+    if (this.torn) throw this.torn;
     const whole = wholeBatchOf(samples);
-    const replies = await Promise.all(
-      this.handles.map((h) => {
-        const lo = Math.floor((h.index * samples.length) / n);
-        const hi = Math.floor(((h.index + 1) * samples.length) / n);
-        return h.request({ type: 'step', samples: samples.slice(lo, hi), offset: lo, whole, rngState, stepNumber }, 'stepped');
-      }),
-    );
+    let replies: Extract<FromWorker, { type: 'stepped' }>[];
+    try {
+      replies = await Promise.all(
+        this.handles.map((h) => {
+          const lo = Math.floor((h.index * samples.length) / n);
+          const hi = Math.floor(((h.index + 1) * samples.length) / n);
+          return h.request({ type: 'step', samples: samples.slice(lo, hi), offset: lo, whole, rngState, stepNumber }, 'stepped');
+        }),
+      );
+    } catch (err) {
+      // The shared weights may hold part of a gradient sum now: no pull or checkpoint may read them.
+      this.torn = new Error(`Trainer: the weights in shared memory are incomplete after step ${stepNumber} failed (${err instanceof Error ? err.message : String(err)})`);
+      throw err;
+    }
     const r = replies[0]!;
     return { loss: r.loss, l1: r.l1, kl: r.kl, gradNorm: r.gradNorm, rngEnd: r.rngEnd };
   }
 
   /** Bring the trainer's policy up to date: the weights from shared memory (one tensor at a time), the buffers from worker 1. */
   async pull(): Promise<void> {
+    if (this.torn) throw this.torn;
     const r = await this.handles[0]!.request({ type: 'pull' }, 'pulled');
     const buffers = fromPayload(r.buffers);
     try {
