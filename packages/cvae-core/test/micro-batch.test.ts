@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type TensorRuntime } from '../src/runtime/create-runtime.js';
 import { SyntheticChunkDataset } from '../src/testing/synthetic-chunk-dataset.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
+import { heapPeakDuring } from '../src/training/micro-batch.js';
 import { smallActPolicy } from './fixtures/act-test-parts.js';
 import { expectClose } from '../src/testing/index.js';
 
@@ -56,11 +57,27 @@ describe('Trainer micro-batches (train.microBatch)', () => {
     const whole = await run('wasm', { microBatch: 6 });
     // A budget a little above the weights and optimiser state: only a few samples fit per pass.
     const probe = await run('wasm', { microBatch: 'auto' });
-    expect(probe.logs).toEqual([]);
+    expect(probe.logs).toEqual([expect.stringMatching(/^trainer: a step of 6 samples fits the wasm heap \(about \d+ MiB \+ \d+ MiB per sample against a 3072 MiB budget\): one pass$/)]);
     const tight = await run('wasm', { microBatch: 'auto', memoryBudgetBytes: 1 });
     expect(tight.logs.join('\n')).toMatch(/would not fit the wasm heap .* micro-batches of 1/);
     expectSameRun(tight, whole, 2e-5);
     expectSameRun(probe, whole, 0);
+  });
+
+  it('the auto choice counts a heap block once however many tensors share it (wasm)', async () => {
+    const runtime = await createRuntime({ backend: 'wasm', seed: 1 });
+    const mib = 1024 * 1024;
+    const work = (): void => {
+      const a = tf.zeros([mib / 4]);
+      const clones = [tf.clone(a), tf.clone(a), tf.clone(a)];
+      const b = tf.add(a, a);
+      tf.dispose([a, ...clones, b]);
+    };
+    // Two 1 MiB buffers at once (a, shared by its clones, and b); tfjs's own count adds the clones.
+    expect(await heapPeakDuring(work)).toBe(2 * mib);
+    const before = tf.memory().numBytes;
+    expect((await tf.profile(work)).peakBytes - before).toBe(5 * mib);
+    runtime.dispose();
   });
 
   it('rejects a micro-batch that is not a positive integer', async () => {

@@ -73,10 +73,11 @@ export class MicroBatchResolver {
     const budget = this.cfg.budgetBytes ?? WASM_STEP_BUDGET_BYTES;
     const c = await chooseMicroBatch(policy, params, samples, { ...this.cfg, rngState, whole: wholeBatchOf(samples) }, budget);
     const mb = (n: number): string => `${Math.round(n / 1048576)} MiB`;
+    const about = `about ${mb(c.baselineBytes)} + ${mb(c.perSampleBytes)} per sample against a ${mb(c.budgetBytes)} budget`;
     if (c.microBatch < samples.length) {
-      this.cfg.log(
-        `${this.cfg.label ?? 'trainer'}: a step of ${samples.length} samples would not fit the wasm heap (about ${mb(c.baselineBytes)} + ${mb(c.perSampleBytes)} per sample against a ${mb(c.budgetBytes)} budget): accumulating gradients over micro-batches of ${c.microBatch}`,
-      );
+      this.cfg.log(`${this.cfg.label ?? 'trainer'}: a step of ${samples.length} samples would not fit the wasm heap (${about}): accumulating gradients over micro-batches of ${c.microBatch}`);
+    } else {
+      this.cfg.log(`${this.cfg.label ?? 'trainer'}: a step of ${samples.length} samples fits the wasm heap (${about}): one pass`);
     }
     this.chosen = c.microBatch;
     return this.chosen;
