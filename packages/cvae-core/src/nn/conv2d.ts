@@ -97,10 +97,15 @@ function conv2dSavingWeight(stride: [number, number], pad: ConvPad): (x: tf.Tens
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const filter = tf.transpose(ws, [2, 3, 1, 0]) as tf.Tensor4D;
+        const filterShape = filter.shape;
         const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
         const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const dFilter = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        return [dx, tf.transpose(dFilter, [3, 2, 0, 1])];
+        // Each weight-sized temporary goes as soon as it is used: at most two exist at once.
+        filter.dispose();
+        const dFilter = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dw = tf.transpose(dFilter, [3, 2, 0, 1]);
+        dFilter.dispose();
+        return [dx, dw];
       },
     };
   }) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
