@@ -29,6 +29,6 @@ export function threadMemory(thread: string): ThreadMemory {
 /** What a training run holds: every thread's memory and the pool's shared buffers. */
 export interface TrainingMemory {
   readonly threads: ThreadMemory[];
-  /** SharedArrayBuffers of the worker pool (gradient slots, shared weights), 0 in one thread. */
+  /** SharedArrayBuffers of the worker pool (weights, AdamW moments, loss shares, barrier), 0 in one thread. */
   readonly sharedBytes: number;
 }
