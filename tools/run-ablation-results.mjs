@@ -87,7 +87,7 @@ function ablate(name, o, logFile) {
   });
 }
 
-const pct = (x) => (100 * x).toFixed(1);
+const pct = (x) => (typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
 const show = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 async function writeAtomic(file, text) {
@@ -103,7 +103,13 @@ async function report(name, o) {
   const jsonFile = join(dir, 'ablation.json');
   if (!existsSync(jsonFile)) throw new Error(`${jsonFile} is missing: run the ablation first (without --report-only)`);
   const result = JSON.parse(readFileSync(jsonFile, 'utf8'));
-  const cells = result.cells;
+  // Every trial evaluates the same episodes, so per-seed counts follow from the rates when an
+  // ablation.json written before cells carried `seedSuccesses` is read.
+  const cells = result.cells.map((c) => ({
+    ...c,
+    seedEpisodes: c.seedEpisodes ?? c.seeds.map(() => c.episodes / c.seeds.length),
+    seedSuccesses: c.seedSuccesses ?? c.rates.map((r) => Math.round((r * c.episodes) / c.seeds.length)),
+  }));
   const key = Object.keys(cells[0].params)[0];
   const plotBase = join(o.out, `ablation-${name}`);
   await writeChart(
@@ -124,7 +130,7 @@ async function report(name, o) {
     `**${pct(c.successes / c.episodes)}**`,
     `[${pct(c.wilsonLower)}, ${pct(c.wilsonUpper)}]`,
     c.seedSuccesses.map((n, i) => `${n}/${c.seedEpisodes[i]}`).join(', '),
-    `${pct(c.mean)} [${pct(c.tLower)}, ${pct(c.tUpper)}]`,
+    c.seeds.length > 1 ? `${pct(c.mean)} [${pct(c.tLower)}, ${pct(c.tUpper)}]` : 'n/a (1 seed)',
     c.finalLoss === undefined ? 'n/a' : c.finalLoss.toFixed(4),
   ]);
   const table = (head, body) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)];
@@ -135,7 +141,7 @@ async function report(name, o) {
     `# Ablation: ${spec.title}`,
     '',
     `Produced by \`actfusion ablate -c ablations/${name} --trial act\`: trial runner **\`${result.runner}\`** (train + evaluate in MuJoCo; ` +
-      `${result.trials} trials${result.reused ? `, ${result.reused} of them finished by an earlier, interrupted run of the same configs` : ''}).`,
+      `${result.trials} trials${result.reused ? `; ${result.reused} of them were finished by earlier runs of the same trial configs and reused` : ''}).`,
     '',
     '## Setup',
     '',
@@ -145,6 +151,9 @@ async function report(name, o) {
     `- Execution: ${name === 'chunk-size' ? 'open loop, the whole chunk executed before the next query' : `open loop (whole chunk) against temporal ensembling (a chunk every step, m = ${cfg.execution.temporalEnsembleCoeff})`}.`,
     `- Training seeds ${cells[0].seeds.join(', ')} per cell; each trial evaluated on the same ${cfg.eval.episodes} episodes of the **${cfg.eval.split}** seed range ` +
       `(eval seeds [${cfg.eval.seeds.join(', ')}]), which nothing in these presets was tuned on.`,
+    ...(name === 'temporal-ensemble'
+      ? ['- Both cells of a seed evaluate the **same checkpoint** (trained once, in the training folder it shares with the chunk-size ablation\'s k = 100 trials), on the same episodes: the difference is the execution alone.']
+      : []),
     `- Preset: \`packages/experiments/presets/ablations/${name}.yaml\` (extends \`lift-cube.yaml\`, which extends \`demo.yaml\`).`,
     '',
     '## Success (final stage: lifted)',
@@ -160,8 +169,8 @@ async function report(name, o) {
     '',
     `Ours: pooled success with the Wilson 95% interval. Dashed: the ACT paper's Fig. ${name === 'chunk-size' ? '8a' : '8b'} for ACT (${refNote}). ` +
       'Theirs is the bimanual ALOHA sim tasks (transfer-cube / insertion; the issue quotes the chunk-size figures as its human-data ones, the team\'s notes on the paper as the average ' +
-      'of its sim settings), with the 80M-parameter model trained to convergence; ours is the single-arm **scripted** lift-cube with a 0.88M-parameter model at ' +
-      `${cfg.train.steps} steps. Compare trends, not levels.`,
+      'of its sim settings), with the 80M-parameter model; ours is the single-arm **scripted** lift-cube with a 0.88M-parameter model at ' +
+      `${cfg.train.steps} steps. Compare trends, not levels${name === 'chunk-size' ? '; the paper has no k = 50 point (its dashed line only joins k = 10 and 100)' : ''}.`,
     '',
     '## Reproduce',
     '',
