@@ -15,6 +15,7 @@ import { registerRobotCommand } from './commands/robot.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerViewCommand } from './commands/view.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerConvertWeightsCommand } from './commands/convert-weights.js';
 
 /**
  * The `actfusion` command. Each subcommand lives in `commands/<name>.ts` and exports
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerViewCommand(program);
   registerRunCommand(program);
+  registerConvertWeightsCommand(program);
   return program;
 }
 

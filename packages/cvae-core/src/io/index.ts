@@ -6,6 +6,7 @@ export {
   writeSafetensors,
   type SafetensorsEntry,
   type SafetensorsHeader,
+  type SafetensorsSource,
 } from './safetensors.js';
 export { SAFETENSORS_DTYPE_BYTES, decodeF16, type SafetensorsDtype } from './safetensors-dtype.js';
 export {

@@ -67,6 +67,9 @@ export class VisionResNetEncoder extends Module implements ModalityEncoder, Onnx
       }
       try {
         this.backbone.loadStateDict(options.pretrained, { source: options.pretrainedSource ?? 'pretrained weights' });
+      } catch (err) {
+        const built = `ResNet${options.depth ?? 18} at width ${options.width ?? 64}`;
+        throw new Error(`${(err as Error).message} (the encoder builds a ${built}; the weights must be of the same depth and width)`, { cause: err });
       } finally {
         tf.dispose([...options.pretrained.values()]); // copied into the backbone; the encoder owned them
       }

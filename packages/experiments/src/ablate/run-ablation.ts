@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadDocument } from '../config/load-config.js';
+import { resolveOptionPaths } from '../config/resolve-option-paths.js';
 import { validateExperiment } from '../config/validate-experiment.js';
 import { writeResolvedConfig } from '../config/write-resolved-config.js';
 import { writeFileAtomic } from '@actfusion/atomic-file';
@@ -57,6 +58,7 @@ export async function runAblation(options: AblationOptions): Promise<{ cells: Ab
   const log = options.log ?? (() => {});
   const { document, origins } = await loadDocument(options.config, { ...(options.set ? { set: options.set } : {}) });
   const file = resolve(options.config);
+  resolveOptionPaths(document, options.registry, origins, file);
   const base = validateExperiment(document, { file, registry: options.registry, origins });
   const grid: Record<string, unknown[]> = { ...(base.ablation?.grid ?? {}) };
   for (const g of options.grid ?? []) {

@@ -26,8 +26,10 @@ const visionResNetOptions = z.strictObject({
   /** Groups of `group-norm`. */
   groups: z.number().int().positive().max(1024).default(8),
   /**
-   * torchvision ResNet weights as safetensors (tools/convert-torchvision-resnet.py writes them from
-   * torchvision's state dict), loaded into the backbone before training; needs frozen-batch-norm.
+   * torchvision ResNet weights, loaded into the backbone before training (frozen batch norm keeps
+   * their statistics): safetensors (`actfusion convert-weights resnet18-f37072fd.pth r18.safetensors`)
+   * or the `.pth` itself. Relative to the config file that sets it; written absolute into the
+   * resolved config. Not read when a checkpoint's weights replace the backbone's (eval, run, resume).
    */
   pretrained: z.string().min(1).optional(),
 }).refine((o) => o.pretrained === undefined || o.norm === 'frozen-batch-norm', {
@@ -81,11 +83,13 @@ export function builtinKinds(): KindRegistry {
       kind: 'vision-resnet',
       description: 'ResNet feature-map tokens per camera (@actfusion/encoder-vision-resnet)',
       optionsSchema: visionResNetOptions,
+      pathOptions: ['pretrained'],
       register: async (c, options, ctx) => {
         const o = visionResNetOptions.parse(options);
         const width = o.width ?? (o.backbone === 'resnet-tiny' ? 8 : 64);
         // Pretrained weights start a training run; a checkpoint being loaded replaces them anyway.
-        const pretrained = o.pretrained !== undefined && ctx.checkpoint === undefined ? await readPretrainedResNet(o.pretrained) : undefined;
+        const replaced = ctx.weightsReplaced === true || ctx.checkpoint !== undefined;
+        const pretrained = o.pretrained !== undefined && !replaced ? await readPretrainedResNet(o.pretrained) : undefined;
         try {
           registerVisionResNet(c, {
             depth: o.backbone === 'resnet34' ? 34 : 18,

@@ -60,6 +60,8 @@ export async function buildExperimentContainer(
     tasks?: readonly string[];
     /** The checkpoint the policy will be loaded from (files kinds saved with it, e.g. the instruction table). */
     checkpoint?: string;
+    /** The policy's weights will be replaced after building (checkpoint, resume, training worker): kinds skip initial weights files. */
+    weightsReplaced?: boolean;
   },
 ): Promise<ExperimentContainer> {
   const c = createPolicyContainer({ config: policyConfigOf(config), spec: options.spec, seed: config.train.seed, ...(options.parent ? { parent: options.parent } : {}) });
@@ -73,7 +75,11 @@ export async function buildExperimentContainer(
       ...(config.runtime.blasThreads !== undefined ? { blasThreads: config.runtime.blasThreads } : {}),
     });
   }
-  const extra = { ...(options.tasks ? { tasks: options.tasks } : {}), ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}) };
+  const extra = {
+    ...(options.tasks ? { tasks: options.tasks } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    ...(options.weightsReplaced || options.checkpoint ? { weightsReplaced: true } : {}),
+  };
   for (const [index, entry] of config.encoders.entries()) {
     const { kind, ...rest } = entry;
     await (await requireKind(options.registry, 'encoder', kind)).register(c, rest, { config, index, ...extra });

@@ -14,6 +14,12 @@ export interface KindContext {
   readonly tasks?: readonly string[];
   /** The checkpoint folder the policy is loaded from (eval, predict), for kinds that saved files there. */
   readonly checkpoint?: string;
+  /**
+   * The policy's weights will be replaced once it is built (a checkpoint loaded, a resumed run,
+   * a training worker that receives the trainer's weights): initial weights such as a
+   * `pretrained` file are not read, so the file need not exist any more.
+   */
+  readonly weightsReplaced?: boolean;
 }
 
 /**
@@ -25,6 +31,8 @@ export interface KindEntry {
   readonly kind: string;
   readonly description: string;
   readonly optionsSchema?: z.ZodType;
+  /** Options naming a file: resolved against the folder of the config file that set them (see resolveOptionPaths). */
+  readonly pathOptions?: readonly string[];
   register(container: DependencyContainer, options: Record<string, unknown>, ctx: KindContext): void | Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { deepMerge, isPlainObject, type Origins } from './deep-merge.js';
 import type { ExperimentConfig } from './experiment-schema.js';
 import { applyOverride, parseOverride } from './overrides.js';
 import { loadPluginKinds } from './load-plugin-kinds.js';
+import { resolveOptionPaths } from './resolve-option-paths.js';
 import { validateExperiment } from './validate-experiment.js';
 
 /** The folder of the presets shipped with this package (`presets/` beside `src/` and `dist/`). */
@@ -83,6 +84,7 @@ export interface LoadConfigOptions {
 export async function loadConfig(file: string, options: LoadConfigOptions): Promise<ExperimentConfig> {
   const { document, origins } = await loadDocument(file, options);
   await loadPluginKinds(document, options.registry, origins, resolve(file));
+  resolveOptionPaths(document, options.registry, origins, resolve(file));
   return validateExperiment(document, { file: resolve(file), registry: options.registry, origins });
 }
 

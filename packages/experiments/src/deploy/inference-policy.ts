@@ -71,7 +71,7 @@ export class InferencePolicy {
       const spec = options.spec ?? ckpt.description.spec;
       // `checkpoint`: files a kind saved beside the weights (the language encoder's instruction table).
       const stepDir = basename(pretrainedDir) === 'pretrained_model' ? dirname(pretrainedDir) : undefined;
-      exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: false, ...(stepDir ? { checkpoint: stepDir } : {}) });
+      exp = await buildExperimentContainer(config, { registry: options.registry, spec, withRuntime: false, weightsReplaced: true, ...(stepDir ? { checkpoint: stepDir } : {}) });
       const policy = exp.policy();
       policy.loadStateDict(ckpt.tensors, { source: join(pretrainedDir, 'model.safetensors') });
       policy.eval();

@@ -36,6 +36,7 @@ export async function createExperimentPolicy(args: ExperimentPolicyArgs): Promis
     registry,
     spec: args.spec,
     withRuntime: true,
+    weightsReplaced: true, // the pool copies the trainer's weights and buffers to every worker
     ...(args.tasks ? { tasks: [...args.tasks] } : {}),
   });
   return { policy: exp.policy(), dispose: () => exp.dispose() };

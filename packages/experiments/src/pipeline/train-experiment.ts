@@ -48,7 +48,8 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
   const log = options.log ?? (() => {});
   const { sampler: dataset, split } = await openChunkDataset(config);
   const tasks = dataset.collection.episodes.flatMap((e) => (e.task === undefined ? [] : [e.task]));
-  const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true, tasks });
+  // A resumed run takes every weight from its checkpoint, so a `pretrained` file is not read again.
+  const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true, tasks, weightsReplaced: options.resume === true });
   const started = performance.now();
   try {
     await writeResolvedConfig(config);
