@@ -4,6 +4,8 @@
     python3 tools/convert-torchvision-resnet.py --arch resnet18 --weights IMAGENET1K_V1 --out resnet18.safetensors
     python3 tools/convert-torchvision-resnet.py --arch resnet18 --state-dict resnet18-f37072fd.pth --out resnet18.safetensors
 
+The documented way is `actfusion convert-weights resnet18-f37072fd.pth resnet18.safetensors`
+(TypeScript, no Python); this script stays as an independent writer for the parity test.
 The first form downloads through torchvision (on a machine that can); the second converts a
 state-dict file torchvision publishes (download.pytorch.org/models/resnet18-f37072fd.pth). Only
 torch (and torchvision for the first form) are needed: the safetensors layout is written here

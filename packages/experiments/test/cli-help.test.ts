@@ -5,7 +5,7 @@ describe('actfusion --help', () => {
   it('has every command, and every command explains every option', () => {
     const program = buildProgram();
     const names = program.commands.map((c) => c.name());
-    for (const n of ['ablate', 'worker', 'record', 'train', 'eval', 'demo', 'robot', 'run', 'predict']) expect(names).toContain(n);
+    for (const n of ['ablate', 'worker', 'record', 'train', 'eval', 'demo', 'robot', 'run', 'predict', 'convert-weights']) expect(names).toContain(n);
     const all = program.commands.flatMap((c) => [c, ...c.commands]);
     for (const cmd of all) {
       expect(cmd.description(), `${cmd.name()} has a description`).not.toBe('');

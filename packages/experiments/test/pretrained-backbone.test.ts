@@ -9,6 +9,7 @@ import { ResNet } from '@actfusion/encoder-vision-resnet';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { readPretrainedResNet } from '../src/composition/read-pretrained-resnet.js';
+import { convertTorchWeights } from '../src/torch-weights/convert-torch-weights.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
 
@@ -30,6 +31,7 @@ with torch.no_grad():
 m.eval()
 state = {k: v for k, v in m.state_dict().items() if not k.endswith('num_batches_tracked')}
 tool['save_safetensors'](state, sys.argv[2])
+torch.save(m.state_dict(), sys.argv[4])  # the layout torchvision publishes (.pth, zip)
 x = torch.linspace(-1, 1, 2 * 3 * 64 * 96).reshape(2, 3, 64, 96)
 features = torch.nn.Sequential(*list(m.children())[:-2])
 with torch.no_grad():
@@ -37,20 +39,24 @@ with torch.no_grad():
 json.dump({'shape': list(y.shape), 'values': y.flatten().tolist(), 'input': x.flatten().tolist()}, open(sys.argv[3], 'w'))
 `;
 
-describe('vision-resnet pretrained: torchvision weights through tools/convert-torchvision-resnet.py', () => {
+describe('vision-resnet pretrained: torchvision weights (tools/convert-torchvision-resnet.py, actfusion convert-weights, the .pth)', () => {
   it.skipIf(!torch)('loads a torchvision resnet18 and matches its layer4 output (needs python3-torch)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'af-pretrained-'));
     const weights = join(dir, 'resnet18.safetensors');
     const ref = join(dir, 'reference.json');
     const script = join(dir, 'make.py');
     await writeFile(script, MAKE);
-    const r = spawnSync('/usr/bin/python3', [script, converter, weights, ref], { encoding: 'utf8' });
+    const pth = join(dir, 'resnet18.pth');
+    const r = spawnSync('/usr/bin/python3', [script, converter, weights, ref, pth], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
+    const converted = join(dir, 'resnet18-ts.safetensors');
+    await convertTorchWeights(pth, converted);
     const runtime = await createRuntime({ backend: 'cpu', seed: 0 });
-    try {
+    // the Python-written safetensors, actfusion convert-weights' output, and the .pth read directly
+    for (const file of [weights, converted, pth]) {
       const net = new ResNet(18, 64, new Rng(9));
-      const state = await readPretrainedResNet(weights);
-      net.loadStateDict(state, { source: weights });
+      const state = await readPretrainedResNet(file);
+      net.loadStateDict(state, { source: file });
       tf.dispose([...state.values()]);
       const expected = JSON.parse(await readFile(ref, 'utf8')) as { shape: number[]; values: number[]; input: number[] };
       const nchw = tf.tensor4d(expected.input, [2, 3, 64, 96]);
@@ -63,12 +69,12 @@ describe('vision-resnet pretrained: torchvision weights through tools/convert-to
         err = Math.max(err, Math.abs(v - got[i]!));
         scale = Math.max(scale, Math.abs(v));
       });
-      console.log(`pretrained resnet18 layer4: max abs error ${err} at max |feature| ${scale}`);
+      console.log(`pretrained resnet18 (${file}) layer4: max abs error ${err} at max |feature| ${scale}`);
       expect(err).toBeLessThan(1e-4); // measured 1.1e-5 at features up to 8.3
       net.dispose();
-    } finally {
-      runtime.dispose();
+      tf.dispose([nchw, y]);
     }
+    runtime.dispose();
   });
 
   it('refuses pretrained weights with a norm that trains, and names a missing file', async () => {

@@ -20,9 +20,10 @@ const visionResNetOptions = z.strictObject({
   film: z.union([z.boolean(), z.strictObject({ stages: z.array(z.number().int().min(1).max(4)).min(1) })]).default(false),
   /**
    * Backbone normalisation: `frozen-batch-norm` (ACT: right with pretrained weights, the identity
-   * without) or `group-norm` (trains; for a backbone learned from scratch).
+   * without), `group-norm` (trains; for a backbone learned from scratch) or `auto` (frozen batch
+   * norm with `pretrained` weights, group norm without).
    */
-  norm: z.enum(['frozen-batch-norm', 'group-norm']).default('frozen-batch-norm'),
+  norm: z.enum(['frozen-batch-norm', 'group-norm', 'auto']).default('frozen-batch-norm'),
   /** Groups of `group-norm`. */
   groups: z.number().int().positive().max(1024).default(8),
   /**
@@ -32,9 +33,9 @@ const visionResNetOptions = z.strictObject({
    * resolved config. Not read when a checkpoint's weights replace the backbone's (eval, run, resume).
    */
   pretrained: z.string().min(1).optional(),
-}).refine((o) => o.pretrained === undefined || o.norm === 'frozen-batch-norm', {
+}).refine((o) => o.pretrained === undefined || o.norm !== 'group-norm', {
   path: ['norm'],
-  message: "pretrained weights carry batch-norm statistics: expected norm 'frozen-batch-norm'",
+  message: "pretrained weights carry batch-norm statistics: expected norm 'frozen-batch-norm' (or 'auto')",
 });
 
 /** Options of `kind: language` (MT-ACT). */
@@ -97,7 +98,7 @@ export function builtinKinds(): KindRegistry {
             normalize: o.normalize,
             ...(o.cameras === undefined ? {} : { cameras: o.cameras }),
             film: o.film,
-            norm: o.norm,
+            norm: o.norm === 'auto' ? (o.pretrained === undefined ? 'group-norm' : 'frozen-batch-norm') : o.norm,
             groups: o.groups,
             ...(pretrained ? { pretrained, pretrainedSource: o.pretrained } : {}),
           });
