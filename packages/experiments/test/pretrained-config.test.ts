@@ -6,12 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readSafetensors } from '@actfusion/cvae-core/io';
+import { readSafetensors, writeSafetensors } from '@actfusion/cvae-core/io';
 import { observationSpec } from '@actfusion/contracts';
 import type { VisionResNetEncoder } from '@actfusion/encoder-vision-resnet';
 import { buildExperimentContainer } from '../src/composition/experiment-container.js';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { readTorchStateDict } from '../src/torch-weights/torch-state-dict.js';
 import { actfusion } from './support/in-process-cli.js';
 
 // torchvision resnet18's state dict cut to width 2 with random batch-norm statistics, saved by
@@ -106,6 +107,11 @@ describe('vision-resnet pretrained: from torchvision .pth through convert-weight
     await expect(actfusion('train', '-c', wide, ...TINY)).rejects.toThrow(
       /configs\/resnet-w2\.pth: tensor 'conv1\.weight' has shape \[2,3,7,7\], expected \[4,3,7,7\] \(the encoder builds a ResNet18 at width 4; the weights must be of the same depth and width\)/,
     );
+    const state = await readTorchStateDict(join(fixtures, 'resnet-w2.pth'));
+    const partial = new Map(state.filter((t) => t.name !== 'layer2.0.conv1.weight').map((t) => [t.name, { shape: t.shape, dtype: t.dtype, size: t.values.length, data: () => Promise.resolve(t.values) }]));
+    await writeSafetensors(join(dir, 'configs', 'partial.safetensors'), partial);
+    const missing = await writeConfig('missing', 'width: 2\n    pretrained: partial.safetensors');
+    await expect(actfusion('train', '-c', missing, ...TINY)).rejects.toThrow(/configs\/partial\.safetensors: does not match the module: missing 1 \[layer2\.0\.conv1\.weight\], unexpected 0/);
     const gn = await writeConfig('gn', 'width: 2\n    norm: group-norm\n    pretrained: resnet-w2.pth');
     await expect(actfusion('train', '-c', gn, ...TINY)).rejects.toThrow(/encoders\[1\]\.norm: pretrained weights carry batch-norm statistics: expected norm 'frozen-batch-norm' \(or 'auto'\)/);
   });
