@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastCheckpoint } from '@actfusion/cvae-core/training';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
 import { trainExperiment } from '../src/pipeline/train-experiment.js';
 import { mulberry32 } from './support/mulberry32.js';
+import { recordTinyDemonstrations, tinyTrainDocument, trainInChild } from './support/train-child.js';
 
 // Training survives SIGKILL at random moments: `actfusion train` runs in a child process and is
 // killed while it trains (checkpoints every 2 steps, so many kills land in checkpoint writes); the
@@ -21,44 +19,21 @@ import { mulberry32 } from './support/mulberry32.js';
 const KILLS = Number(process.env.ACTFUSION_CRASH_KILLS ?? 4);
 /** Training worker threads in the killed runs (and the reference); ACTFUSION_CRASH_WORKERS=2 for data-parallel training. */
 const WORKERS = Number(process.env.ACTFUSION_CRASH_WORKERS ?? 1);
-const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
+/** Checkpoints every 2 steps, so many kills land in checkpoint writes. */
+const TRAIN = { steps: 24, saveFreq: 2, workers: WORKERS };
 const registry = builtinKinds();
 
-function tinyDocument(dir: string, outputDir: string): Record<string, unknown> {
-  return {
-    extends: 'act-small',
-    runtime: { backend: 'cpu' },
-    robot: { imageHeight: 24, imageWidth: 32, episodeLength: 12 },
-    dataset: { path: join(dir, 'data'), episodes: 2 },
-    policy: { dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, chunkSize: 4 },
-    cvae: { latentDim: 4, nVaeEncoderLayers: 1 },
-    train: { steps: 24, batchSize: 2, saveFreq: 2, logFreq: 1, workers: WORKERS },
-    outputDir,
-  };
-}
-
-/**
- * Runs `actfusion train` in a child; when `killAfterMs` is set, SIGKILLs it that long after its
- * first training-step log line. Resolves with how it ended.
- */
-function trainChild(config: string, resume: boolean, killAfterMs?: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runCli, 'train', '-c', config, ...(resume ? ['--resume'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (killAfterMs !== undefined && timer === undefined && /step \d+\/\d+/.test(stderr)) {
-        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.stdout.resume();
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ killed: signal === 'SIGKILL', code, stderr });
-    });
+/** `actfusion train` in a child; with `killAfterMs`, SIGKILLed that long after its first training-step log line. */
+async function trainChild(config: string, resume: boolean, killAfterMs?: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await trainInChild(config, {
+    resume,
+    onStderr: (stderr, child) => {
+      if (killAfterMs !== undefined && timer === undefined && /step \d+\/\d+/.test(stderr)) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    },
   });
+  if (timer) clearTimeout(timer);
+  return { killed: ended.signal === 'SIGKILL', code: ended.code, stderr: ended.stderr };
 }
 
 async function checkpointBytes(outputDir: string): Promise<{ model: Buffer; optimizer: Buffer[] }> {
@@ -73,17 +48,17 @@ async function checkpointBytes(outputDir: string): Promise<{ model: Buffer; opti
 describe('training killed at random moments (SIGKILL, child process)', () => {
   it(`survives ${KILLS} kills: the last checkpoint always loads, and resuming reaches the uninterrupted run's weights`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'af-crash-'));
-    await recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: join(dir, 'data'), format: 'aloha-hdf5', cameras: [{ name: 'top', height: 24, width: 32 }], episodeLength: 12, onlySuccessful: false });
+    await recordTinyDemonstrations(dir);
 
     // The uninterrupted reference, in this process.
     const refFile = join(dir, 'reference.yaml');
-    await writeFile(refFile, stringify(tinyDocument(dir, join(dir, 'reference'))));
+    await writeFile(refFile, stringify(tinyTrainDocument(dir, join(dir, 'reference'), TRAIN)));
     await trainExperiment(await loadConfig(refFile, { registry }), { registry });
     const reference = await checkpointBytes(join(dir, 'reference'));
 
     const runFile = join(dir, 'crash.yaml');
     const runDir = join(dir, 'crash');
-    await writeFile(runFile, stringify(tinyDocument(dir, runDir)));
+    await writeFile(runFile, stringify(tinyTrainDocument(dir, runDir, TRAIN)));
     const random = mulberry32(20261127);
     let kills = 0;
     let attempts = 0;

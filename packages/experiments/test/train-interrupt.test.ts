@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastCheckpoint, readTrainingCheckpoint } from '@actfusion/cvae-core/training';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,56 +8,25 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from '../src/composition/builtin-kinds.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { recordDemonstrations } from '../src/pipeline/record-demonstrations.js';
 import { trainExperiment } from '../src/pipeline/train-experiment.js';
+import { recordTinyDemonstrations, tinyTrainDocument, trainInChild, type TrainEnded } from './support/train-child.js';
 
 // Ctrl-C during `actfusion train` (the real command in a child process, cpu backend, fixed seeds):
 // the first SIGINT stops at the next step boundary, writes a complete checkpoint of that step,
 // prints how to resume and exits 130; `--resume` then reaches byte-identical final weights to an
 // uninterrupted run. A second SIGINT quits at once and leaves the last checkpoint loadable.
-const runCli = fileURLToPath(new URL('./support/run-cli.mjs', import.meta.url));
 const STEPS = 10;
 
-function tinyDocument(dir: string, outputDir: string, saveFreq: number): Record<string, unknown> {
-  return {
-    extends: 'act-small',
-    runtime: { backend: 'cpu' },
-    robot: { imageHeight: 24, imageWidth: 32, episodeLength: 12 },
-    dataset: { path: join(dir, 'data'), episodes: 2 },
-    policy: { dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, chunkSize: 4 },
-    cvae: { latentDim: 4, nVaeEncoderLayers: 1 },
-    train: { steps: STEPS, batchSize: 2, saveFreq, logFreq: 1, workers: 1 },
-    outputDir,
-  };
-}
-
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * `actfusion train` in a child. `interrupts` SIGINTs are sent, `gapMs` apart, once stderr shows
- * the training step `afterStep`.
- */
-function train(config: string, options: { resume?: boolean; afterStep?: number; interrupts?: number; gapMs?: number } = {}): Promise<Ended> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runCli, 'train', '-c', config, ...(options.resume ? ['--resume'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && options.afterStep !== undefined && new RegExp(`^step ${options.afterStep}/`, 'm').test(stderr)) {
-        sent = true;
-        for (let i = 0; i < (options.interrupts ?? 1); i++) setTimeout(() => child.kill('SIGINT'), i * (options.gapMs ?? 0));
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+/** `actfusion train` in a child. `interrupts` SIGINTs are sent, `gapMs` apart, once stderr shows the training step `afterStep`. */
+function train(config: string, options: { resume?: boolean; afterStep?: number; interrupts?: number; gapMs?: number } = {}): Promise<TrainEnded> {
+  let sent = false;
+  return trainInChild(config, {
+    ...(options.resume ? { resume: true } : {}),
+    onStderr: (stderr, child) => {
+      if (sent || options.afterStep === undefined || !new RegExp(`^step ${options.afterStep}/`, 'm').test(stderr)) return;
+      sent = true;
+      for (let i = 0; i < (options.interrupts ?? 1); i++) setTimeout(() => child.kill('SIGINT'), i * (options.gapMs ?? 0));
+    },
   });
 }
 
@@ -72,10 +39,10 @@ async function weights(outputDir: string): Promise<Buffer> {
 describe('actfusion train: Ctrl-C checkpoints and --resume continues (child process, SIGINT)', () => {
   it('the first SIGINT stops at a step boundary with a checkpoint and exit 130; resuming reaches the uninterrupted weights; a second SIGINT quits at once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'af-sigint-'));
-    await recordDemonstrations({ task: 'transfer-cube', episodes: 2, out: join(dir, 'data'), format: 'aloha-hdf5', cameras: [{ name: 'top', height: 24, width: 32 }], episodeLength: 12, onlySuccessful: false });
+    await recordTinyDemonstrations(dir);
     const file = (name: string, saveFreq: number): Promise<string> => {
       const path = join(dir, `${name}.yaml`);
-      return writeFile(path, stringify(tinyDocument(dir, join(dir, name), saveFreq))).then(() => path);
+      return writeFile(path, stringify(tinyTrainDocument(dir, join(dir, name), { steps: STEPS, saveFreq, workers: 1 }))).then(() => path);
     };
     const [reference, interrupted, twice] = await Promise.all([file('reference', 1000), file('interrupted', 1000), file('twice', 1)]);
 
