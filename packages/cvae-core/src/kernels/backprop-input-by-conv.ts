@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Conv2DGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry } from '@actfusion/native-kernels';
 import { callWasmKernel, heapF32, release, type BackendWasm } from './wasm-kernel-call.js';
 
 /** One stride phase (residue r of i + padBefore modulo the stride) along one spatial axis. */
@@ -31,7 +31,7 @@ interface AxisPlan {
  * the multiply-adds equal the forward convolution's. Each call packs a new filter into XNNPACK, which
  * costs about as much as the conv itself when the filter is large and the image small.
  */
-export function backpropInputByConv(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry): tf.TensorInfo {
+export function backpropInputByConv(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
   const rows = planAxis(g.inHeight, g.outHeight, g.filterHeight, g.strideHeight, g.padTop);
   const cols = planAxis(g.inWidth, g.outWidth, g.filterWidth, g.strideWidth, g.padLeft);
   if (g.strideHeight === 1 && g.strideWidth === 1) return phaseConv(backend, dy, filter, g, rows.phases[0]!, cols.phases[0]!);
@@ -70,7 +70,7 @@ function planAxis(inSize: number, outSize: number, kernel: number, stride: numbe
 }
 
 /** The stride-1 'valid' Conv2D of (cropped, padded) dy with the phase's flipped sub-filter: [N, Qh, Qw, Ci]. */
-function phaseConv(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry, ph: Phase, pw: Phase): tf.TensorInfo {
+function phaseConv(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ConvGeometry, ph: Phase, pw: Phase): tf.TensorInfo {
   const sub = backend.makeOutput([ph.taps, pw.taps, g.outChannels, g.inChannels], 'float32');
   flippedSubFilter(heapF32(backend, filter), heapF32(backend, sub), g, ph, pw);
   let input = dy;
@@ -95,7 +95,7 @@ function phaseConv(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInf
  * sub[jh, jw, co, ci] = w[kh, kw, ci, co] with kh = rh + sh * (Jh - 1 - jh) (flipped), likewise kw;
  * the Ci x Co blocks are transposed in 32 x 32 tiles.
  */
-function flippedSubFilter(w: Float32Array, sub: Float32Array, g: Conv2DGeometry, ph: Phase, pw: Phase): void {
+function flippedSubFilter(w: Float32Array, sub: Float32Array, g: ConvGeometry, ph: Phase, pw: Phase): void {
   const ci = g.inChannels;
   const co = g.outChannels;
   const block = ci * co;
@@ -121,7 +121,7 @@ function flippedSubFilter(w: Float32Array, sub: Float32Array, g: Conv2DGeometry,
 }
 
 /** Copies phase (rh, rw) of dx from its [N, Qh, Qw, Ci] conv output. */
-function scatterPhase(src: Float32Array, dx: Float32Array, g: Conv2DGeometry, rows: AxisPlan, cols: AxisPlan, rh: number, rw: number): void {
+function scatterPhase(src: Float32Array, dx: Float32Array, g: ConvGeometry, rows: AxisPlan, cols: AxisPlan, rh: number, rw: number): void {
   const C = g.inChannels;
   const H = g.inHeight;
   const W = g.inWidth;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Conv2DGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry } from '@actfusion/native-kernels';
 import { col2im } from './col2im.js';
 import { callWasmKernel, heapF32, release, type BackendWasm } from './wasm-kernel-call.js';
 
@@ -11,7 +11,7 @@ import { callWasmKernel, heapF32, release, type BackendWasm } from './wasm-kerne
  * When the filter is the smaller operand the product is taken the other way round,
  * dy [M, Co] x Wᵀ [Co, fh*fw*Ci], so that only the filter is transposed.
  */
-export function backpropInputByMatMul(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry): tf.TensorInfo {
+export function backpropInputByMatMul(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
   const m = g.batch * g.outHeight * g.outWidth;
   const taps = g.filterHeight * g.filterWidth * g.inChannels;
   const dy2d = callWasmKernel(backend, 'Reshape', { x: dy }, { shape: [m, g.outChannels] });

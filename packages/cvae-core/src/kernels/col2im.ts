@@ -1,4 +1,4 @@
-import type { Conv2DGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry } from '@actfusion/native-kernels';
 
 /**
  * Adds a column matrix back into the image (the adjoint of im2col): dx[n, oh*sh + kh - pt, ow*sw + kw - pl, ci]
@@ -6,7 +6,7 @@ import type { Conv2DGeometry } from './conv2d-geometry.js';
  * `layout` says how `cols` is stored: 'pixel-major' [M, fh*fw*Ci] or 'tap-major' [fh*fw*Ci, M]
  * (M = N*OH*OW). Both arrays are views on the wasm heap.
  */
-export function col2im(cols: Float32Array, layout: 'pixel-major' | 'tap-major', g: Conv2DGeometry, dx: Float32Array): void {
+export function col2im(cols: Float32Array, layout: 'pixel-major' | 'tap-major', g: ConvGeometry, dx: Float32Array): void {
   const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = g;
   const sh = g.strideHeight;
   const sw = g.strideWidth;

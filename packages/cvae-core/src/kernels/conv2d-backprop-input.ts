@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backpropInputByConv } from './backprop-input-by-conv.js';
 import { backpropInputByMatMul } from './backprop-input-by-matmul.js';
-import { conv2dGeometry, type Conv2DBackpropAttrs, type Conv2DGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry } from '@actfusion/native-kernels';
+import { conv2dGeometry, type Conv2DBackpropAttrs } from './conv2d-geometry.js';
 import { callWasmKernel, requireFloat32, requireRank, type BackendWasm } from './wasm-kernel-call.js';
 
 interface BackpropInputAttrs extends Conv2DBackpropAttrs {
@@ -15,7 +16,7 @@ export type BackpropInputStrategy = 'conv' | 'matmul';
  * large next to the filter, else one matrix product + col2im (`matmul`). Measured with
  * `npm run bench:kernels` on ResNet18 shapes.
  */
-export function chooseBackpropInputStrategy(g: Conv2DGeometry): BackpropInputStrategy {
+export function chooseBackpropInputStrategy(g: ConvGeometry): BackpropInputStrategy {
   const pixels = g.batch * g.outHeight * g.outWidth;
   return pixels >= 4 * g.outChannels ? 'conv' : 'matmul';
 }

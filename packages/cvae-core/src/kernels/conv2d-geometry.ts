@@ -1,3 +1,4 @@
+import type { ConvGeometry } from '@actfusion/native-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The attributes tfjs passes to Conv2DBackpropInput / Conv2DBackpropFilter. */
@@ -8,27 +9,34 @@ export interface Conv2DBackpropAttrs {
   readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** NHWC convolution geometry (dilation 1, as tfjs conv gradients require) with the padding resolved. */
-export interface Conv2DGeometry {
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly inChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly outChannels: number;
-  readonly filterHeight: number;
-  readonly filterWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly padTop: number;
-  readonly padLeft: number;
+/**
+ * tfjs's resolved convolution info as the addon's `ConvGeometry` (one field mapping for the wasm
+ * gradients and the native kernels).
+ */
+export function convGeometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }
 
 /**
  * Resolves the geometry of the forward convolution `x [N,H,W,Ci] * filter [fh,fw,Ci,Co] -> dy` the way
  * tfjs does (`computeConv2DInfo`: 'same' puts the odd pixel at the bottom/right, explicit padding as
- * given), and checks `dy` against it.
+ * given), and checks `dy` against it. Dilation is 1, as tfjs conv gradients require.
  */
 export function conv2dGeometry(
   kernelName: string,
@@ -36,7 +44,7 @@ export function conv2dGeometry(
   filterShape: readonly number[],
   dyShape: readonly number[],
   attrs: Conv2DBackpropAttrs,
-): Conv2DGeometry {
+): ConvGeometry {
   const format = attrs.dataFormat ?? 'NHWC';
   if (format !== 'NHWC') {
     throw new Error(`${kernelName} (cvae-core, wasm): attribute dataFormat must be 'NHWC' (the wasm Conv2D supports only channels-last), got '${format}'`);
@@ -61,24 +69,10 @@ export function conv2dGeometry(
         `pad ${JSON.stringify(attrs.pad)}): expected [${expected.join(', ')}]`,
     );
   }
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  return convGeometryOf(info);
 }
 
 /** 2 * N * OH * OW * fh * fw * Ci * Co: the multiply-adds of the forward conv and of each of its gradients. */
-export function conv2dFlops(g: Conv2DGeometry): number {
+export function conv2dFlops(g: ConvGeometry): number {
   return 2 * g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
 }

@@ -1,11 +1,11 @@
-import type { Conv2DGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry } from '@actfusion/native-kernels';
 
 /**
  * The transposed im2col matrix of `x` for the filter taps [tapBegin, tapEnd) (tap = kh * fw + kw): `colsT` is row-major
  * [(tapEnd - tapBegin) * Ci, N * OH * OW], row (tap, ci) holding x[n, oh*sh + kh - pt, ow*sw + kw - pl, ci]
  * over the output pixels (n, oh, ow), 0 outside the input. Written in JavaScript straight into wasm memory.
  */
-export function im2colTransposed(x: Float32Array, g: Conv2DGeometry, tapBegin: number, tapEnd: number, colsT: Float32Array): void {
+export function im2colTransposed(x: Float32Array, g: ConvGeometry, tapBegin: number, tapEnd: number, colsT: Float32Array): void {
   const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterWidth: FW } = g;
   const sw = g.strideWidth;
   const m = batch * OH * OW;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packConvGeometry, type NativeKernels } from '@actfusion/native-kernels';
+import { convGeometryOf } from '../conv2d-geometry.js';
 import { heapF32, type BackendWasm } from '../wasm-kernel-call.js';
 
 interface ConvAttrs {
@@ -23,23 +24,7 @@ function geometryOf(inputShape: readonly number[], filterShape: readonly number[
     false,
     'channelsLast',
   );
-  const packed = packConvGeometry({
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  });
+  const packed = packConvGeometry(convGeometryOf(info));
   return { packed, outShape: [info.batchSize, info.outHeight, info.outWidth, info.outChannels] };
 }
 
