@@ -30,46 +30,49 @@ int64_t RowsPerBlock(const ConvGeometry& g) {
   return std::max<int64_t>(1, std::min<int64_t>(m, maxColFloats.load() / std::max<int64_t>(1, g.Taps())));
 }
 
-/** col[r - r0, :] for output pixels r in [r0, r1). */
-void Im2Col(const ConvGeometry& g, const float* x, int64_t r0, int64_t r1, float* col) {
+/**
+ * The walk Im2Col and its transpose share: for every output pixel r in [r0, r1) and filter tap
+ * (kh, kw), `visit(colOffset, pixelOffset)` with the offset (in floats) of that tap's Ci values in
+ * the block's col matrix and of the input pixel it reads in x / dx, or -1 where the tap falls in the
+ * padding.
+ */
+template <typename Visit>
+void ForEachTap(const ConvGeometry& g, int64_t r0, int64_t r1, Visit visit) {
   const int64_t K = g.Taps();
-  const size_t rowBytes = sizeof(float) * size_t(g.ci);
   for (int64_t r = r0; r < r1; r++) {
     const int64_t n = r / (g.oh * g.ow);
     const int64_t rem = r % (g.oh * g.ow);
     const int64_t oh = rem / g.ow, ow = rem % g.ow;
-    float* dst = col + (r - r0) * K;
-    const float* xn = x + n * g.h * g.w * g.ci;
+    int64_t colOffset = (r - r0) * K;
+    const int64_t image = n * g.h * g.w * g.ci;
     for (int64_t kh = 0; kh < g.fh; kh++) {
       const int64_t ih = oh * g.sh - g.padTop + kh * g.dh;
-      for (int64_t kw = 0; kw < g.fw; kw++, dst += g.ci) {
+      for (int64_t kw = 0; kw < g.fw; kw++, colOffset += g.ci) {
         const int64_t iw = ow * g.sw - g.padLeft + kw * g.dw;
-        if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) std::memset(dst, 0, rowBytes);
-        else std::memcpy(dst, xn + (ih * g.w + iw) * g.ci, rowBytes);
+        const bool inside = ih >= 0 && ih < g.h && iw >= 0 && iw < g.w;
+        visit(colOffset, inside ? image + (ih * g.w + iw) * g.ci : int64_t(-1));
       }
     }
   }
 }
 
+/** col[r - r0, :] for output pixels r in [r0, r1). */
+void Im2Col(const ConvGeometry& g, const float* x, int64_t r0, int64_t r1, float* col) {
+  const size_t rowBytes = sizeof(float) * size_t(g.ci);
+  ForEachTap(g, r0, r1, [&](int64_t c, int64_t p) {
+    if (p < 0) std::memset(col + c, 0, rowBytes);
+    else std::memcpy(col + c, x + p, rowBytes);
+  });
+}
+
 /** dx += scatter of col rows [r0, r1) (the transpose of Im2Col). */
 void Col2ImAdd(const ConvGeometry& g, const float* col, int64_t r0, int64_t r1, float* dx) {
-  const int64_t K = g.Taps();
-  for (int64_t r = r0; r < r1; r++) {
-    const int64_t n = r / (g.oh * g.ow);
-    const int64_t rem = r % (g.oh * g.ow);
-    const int64_t oh = rem / g.ow, ow = rem % g.ow;
-    const float* src = col + (r - r0) * K;
-    float* dxn = dx + n * g.h * g.w * g.ci;
-    for (int64_t kh = 0; kh < g.fh; kh++) {
-      const int64_t ih = oh * g.sh - g.padTop + kh * g.dh;
-      for (int64_t kw = 0; kw < g.fw; kw++, src += g.ci) {
-        const int64_t iw = ow * g.sw - g.padLeft + kw * g.dw;
-        if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
-        float* d = dxn + (ih * g.w + iw) * g.ci;
-        for (int64_t c = 0; c < g.ci; c++) d[c] += src[c];
-      }
-    }
-  }
+  ForEachTap(g, r0, r1, [&](int64_t c, int64_t p) {
+    if (p < 0) return;
+    float* d = dx + p;
+    const float* src = col + c;
+    for (int64_t i = 0; i < g.ci; i++) d[i] += src[i];
+  });
 }
 
 }  // namespace
