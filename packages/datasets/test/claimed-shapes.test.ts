@@ -8,17 +8,27 @@ import { PYTHON_H5PY, runPython, syntheticFrame, tempDir } from './helpers.js';
 // anything is allocated from it: a file of a few kilobytes can declare a [1e9, 14] HDF5 dataset
 // (unwritten chunks read as fill values) or 100000x100000 video frames in meta/info.json.
 
-async function formatError(p: Promise<unknown>): Promise<DatasetFormatError> {
-  const err = await p.then(
+/** The process may not grow by more than this while refusing a hostile file. */
+const NO_LARGE_ALLOCATION = 256 * 2 ** 20;
+
+/**
+ * `open()` fails with a DatasetFormatError naming `file` and `field` and matching `problem`, and the
+ * process grows by less than NO_LARGE_ALLOCATION meanwhile (nothing was allocated from the claim).
+ */
+async function expectRefusedUnread(name: string, open: () => Promise<unknown>, file: string, field: string, problem: RegExp): Promise<DatasetFormatError> {
+  const before = process.memoryUsage().rss;
+  const err = await open().then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err, 'expected a DatasetFormatError').toBeInstanceOf(DatasetFormatError);
-  return err as DatasetFormatError;
+  expect(process.memoryUsage().rss - before, `${name}: memory grew while refusing the file`).toBeLessThan(NO_LARGE_ALLOCATION);
+  expect(err, `${name}: expected a DatasetFormatError`).toBeInstanceOf(DatasetFormatError);
+  const e = err as DatasetFormatError;
+  expect(e.file, name).toBe(file);
+  expect(e.field, name).toBe(field);
+  expect(e.message, name).toMatch(problem);
+  return e;
 }
-
-/** The process may not grow by more than this while refusing a hostile file. */
-const NO_LARGE_ALLOCATION = 256 * 2 ** 20;
 
 describe('HDF5 episodes claiming huge shapes', () => {
   it.skipIf(!PYTHON_H5PY)('frames, vector length, image size and taxel grid are bounded before any read (needs python3-h5py)', async () => {
@@ -33,12 +43,7 @@ describe('HDF5 episodes claiming huge shapes', () => {
     for (const [name, create, field, problem] of cases) {
       const file = join(dir, `${name}.hdf5`);
       runPython(PYTHON_H5PY!, `import sys, h5py\nwith h5py.File(sys.argv[1], 'w') as r:\n    r.attrs['sim'] = True\n    ${create}`, [file]);
-      const before = process.memoryUsage().rss;
-      const e = await formatError(AlohaHdf5Episode.open(file));
-      expect(process.memoryUsage().rss - before, `${name}: memory grew while refusing the file`).toBeLessThan(NO_LARGE_ALLOCATION);
-      expect(e.file, name).toBe(file);
-      expect(e.field, name).toBe(field);
-      expect(e.message, name).toMatch(problem);
+      const e = await expectRefusedUnread(name, () => AlohaHdf5Episode.open(file), file, field, problem);
       expect(e.message, name).toContain(file);
     }
   });
@@ -77,12 +82,7 @@ describe('LeRobot meta/info.json claiming huge or malformed shapes, rates and co
       const info = JSON.parse(readFileSync(infoFile, 'utf8'));
       mutate(info);
       writeFileSync(infoFile, JSON.stringify(info));
-      const before = process.memoryUsage().rss;
-      const e = await formatError(LeRobotDataset.open(dir));
-      expect(process.memoryUsage().rss - before, `${name}: memory grew while refusing the file`).toBeLessThan(NO_LARGE_ALLOCATION);
-      expect(e.file, name).toBe(infoFile);
-      expect(e.field, name).toBe(field);
-      expect(e.message, name).toMatch(problem);
+      await expectRefusedUnread(name, () => LeRobotDataset.open(dir), infoFile, field, problem);
     }
   });
 
@@ -94,9 +94,12 @@ describe('LeRobot meta/info.json claiming huge or malformed shapes, rates and co
     const data = join(dir, 'data/chunk-000/file-000.parquet');
     rmSync(data);
     symlinkSync(outside, data);
-    const e = await formatError(LeRobotDataset.open(dir));
-    expect(e.file).toBe(join(dir, 'meta/info.json'));
-    expect(e.field).toBe('data_path');
-    expect(e.message).toMatch(/"data\/chunk-000\/file-000\.parquet" is a symbolic link to .*secret\.parquet, outside the dataset folder/);
+    await expectRefusedUnread(
+      'symbolic link',
+      () => LeRobotDataset.open(dir),
+      join(dir, 'meta/info.json'),
+      'data_path',
+      /"data\/chunk-000\/file-000\.parquet" is a symbolic link to .*secret\.parquet, outside the dataset folder/,
+    );
   });
 });
