@@ -12,14 +12,10 @@
 // default the repository root). `--report-only` rebuilds the documents from the finished ablations.
 // Each document's hand-written `## Reading` section (from that heading on) is kept.
 import 'reflect-metadata';
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { actfusion, buildExperiments, experiments, log, root, writeDocument } from './lib/experiments-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'packages/experiments/dist/cli.js');
 const presets = join(root, 'packages/experiments/presets/ablations');
 
 /**
@@ -72,31 +68,17 @@ function parseArgs(argv) {
   return o;
 }
 
-const log = (line) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-
-/** `actfusion ablate` (niced) in the runs folder, its output appended to `logFile`. */
+/** `actfusion ablate` in the runs folder, its output appended to `logFile`. */
 function ablate(name, o, logFile) {
   const args = ['ablate', '-c', `ablations/${name}`, '--trial', 'act', ...(o.seeds ? ['--seeds', o.seeds] : []), ...o.set.flatMap((s) => ['--set', s])];
-  appendFileSync(logFile, `$ actfusion ${args.join(' ')}  (${new Date().toISOString()})\n`);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('nice', ['-n', '10', process.execPath, cli, ...args], { cwd: o.runs, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-    const write = (d) => appendFileSync(logFile, d);
-    child.stdout.on('data', write);
-    child.stderr.on('data', write);
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`actfusion ablate ${name} failed (exit ${code}); see ${logFile}`))));
-  });
+  return actfusion(args, { cwd: o.runs, logFile });
 }
 
 const pct = (x) => (typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
 const show = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-async function writeAtomic(file, text) {
-  await writeFile(`${file}.tmp`, text);
-  await rename(`${file}.tmp`, file);
-}
-
 async function report(name, o) {
-  const { loadConfig, builtinKinds, ablationPlotSpec, writeChart } = await import(pathToFileURL(join(root, 'packages/experiments/dist/index.js')).href);
+  const { loadConfig, builtinKinds, ablationPlotSpec, writeChart } = await experiments();
   const spec = ABLATIONS[name];
   const cfg = await loadConfig(join(presets, `${name}.yaml`), { registry: builtinKinds() });
   const dir = join(o.runs, cfg.outputDir);
@@ -186,13 +168,12 @@ async function report(name, o) {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = old.indexOf('\n## Reading');
   const tail = at >= 0 ? old.slice(at + 1) : '## Reading\n\n(to be written)\n';
-  await writeAtomic(file, `${gen}\n${tail}`);
+  await writeDocument(file, `${gen}\n${tail}`);
   log(`wrote ${file} and ${plotBase}.png`);
 }
 
 const o = parseArgs(process.argv.slice(2));
-const built = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/experiments/tsconfig.lib.json')], { stdio: 'inherit' });
-if (built.status !== 0) process.exit(1);
+buildExperiments();
 for (const name of o.only) {
   if (!o.reportOnly) {
     log(`ablate ${name} (log: ${join(o.runs, `ablation-${name}.log`)})`);

@@ -16,14 +16,11 @@
 // docs/results/variants.md is rewritten section by section: a comparison left out by `--only` keeps
 // its section from the current file, and the hand-written `## Reading` section at the end is kept.
 import 'reflect-metadata';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { actfusion, buildExperiments, experiments, log, root, writeDocument } from './lib/experiments-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'packages/experiments/dist/cli.js');
 const presets = join(root, 'packages/experiments/presets/results');
 
 const COMPARISONS = {
@@ -64,25 +61,6 @@ function parseArgs(argv) {
   return o;
 }
 
-const stamp = () => new Date().toISOString().slice(11, 19);
-const log = (line) => console.error(`[${stamp()}] ${line}`);
-
-/** Runs `actfusion <args>` (niced), output appended to `logFile`; rejects on a non-zero exit. */
-function actfusion(args, logFile) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('nice', ['-n', '10', process.execPath, cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-    const chunks = [];
-    child.stdout.on('data', (d) => chunks.push(d));
-    child.stderr.on('data', (d) => chunks.push(d));
-    child.on('close', async (code) => {
-      const { appendFile } = await import('node:fs/promises');
-      await appendFile(logFile, `$ actfusion ${args.join(' ')}\n${Buffer.concat(chunks).toString()}\nexit ${code}\n`);
-      if (code === 0) resolvePromise();
-      else reject(new Error(`actfusion ${args[0]} failed (exit ${code}); see ${logFile}`));
-    });
-  });
-}
-
 function trainedSteps(runDir) {
   const last = join(runDir, 'checkpoints', 'last');
   if (!existsSync(last)) return -1;
@@ -103,9 +81,9 @@ async function runOne(comparison, variant, seed, o) {
     // killed before its first checkpoint: start that run again from scratch
     if (resume.length === 0) await rm(runDir, { recursive: true, force: true });
     log(`${comparison}/${variant}/seed-${seed}: train${resume.length ? ' (resume)' : ''}`);
-    await actfusion(['train', '-c', config, ...sets, ...resume], logFile);
+    await actfusion(['train', '-c', config, ...sets, ...resume], { logFile });
     log(`${comparison}/${variant}/seed-${seed}: eval`);
-    await actfusion(['eval', '-c', config, ...sets], logFile);
+    await actfusion(['eval', '-c', config, ...sets], { logFile });
   }
   log(`${comparison}/${variant}/seed-${seed}: done`);
 }
@@ -129,7 +107,7 @@ async function pool(tasks, jobs) {
 }
 
 async function settings(comparison) {
-  const { loadConfig, builtinKinds } = await import(pathToFileURL(join(root, 'packages/experiments/dist/index.js')).href);
+  const { loadConfig, builtinKinds } = await experiments();
   const c = COMPARISONS[comparison];
   const rows = [];
   for (const [variant, file] of Object.entries(c.variants)) {
@@ -163,7 +141,7 @@ function currentSections(file) {
 }
 
 async function report(o, kept) {
-  const { writeVariantReport } = await import(pathToFileURL(join(root, 'packages/experiments/dist/index.js')).href);
+  const { writeVariantReport } = await experiments();
   const sections = [];
   for (const comparison of Object.keys(COMPARISONS)) {
     const c = COMPARISONS[comparison];
@@ -191,8 +169,7 @@ async function report(o, kept) {
 }
 
 const o = parseArgs(process.argv.slice(2));
-const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/experiments/tsconfig.lib.json'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(1);
+buildExperiments();
 if (!o.reportOnly) {
   for (const comparison of o.only) {
     const c = COMPARISONS[comparison];
@@ -201,7 +178,7 @@ if (!o.reportOnly) {
       await mkdir(join(o.runs, comparison), { recursive: true });
       log(`${comparison}: recording ${data}`);
       const sets = [`dataset.path=${data}`, `outputDir=${join(o.runs, comparison)}`, ...o.set].flatMap((s) => ['--set', s]);
-      await actfusion(['record', '-c', join(presets, c.variants[c.recordWith]), ...sets], join(o.runs, comparison, 'record-log.txt'));
+      await actfusion(['record', '-c', join(presets, c.variants[c.recordWith]), ...sets], { logFile: join(o.runs, comparison, 'record-log.txt') });
     }
   }
   const tasks = o.only.flatMap((comparison) =>
@@ -217,7 +194,6 @@ if (!o.reportOnly) {
 const outFile = join(o.out, 'variants.md');
 const current = currentSections(outFile);
 const text = await report(o, current.sections);
-const { writeFile, rename } = await import('node:fs/promises');
 const doc = [
   '# ACT variants: language and touch against plain ACT',
   '',
@@ -232,6 +208,5 @@ const doc = [
   current.reading,
 ].join('\n');
 await mkdir(o.out, { recursive: true });
-await writeFile(`${outFile}.tmp`, doc);
-await rename(`${outFile}.tmp`, outFile);
+await writeDocument(outFile, doc);
 console.log(doc);
