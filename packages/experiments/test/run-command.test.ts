@@ -39,6 +39,22 @@ afterAll(async () => {
   runtime.dispose();
 });
 
+/** A state-only ACT for an SO-101's 6 joints whose action statistics aim far past the limits (written once). */
+let armCkptDir: string | undefined;
+async function armCheckpoint(): Promise<string> {
+  if (armCkptDir) return armCkptDir;
+  const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 20 });
+  const { policy } = buildActPolicy({ config, spec: observationSpec({ stateDim: 6, actionDim: 6 }), seed: 2 });
+  const armCkpt = join(dir, 'arm', 'pretrained_model');
+  const normalizer = {
+    qpos: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(0), scale: new Array(6).fill(50) },
+    action: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(500), scale: new Array(6).fill(0.01) },
+  };
+  await writeLeRobotCheckpoint(armCkpt, policy, {}, { normalizer });
+  policy.dispose();
+  return (armCkptDir = armCkpt);
+}
+
 describe('deployment path', () => {
   it('the tfjs worker-thread predictor gives the in-process chunk', async () => {
     const registry = builtinKinds();
@@ -102,16 +118,7 @@ describe('deployment path', () => {
       SO_JOINTS.map((name, i) => ({ id: i + 1, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset })),
     );
     try {
-      // A state-only ACT for the arm's 6 joints; its action statistics aim far past the limits.
-      const config = parsePolicyConfig({ dimModel: 16, nHeads: 2, dimFeedforward: 32, nEncoderLayers: 1, nVaeEncoderLayers: 1, latentDim: 4, chunkSize: 20 });
-      const { policy } = buildActPolicy({ config, spec: observationSpec({ stateDim: 6, actionDim: 6 }), seed: 2 });
-      const armCkpt = join(dir, 'arm', 'pretrained_model');
-      const normalizer = {
-        qpos: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(0), scale: new Array(6).fill(50) },
-        action: { mode: 'MEAN_STD' as const, shift: new Array(6).fill(500), scale: new Array(6).fill(0.01) },
-      };
-      await writeLeRobotCheckpoint(armCkpt, policy, {}, { normalizer });
-      policy.dispose();
+      const armCkpt = await armCheckpoint();
       const calFile = join(dir, 'follower.json');
       await writeFile(calFile, await readFile(calibrationFile, 'utf8'));
       const report = join(dir, 'run-arm.json');
@@ -125,6 +132,35 @@ describe('deployment path', () => {
       expect(r.safety.actions).toBe(15);
       expect(r.safety.stepClamped).toBe(15); // every target capped at 2 degrees from the present position
       expect(emulator.registerValue(1, 'Goal_Position')).not.toBe(before);
+    } finally {
+      await emulator.close();
+      await pty.close();
+    }
+  });
+
+  it('actfusion run on robot.kind servo addresses the configured robot.ids (an SO-101 on servo ids 11..16)', async () => {
+    const ids = [11, 12, 13, 14, 15, 16];
+    const raw = JSON.parse(await readFile(calibrationFile, 'utf8')) as Record<string, { id: number }>;
+    SO_JOINTS.forEach((name, i) => (raw[name]!.id = ids[i]!));
+    const calFile = join(dir, 'follower-11.json');
+    await writeFile(calFile, JSON.stringify(raw));
+    const cal = parseCalibration(raw);
+    const pty = await openPtyPair();
+    const emulator = await ServoEmulator.open(
+      pty.b,
+      'feetech',
+      SO_JOINTS.map((name, i) => ({ id: ids[i]!, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset })),
+    );
+    try {
+      const armCkpt = await armCheckpoint();
+      const robot = `robot={kind: servo, port: ${pty.a}, protocol: feetech, ids: [${ids.join(', ')}], calibration: ${calFile}}`;
+      const before = emulator.registerValue(11, 'Goal_Position');
+      const out = await actfusion('run', '--checkpoint', armCkpt, '--arm', 'so101', '--set', robot, '--set', 'execution.mode=async', '--max-relative-target', '2', '--ticks', '5', '--bus-timeout-ms', '150');
+      expect(out).toMatch(/run completed: 5 ticks/);
+      expect(emulator.registerValue(11, 'Goal_Position')).not.toBe(before);
+      // ids that do not fit the arm are named before the bus is opened
+      await expect(actfusion('run', '--checkpoint', armCkpt, '--arm', 'so101', '--set', robot.replace('[11, ', '['), '--ticks', '2')).rejects.toThrow(/robot\.ids has 5 servo ids, but the so101 arm has 6 joints \(shoulder_pan, .*gripper\)/);
+      await expect(actfusion('run', '--checkpoint', armCkpt, '--arm', 'so101', '--set', robot.replace('feetech', 'dynamixel'), '--ticks', '2')).rejects.toThrow(/robot\.protocol is dynamixel, but the so101 arm's servos speak feetech/);
     } finally {
       await emulator.close();
       await pty.close();

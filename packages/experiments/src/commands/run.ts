@@ -8,6 +8,7 @@ import { createChunkPredictor, measureLatency } from '../deploy/create-predictor
 import { executionModeOf, fitToLatency } from '../deploy/execution-mode.js';
 import { runPolicy, type PolicyRunReport } from '../deploy/policy-runner.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
+import { fitArmToConfig } from '../deploy/servo-arm-config.js';
 import { writeFileAtomic } from '@actfusion/atomic-file';
 import { collect, CONFIG_HELP, SET_HELP } from './options.js';
 import { CHECKPOINT_HELP } from './predict.js';
@@ -41,7 +42,8 @@ async function openRobot(config: ExperimentConfig, o: RunOpts): Promise<{ robot:
     const port = o.port ?? (config.robot.kind === 'servo' ? config.robot.port : undefined);
     const calibration = o.calibration ?? (config.robot.kind === 'servo' ? config.robot.calibration : undefined);
     if (!port || !calibration || !o.arm) throw new Error('run on a servo arm needs --arm, --port and --calibration (or robot.port and robot.calibration in the config)');
-    const preset = armPreset(o.arm)({ port, calibration: await loadCalibration(calibration), controlHz: config.robot.kind === 'servo' ? config.robot.controlHz : 50 });
+    const defaults = armPreset(o.arm)({ port, calibration: await loadCalibration(calibration), controlHz: config.robot.kind === 'servo' ? config.robot.controlHz : 50 });
+    const preset = config.robot.kind === 'servo' ? fitArmToConfig(o.arm, defaults, config.robot) : defaults;
     const arm = new ServoArm(o.busTimeoutMs === undefined ? preset : { ...preset, bus: { ...preset.bus, timeoutMs: o.busTimeoutMs } });
     await arm.connect();
     return { robot: arm };
