@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,6 +62,51 @@ describe('actfusion record --robot servo: teleoperation over socat pty pairs wit
       // The follower was commanded the leader's position: its state one tick later is that action.
       const lag = Array.from({ length: 24 }, (_, t) => Math.abs(ep.qpos[(t + 1) * 6]! - ep.action[t * 6]!));
       expect(Math.max(...lag)).toBeLessThan(0.5);
+    } finally {
+      ep.close();
+    }
+  });
+
+  it('a leader beyond the follower\'s range: the follower is sent, and the dataset records, targets inside the follower\'s joint limits', async () => {
+    const cal = parseCalibration(JSON.parse(await readFile(calibrationFile, 'utf8')));
+    const arm = async () => {
+      const pty = await openPtyPair();
+      const servos = SO_JOINTS.map((name, i) => ({ id: i + 1, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset }));
+      const emulator = await ServoEmulator.open(pty.b, 'feetech', servos);
+      open.push({ pty, emulator });
+      return { pty, emulator };
+    };
+    const leader = await arm();
+    const follower = await arm();
+    const dir = await mkdtemp(join(tmpdir(), 'af-teleop-clip-'));
+    // The leader's shoulder_pan travels 100..4000 (same middle, 2050, as the follower's 760..3340),
+    // so the leader reaches about 141 degrees where the follower stops at 113.4.
+    const raw = JSON.parse(await readFile(calibrationFile, 'utf8')) as Record<string, { range_min: number; range_max: number }>;
+    raw.shoulder_pan!.range_min = 100;
+    raw.shoulder_pan!.range_max = 4000;
+    const leaderCal = join(dir, 'leader.json');
+    const followerCal = join(dir, 'follower.json');
+    await writeFile(leaderCal, JSON.stringify(raw));
+    await copyFile(calibrationFile, followerCal);
+    leader.emulator.setPosition(1, leader.emulator.position(1) + 1600);
+    const followerMax = ((cal.shoulder_pan!.rangeMax - 2050) * 360) / 4095;
+    const out = join(dir, 'teleop');
+    await actfusion(
+      'record', '--robot', 'servo', '--arm', 'so101', '--leader', leader.pty.a, '--follower', follower.pty.a,
+      '--leader-calibration', leaderCal, '--follower-calibration', followerCal,
+      '--episodes', '1', '--episode-length', '40', '--hz', '50', '--out', out, '--max-relative-target', '20', '--bus-timeout-ms', '150',
+    );
+    // Servo side: no goal past the follower's calibrated maximum (3340 ticks) was written.
+    const goals = follower.emulator.goalHistory.get(1) ?? [];
+    expect(goals.length).toBeGreaterThan(0);
+    expect(Math.max(...goals)).toBeLessThanOrEqual(cal.shoulder_pan!.rangeMax);
+    const ep = await AlohaHdf5Episode.open(join(out, 'episode_0.hdf5'));
+    try {
+      const actions = Array.from({ length: 40 }, (_, t) => ep.action[t * 6]!);
+      // The recorded action is what the follower was told (a policy trained on it never learns targets the arm cannot reach) ...
+      expect(Math.max(...actions)).toBeLessThanOrEqual(followerMax + 1e-3);
+      // ... and it reaches the limit once the per-tick cap has brought the follower there.
+      expect(actions.at(-1)!).toBeCloseTo(followerMax, 1);
     } finally {
       ep.close();
     }

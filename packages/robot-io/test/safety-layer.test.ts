@@ -23,6 +23,13 @@ describe('SafetyLayer', () => {
     expect(r.limitClamped).toEqual([0, 1]);
   });
 
+  it('clampToLimits: limits only (no step cap), the gripper to its range, non-finite kept for apply to hold on', () => {
+    const layer = new SafetyLayer(spec, { maxRelativeTarget: 0.01 });
+    expect(Array.from(layer.clampToLimits([5, -3, 1.2]))).toEqual([1, -2, 1]);
+    expect(Array.from(layer.clampToLimits([0.5, Number.NaN, -0.1]))).toEqual([0.5, Number.NaN, 0]);
+    expect(() => layer.clampToLimits([0, 0])).toThrow(/action has 2 values, expected 3/);
+  });
+
   it('caps the change per tick like ensure_safe_goal_position', () => {
     const r = new SafetyLayer(spec, { maxRelativeTarget: 0.25 }).apply([0.9, -0.1, 0.5], [0.5, 0, 0.5]);
     expect(r.action[0]).toBeCloseTo(0.75, 6);

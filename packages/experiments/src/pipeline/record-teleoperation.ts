@@ -27,8 +27,8 @@ export interface RecordTeleoperationOptions {
 
 /**
  * Leader-follower teleoperation recorded into a dataset (LeRobot `record` with a teleoperator):
- * each tick the follower is observed, the leader's position is the action, sent to the follower
- * through its safety layer and stored with the observation (ACT's alignment). `EpisodeRecorder`
+ * each tick the follower is observed, the leader's position clamped to the follower's joint limits
+ * is the action, sent to the follower through its safety layer (per-tick cap) and stored with the observation (ACT's alignment). `EpisodeRecorder`
  * keeps the robot's rate and writes each episode atomically.
  */
 export async function recordTeleoperation(o: RecordTeleoperationOptions): Promise<{ episodes: RecordedEpisode[] }> {
@@ -53,7 +53,8 @@ export async function recordTeleoperation(o: RecordTeleoperationOptions): Promis
           await new Promise((r) => setTimeout(r, o.resetSeconds! * 1000));
         }
         const ep = await recorder.record({
-          controller: async () => (await leader.observe())['observation.state'],
+          // The action recorded is the target sent: the leader's position inside the follower's joint limits.
+          controller: async () => robot.safety.clampToLimits((await leader.observe())['observation.state']),
           steps: o.steps,
           ...(o.instruction !== undefined ? { instruction: o.instruction } : {}),
         });

@@ -60,6 +60,20 @@ export class SafetyLayer {
   }
 
   /**
+   * The action with every target clamped to its joint's limits (no step cap; a non-finite entry
+   * stays as it is, for `apply` to hold on). Teleoperation uses it so the leader's position is
+   * a target the follower can reach, both on the bus and in a recorded dataset.
+   */
+  clampToLimits(action: ArrayLike<number>): Float32Array {
+    const n = this.lower.length;
+    if (action.length !== n) throw new RangeError(`${this.spec.name}: action has ${action.length} values, expected ${n}`);
+    return Float32Array.from({ length: n }, (_, i) => {
+      const v = action[i]!;
+      return Number.isFinite(v) ? Math.min(this.upper[i]!, Math.max(this.lower[i]!, v)) : v;
+    });
+  }
+
+  /**
    * Filter one action. `previous`, the last action sent, adds a second cap: the command itself
    * never changes by more than the cap per tick, even when `present` is stale (a late reply from
    * an earlier read) or the joint lags its goal.
