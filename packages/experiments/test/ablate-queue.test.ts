@@ -117,4 +117,56 @@ describe('ablate over Redis with BullMQ workers', () => {
     expect(retried).toMatch(/stalled 1\)/);
     expect(b.output.join('')).toContain(`done ${killedTrial}`);
   });
+
+  it('Ctrl-C on a worker hands its running trial back to the queue and exits cleanly; another worker finishes it, nothing lost', async () => {
+    const queueName = `test-int-${process.pid}`;
+    const common = {
+      config: 'ablations/chunk-size',
+      set: ['eval.episodes=8', 'eval.seeds=[1, 2]'],
+      seeds: [0],
+      registry: testRegistry(),
+      runners: baseTrialRunners(),
+    };
+    const local = await runAblation({ ...common, runner: { name: 'synthetic' }, out: await mkdtemp(join(tmpdir(), 'af-local-')) });
+    const worker = () => {
+      const w = start(process.execPath, [runCli, 'worker', '--queue', url, '--queue-name', queueName]);
+      workers.push(w);
+      return w;
+    };
+    const a = worker();
+    await a.waitFor(/ready on/);
+    const producerLog: string[] = [];
+    const queued = runAblation({
+      ...common,
+      runner: { name: 'synthetic', options: { delayMs: 60 } },
+      queue: url,
+      queueName,
+      out: await mkdtemp(join(tmpdir(), 'af-queue-')),
+      log: (l) => producerLog.push(l),
+    });
+    const started = await a.waitFor(/start (\S+) \(job/);
+    const interrupted = started[1] as string;
+    const exited = new Promise<number | null>((r) => a.child.once('exit', (code) => r(code)));
+    a.child.kill('SIGINT');
+    const code = await exited;
+    const aOut = a.output.join('');
+    expect(aOut).toMatch(/SIGINT: stopping: running trials checkpoint and go back to the queue/);
+    expect(aOut).toContain(`trial ${interrupted} interrupted; ${interrupted} goes back to the queue`);
+    expect(aOut).toMatch(/stopped\n/);
+    expect(aOut).not.toMatch(/failed|Error|error/);
+    expect(code).toBe(0);
+    // Only the interrupted trial was started on a; it waits in the queue for the next worker.
+    expect(aOut.match(/start \S+ \(job/g)).toHaveLength(1);
+    const b = worker();
+    const remote = await queued;
+    expect(remote.markdown).toBe(local.markdown);
+    expect(remote.cells).toEqual(local.cells);
+    expect(b.output.join('')).toContain(`done ${interrupted}`);
+    expect(producerLog.find((l) => l.includes(`${interrupted} done`))).toMatch(/attempts 2, stalled 0\)/);
+    // An idle worker (blocked on Redis waiting for a job) stops as cleanly.
+    const idleExit = new Promise<number | null>((r) => b.child.once('exit', (c) => r(c)));
+    b.child.kill('SIGINT');
+    expect(await idleExit).toBe(0);
+    expect(b.output.join('')).toMatch(/SIGINT: stopping[^]*stopped\n/);
+  });
 });

@@ -1,6 +1,6 @@
 import { Rng } from '@actfusion/cvae-core';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
-import type { TrialContext, TrialResult, TrialRunner } from './trial.js';
+import { TrialInterruptedError, type TrialContext, type TrialResult, type TrialRunner } from './trial.js';
 
 /** Deterministic 32-bit hash of a string (FNV-1a). */
 function hash(text: string): number {
@@ -18,7 +18,8 @@ function hash(text: string): number {
  * probability is a fixed function of a few config values (chunk size, CVAE, loss), and each
  * episode is a seeded Bernoulli draw from (train.seed, eval seed, episode index). It logs a
  * fake decaying loss curve so the plotting path is exercised. `delayMs` sleeps per episode
- * (asynchronously) so tests can kill a worker mid-trial.
+ * (asynchronously) so tests can kill or interrupt a worker mid-trial; a stop request (`ctx.signal`)
+ * ends the trial between episodes with `TrialInterruptedError`, as the ACT trial does between steps.
  */
 export class SyntheticTrialRunner implements TrialRunner {
   readonly name = 'synthetic';
@@ -47,6 +48,8 @@ export class SyntheticTrialRunner implements TrialRunner {
         if (u < p) successes++;
         episodes++;
         if ((this.options.delayMs ?? 0) > 0) await new Promise((r) => setTimeout(r, this.options.delayMs));
+        // Like the ACT trial at a training step boundary: a stop request ends the trial between episodes.
+        if (ctx.signal?.aborted) throw new TrialInterruptedError(ctx.trialId);
       }
     }
     const rng = new Rng(hash(`loss/${config.train.seed}`));
