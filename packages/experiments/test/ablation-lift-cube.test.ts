@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { expandTrials, safeName } from '../src/ablate/ablation-grid.js';
 import { trainingKey } from '../src/ablate/training-key.js';
 import { loadConfig, loadDocument, PRESETS_DIR } from '../src/config/load-config.js';
@@ -72,6 +73,22 @@ describe('the lift-cube ablations (ACT Fig. 8a/8b)', () => {
     const metrics = join(dir, 'training', trainings[0]!, 'metrics.jsonl');
     const steps = async () => (await readFile(metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step as number);
     expect(await steps()).toEqual([1, 2]); // trained once, not once per trial
+    // What the shared folder says describes the training the trials share, not one trial's evaluation.
+    const shared = join(dir, 'training', trainings[0]!);
+    const described = async () => ({
+      yaml: await readFile(join(shared, 'config.resolved.yaml'), 'utf8'),
+      title: JSON.parse(await readFile(join(shared, 'plots', 'training-curves.vl.json'), 'utf8')).title,
+    });
+    const first = await described();
+    expect(first.title).toBe(`training-${trainings[0]}: training`);
+    const doc = parseYaml(first.yaml) as Record<string, unknown>;
+    expect(doc).toMatchObject({ name: `training-${trainings[0]}`, outputDir: shared, policy: { chunkSize: 4 }, train: { steps: 2 } });
+    expect(Object.keys(doc)).not.toContain('execution');
+    expect(Object.keys(doc)).not.toContain('eval');
+    expect(first.yaml).toMatch(/shared by ablation trials/);
+    // It loads as a config again (execution and eval at their defaults).
+    const reloaded = await loadConfig(join(shared, 'config.resolved.yaml'), { registry });
+    expect([reloaded.execution.mode, reloaded.eval.episodes, trainingKey(reloaded)]).toEqual(['open-loop', 50, trainings[0]]);
     for (const id of ['execution.mode=open-loop|seed=0', 'execution.mode=temporal-ensemble|seed=0']) {
       const evalJson = JSON.parse(await readFile(join(te, 'trials', safeName(id), 'eval', 'eval.json'), 'utf8'));
       expect(evalJson.episodes).toBe(1);
@@ -86,6 +103,7 @@ describe('the lift-cube ablations (ACT Fig. 8a/8b)', () => {
     await actfusion('ablate', '-c', 'ablations/chunk-size', '--trial', 'act', '--seeds', '0', '--grid', 'policy.chunkSize=4', ...tiny, '-o', cs);
     expect(await readdir(join(dir, 'training'))).toEqual(trainings);
     expect(await steps()).toEqual([1, 2]);
+    expect(await described()).toEqual(first); // the other ablation's trial did not rewrite it
     expect(existsSync(join(cs, 'trials', safeName('policy.chunkSize=4|seed=0'), 'eval', 'eval.json'))).toBe(true);
     // open loop at k = 4 is the same policy and the same episodes as the other ablation's open-loop cell
     const a = JSON.parse(await readFile(join(cs, 'ablation.json'), 'utf8')).cells[0];

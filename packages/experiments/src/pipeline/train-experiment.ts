@@ -9,7 +9,7 @@ import { buildExperimentContainer } from '../composition/experiment-container.js
 import { INSTRUCTION_TABLE_FILE } from '../composition/instruction-table.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
 import type { ExperimentConfig } from '../config/experiment-schema.js';
-import { writeResolvedConfig } from '../config/write-resolved-config.js';
+import { writeResolvedConfig, type ResolvedConfigOptions } from '../config/write-resolved-config.js';
 import { experimentPolicyFactory, resolveWorkers } from './experiment-policy-factory.js';
 import { MetricsLog } from './metrics-log.js';
 import { openChunkDataset } from './open-dataset.js';
@@ -24,6 +24,8 @@ export interface TrainExperimentOptions {
   log?: (line: string) => void;
   /** Stop request (Ctrl-C): training stops at the next step boundary and writes a checkpoint of that step. */
   signal?: AbortSignal;
+  /** How the written `config.resolved.yaml` describes the run (an ablation's shared training leaves out execution/eval). */
+  resolvedConfig?: ResolvedConfigOptions;
 }
 
 export interface TrainSummary {
@@ -52,7 +54,7 @@ export async function trainExperiment(config: ExperimentConfig, options: TrainEx
   const exp = await buildExperimentContainer(config, { registry: options.registry, spec: dataset.spec, withRuntime: true, tasks, weightsReplaced: options.resume === true });
   const started = performance.now();
   try {
-    await writeResolvedConfig(config);
+    await writeResolvedConfig(config, config.outputDir, options.resolvedConfig);
     const policy = exp.policy();
     const nVal = split.validation.length;
     const valEpisodes = `${nVal} validation episode${nVal === 1 ? '' : 's'}`;
