@@ -8,6 +8,10 @@ Needs torch and torchvision (CI does not run this; the tests read the committed 
                            (non-contiguous) view, a view at a storage offset sharing its storage,
                            a 0-d int64, an nn.Parameter; the JSON holds torch's own values
   legacy.pth               the same kind of dict in the legacy (non-zip) format, which is refused
+  nested.pth / nested.json a training checkpoint {"model": state dict, "optimizer": Adam's state
+                           (tensors, ints, floats, lists), "epoch": 3, "extra": {"state_dict": ...}}
+                           for `convert-weights --key`; the JSON holds the model's values and the
+                           torch version that wrote it
   resnet-w2.pth / .json    torchvision resnet18's state dict cut to width 2 (channels 2-4-8-16,
                            what `backbone: resnet-tiny, width: 2` builds) with random batch-norm
                            statistics, fc cut to [10, 16]; the JSON holds each tensor's shape, sum
@@ -52,6 +56,18 @@ def main(out):
     json.dump({k: {"shape": list(v.shape), "values": values(v)} for k, v in mixed.items()}, open(os.path.join(out, "mixed.json"), "w"))
     torch.save(collections.OrderedDict(w=torch.ones(2)), os.path.join(out, "legacy.pth"), _use_new_zipfile_serialization=False)
 
+    torch.manual_seed(2)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    net(torch.randn(2, 3, 3, 3)).sum().backward()
+    opt.step()
+    inner = collections.OrderedDict(("head." + k, v.clone()) for k, v in net.state_dict().items() if k.startswith("3."))
+    nested = {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3, "extra": {"state_dict": inner}}
+    torch.save(nested, os.path.join(out, "nested.pth"))
+    json.dump({"torch": torch.__version__, "model": {k: {"shape": list(v.shape), "values": values(v)} for k, v in net.state_dict().items()},
+               "extra.state_dict": {k: {"shape": list(v.shape), "values": values(v)} for k, v in inner.items()}},
+              open(os.path.join(out, "nested.json"), "w"))
+
     torch.manual_seed(1)
     m = torchvision.models.resnet18(weights=None)
     with torch.no_grad():
@@ -75,7 +91,7 @@ def main(out):
     torch.save(cut, os.path.join(out, "resnet-w2.pth"))
     summary = {k: {"shape": list(v.shape), "sum": float(v.to(torch.float64).sum()), "first": values(v)[:4]} for k, v in cut.items()}
     json.dump(summary, open(os.path.join(out, "resnet-w2.json"), "w"), indent=0)
-    print(f"wrote mixed ({len(mixed)}), legacy, resnet-w2 ({len(cut)} tensors) to {out}")
+    print(f"wrote mixed ({len(mixed)}), legacy, nested, resnet-w2 ({len(cut)} tensors) to {out} with torch {torch.__version__}")
 
 
 if __name__ == "__main__":

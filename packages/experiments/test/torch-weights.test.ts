@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,7 @@ import { actfusion } from './support/in-process-cli.js';
 // Written by torch.save (tools/make-torch-weights-fixtures.py); the JSON holds torch's own values.
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'torch-weights');
 type Expected = Record<string, { shape: number[]; values: number[] }>;
+const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'af-torch-weights-'));
@@ -74,6 +76,61 @@ describe('torch.save state dicts read in TypeScript (zip + strict unpickler)', (
     await writeFile(join(dir, 'corrupt.pth'), corrupt);
     await expect(readTorchStateDict(join(dir, 'corrupt.pth'))).rejects.toThrow(/corrupt\.pth: member '.*' fails its CRC-32 check/);
     await expect(actfusion('convert-weights', join(fixtures, 'mixed.pth'), join(fixtures, 'mixed.pth'))).rejects.toThrow(/would overwrite the input/);
+  });
+});
+
+describe('convert-weights --key: a state dict nested in a training checkpoint (nested.pth, written by the installed torch)', () => {
+  type Nested = { torch: string; model: Expected; 'extra.state_dict': Expected };
+  const nested = join(fixtures, 'nested.pth');
+
+  it('--key model and a dotted --key extra.state_dict convert exactly the tensors torch saved there; the optimizer beside them is not read', async () => {
+    const expected = JSON.parse(await readFile(join(fixtures, 'nested.json'), 'utf8')) as Nested;
+    for (const key of ['model', 'extra.state_dict'] as const) {
+      const out = join(dir, `nested-${key}.safetensors`);
+      const log = await actfusion('convert-weights', nested, out, '--key', key);
+      const names = Object.keys(expected[key]);
+      expect(log).toMatch(new RegExp(`wrote ${names.length} tensors`));
+      const header = await readSafetensorsHeader(out);
+      expect(header.tensors.map((t) => t.name).sort()).toEqual([...names].sort());
+      const got = await readTorchStateDict(nested, { key });
+      for (const t of got) {
+        expect(t.shape, t.name).toEqual(expected[key][t.name]!.shape);
+        expect(Array.from(t.values), t.name).toEqual(expected[key][t.name]!.values.map((v) => Math.fround(v)));
+      }
+    }
+    expect(expected.torch).toMatch(/^\d+\.\d+/);
+  });
+
+  it('without --key, or with a wrong one, the error names the file, where it looked, the keys found there and the key to pass', async () => {
+    await expect(actfusion('convert-weights', nested, join(dir, 'n.safetensors'))).rejects.toThrow(
+      /nested\.pth: not a flat state dict at the top level: 'model' is a dict, expected a tensor\. Keys there: model \(a dict of 9 entries, all tensors\), optimizer \(a dict of 2 entries\), epoch \(number 3\), extra \(a dict of 1 entry\); the state dict is under 'model': actfusion convert-weights --key model/,
+    );
+    await expect(actfusion('convert-weights', nested, join(dir, 'n.safetensors'), '--key', 'state_dict')).rejects.toThrow(
+      /nested\.pth: --key state_dict: no key 'state_dict' at the top level; keys there: model \(a dict of 9 entries, all tensors\), optimizer/,
+    );
+    await expect(actfusion('convert-weights', nested, join(dir, 'n.safetensors'), '--key', 'extra.nothing')).rejects.toThrow(/--key extra\.nothing: no key 'nothing' at 'extra'; keys there: state_dict \(a dict of 2 entries, all tensors\)/);
+    await expect(actfusion('convert-weights', nested, join(dir, 'n.safetensors'), '--key', 'epoch')).rejects.toThrow(/--key epoch: 'epoch' is number 3, expected a dict of tensors/);
+    await expect(actfusion('convert-weights', nested, join(dir, 'n.safetensors'), '--key', 'optimizer')).rejects.toThrow(/not a flat state dict at 'optimizer': 'state' is a dict, expected a tensor\. Keys there: state \(a dict of 6 entries\), param_groups \(a list of 1\)/);
+    // A flat state dict needs no key; the pretrained: option reading a nested .pth gets the same hint.
+    await expect(readTorchStateDict(nested)).rejects.toThrow(/convert-weights --key model/);
+  });
+
+  it.skipIf(!torch)('a checkpoint torch.save writes now, Lightning layout {"state_dict": ..., "epoch"} (needs python3-torch)', async () => {
+    const file = join(dir, 'lightning.ckpt');
+    const script = [
+      'import sys, torch',
+      'torch.manual_seed(4)',
+      'net = torch.nn.Linear(3, 2)',
+      'torch.save({"state_dict": {"net." + k: v for k, v in net.state_dict().items()}, "epoch": 7, "hparams": {"lr": 0.1}}, sys.argv[1])',
+      'print(torch.__version__, *net.weight.flatten().tolist(), *net.bias.tolist())',
+    ].join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [, ...values] = r.stdout.trim().split(' ');
+    const got = await readTorchStateDict(file, { key: 'state_dict' });
+    expect(got.map((t) => [t.name, t.shape])).toEqual([['net.weight', [2, 3]], ['net.bias', [2]]]);
+    expect([...got[0]!.values, ...got[1]!.values]).toEqual(values.map((v) => Math.fround(Number(v))));
+    await expect(readTorchStateDict(file)).rejects.toThrow(/the state dict is under 'state_dict': actfusion convert-weights --key state_dict/);
   });
 });
 

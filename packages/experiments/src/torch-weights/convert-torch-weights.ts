@@ -14,14 +14,14 @@ const SAFETENSORS_NAME = { float32: 'F32', int32: 'I32', bool: 'BOOL' } as const
 
 /**
  * `actfusion convert-weights`: a torch.save state dict (`.pth`, zip layout) to safetensors, every
- * tensor under its own name (floats as F32, integers as I32, bools as BOOL), written atomically.
+ * tensor under its own name (with `key`, the state dict nested under it in a training checkpoint; floats as F32, integers as I32, bools as BOOL), written atomically.
  * The `vision-resnet` encoder's `pretrained` option reads the result (ignoring `fc.*` and
  * `num_batches_tracked`).
  */
-export async function convertTorchWeights(input: string, output: string): Promise<ConvertSummary> {
+export async function convertTorchWeights(input: string, output: string, options: { key?: string } = {}): Promise<ConvertSummary> {
   if (resolve(input) === resolve(output)) throw new Error(`${output}: the output would overwrite the input`);
-  const tensors = await readTorchStateDict(input);
-  if (tensors.length === 0) throw new Error(`${input}: the state dict holds no tensors`);
+  const tensors = await readTorchStateDict(input, options);
+  if (tensors.length === 0) throw new Error(`${input}: the state dict${options.key ? ` under --key ${options.key}` : ''} holds no tensors`);
   const sources = new Map<string, SafetensorsSource>();
   const conversions: Record<string, number> = {};
   let elements = 0;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeF16 } from '@actfusion/cvae-core/io';
-import { describe, unpickle } from './pickle-reader.js';
+import { unpickle } from './pickle-reader.js';
+import { selectStateDict } from './select-state-dict.js';
 import { TorchStorageRef, TorchTensorRef, torchStateDictHooks } from './torch-pickle-objects.js';
 import { ZipArchive } from './zip-archive.js';
 
@@ -19,10 +20,11 @@ export interface TorchTensor {
  * published weights, e.g. `resnet18-f37072fd.pth`): `<archive>/data.pkl` (an OrderedDict of
  * `_rebuild_tensor_v2` calls) and `<archive>/data/<key>` (raw little-endian storages). Strided
  * views and storage offsets are honoured; float16, bfloat16 and float64 become float32; integer
- * tensors int32 (an error if a value does not fit). The legacy non-zip format, any other pickled
- * object and any inconsistency are errors naming the file.
+ * tensors int32 (an error if a value does not fit). `key` picks a state dict nested in a training
+ * checkpoint (`{"model": {...}}`, `{"state_dict": ...}`; see `selectStateDict`). The legacy non-zip
+ * format, any other pickled object and any inconsistency are errors naming the file.
  */
-export async function readTorchStateDict(path: string): Promise<TorchTensor[]> {
+export async function readTorchStateDict(path: string, options: { key?: string } = {}): Promise<TorchTensor[]> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -46,14 +48,11 @@ export async function readTorchStateDict(path: string): Promise<TorchTensor[]> {
   if (order !== 'little') throw new Error(`${path}: storages are ${order}-endian; only little-endian files are read`);
 
   const root = unpickle(zip.read(pkl[0]!), torchStateDictHooks(path), `${path} (${pkl[0]})`);
-  if (!(root instanceof Map)) throw new Error(`${path}: the pickled object is ${describe(root)}, expected a state dict (a dict of name -> tensor)`);
+  // Only the selected dict's storages are decoded (an optimizer state beside it is never read).
+  const dict = selectStateDict(root, options.key, path);
   const storages = new Map<string, Float32Array | Int32Array | Uint8Array>();
   const out: TorchTensor[] = [];
-  for (const [name, value] of root) {
-    if (typeof name !== 'string') throw new Error(`${path}: state dict key ${describe(name)} is not a string`);
-    if (!(value instanceof TorchTensorRef)) {
-      throw new Error(`${path}: '${name}' is ${describe(value)}, expected a tensor; the file is not a plain state dict (a training checkpoint holding one under a key?)`);
-    }
+  for (const [name, value] of dict) {
     const s = value.storage;
     let all = storages.get(s.key);
     if (!all) {
