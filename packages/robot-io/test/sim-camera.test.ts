@@ -44,6 +44,22 @@ describe('RayCamera on the simulated scene', () => {
     }
   });
 
+  it('front_close frames the cube\'s spawn area: the cube covers well over twice the pixels it does from angle', () => {
+    const red = (f: ImageFrame): number => {
+      let n = 0;
+      for (let i = 0; i < f.data.length; i += 3) if (f.data[i]! > 120 && f.data[i + 1]! < 60 && f.data[i + 2]! < 60) n++;
+      return n;
+    };
+    for (const seed of [0, 3, 7]) {
+      robot.reset(seed);
+      for (let i = 0; i < 25; i++) robot.step(robot.qpos());
+      const angle = red(robot.render('angle', 48, 64));
+      const close = red(robot.render('front_close', 48, 64));
+      expect(angle).toBeGreaterThan(0);
+      expect(close).toBeGreaterThanOrEqual(2.5 * angle);
+    }
+  });
+
   it('renders any resolution on request and names an unknown camera', () => {
     const f = robot.render('angle', 5, 7);
     expect([f.height, f.width, f.data.length]).toEqual([5, 7, 105]);

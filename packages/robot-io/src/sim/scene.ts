@@ -185,6 +185,7 @@ export function buildSceneXml(task: SimTaskName): string {
 <geom name="table_leg" type="box" pos="0 0.6 -0.39" size="0.7 0.35 0.35" rgba="0.3 0.24 0.18 1" contype="0" conaffinity="0"/>
 <camera name="top" pos="0 0.6 0.8" xyaxes="1 0 0 0 1 0" fovy="78"/>
 <camera name="angle" pos="0 -0.2 0.6" xyaxes="1 0 0 0 0.6 0.8" fovy="55"/>
+<camera name="front_close" pos="0.15 0.05 0.45" xyaxes="1 0 0 0 0.635 0.772" fovy="45"/>
 ${arms.map(armXml).join('\n')}
 ${objects}
 </worldbody>
