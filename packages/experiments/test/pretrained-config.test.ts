@@ -89,7 +89,9 @@ describe('vision-resnet pretrained: from torchvision .pth through convert-weight
     // The checkpoint holds the weights: eval (config from the run) does not need the file any more.
     await rename(converted, `${converted}.moved`);
     try {
-      expect(await actfusion('eval', '--checkpoint', run, ...TINY)).toMatch(/success \d\/1/);
+      const evaluated = await actfusion('eval', '--checkpoint', run, ...TINY);
+      expect(evaluated).toMatch(/success \d\/1/);
+      expect(evaluated).toMatch(/^clamped to joint limits: (none|(\w+ \d+ \(at most [\d.e-]+ past the limit\)(, )?)+)$/m);
       await expect(actfusion('train', '-c', file, ...TINY, '--set', `outputDir=${join(dir, 'runs', 'fresh')}`)).rejects.toThrow(
         /vision-resnet pretrained: .*configs\/weights\/resnet-w2\.safetensors does not exist; expected torchvision ResNet weights/,
       );

@@ -98,6 +98,12 @@ describe('deployment path', () => {
     expect(r.executor.queries).toBeGreaterThanOrEqual(1);
     expect(r.mode).toMatchObject({ kind: 'real-time-chunking', schedule: 'zeros', lateChunk: 'continue' });
     expect(r.safety.limitClamped).toBe(30);
+    // Per joint: every one clamped on every tick, the gripper (0..1) asked for about 50, i.e. ~49 past its limit.
+    expect(Object.keys(r.safety.limitClampedByJoint)).toHaveLength(7);
+    expect(Object.values(r.safety.limitClampedByJoint).map((c) => (c as { count: number }).count)).toEqual(new Array(7).fill(30));
+    const gripper = Object.entries(r.safety.limitClampedByJoint).find(([name]) => name.endsWith('gripper'))![1] as { maxExcess: number };
+    expect(gripper.maxExcess).toBeGreaterThan(45);
+    expect(out).toMatch(/clamped to joint limits: \w+ 30 \(at most [\d.]+ past the limit\)/);
   });
 
   it('actfusion run --runtime onnx: the policy exported in memory, ONNX Runtime off the control thread, rtc execution', async () => {

@@ -21,6 +21,7 @@ describe('SafetyLayer', () => {
     const r = new SafetyLayer(spec).apply([5, -3, 0.5], [0, 0, 0.5]);
     expect(Array.from(r.action)).toEqual([1, -2, 0.5]);
     expect(r.limitClamped).toEqual([0, 1]);
+    expect(r.limitExcess).toEqual([4, 1]);
   });
 
   it('clampToLimits: limits only (no step cap), the gripper to its range, non-finite kept for apply to hold on', () => {
@@ -106,15 +107,17 @@ describe('SafeRobot', () => {
     expect(Array.from(inner.sent[0]!)).toEqual([0.5, 0, 0]);
     await robot.act(Float32Array.of(NaN, 0, 0));
     expect(Array.from(inner.sent[1]!)).toEqual([0.5, 0, 0]); // holds the last command sent
-    expect(robot.stats).toEqual({ actions: 2, limitClamped: 1, stepClamped: 1, held: 1, faults: 0, skipped: 0 });
+    expect(robot.stats).toEqual({ actions: 2, limitClamped: 1, limitClampedByJoint: { a: { count: 1, maxExcess: 2 } }, stepClamped: 1, held: 1, faults: 0, skipped: 0 });
+    await robot.act(Float32Array.of(-1.25, 0, 1.5));
+    expect(robot.stats.limitClampedByJoint).toEqual({ a: { count: 2, maxExcess: 2 }, gripper: { count: 1, maxExcess: 0.5 } });
     await robot.emergencyStop(new Error('bus timeout'));
     expect(inner.torqueOff).toBe(1);
     await expect(robot.act(Float32Array.of(0, 0, 0))).rejects.toBeInstanceOf(EmergencyStopError);
     await expect(robot.act(Float32Array.of(0, 0, 0))).rejects.toThrow(/bus timeout/);
-    expect(inner.sent).toHaveLength(2);
+    expect(inner.sent).toHaveLength(3);
     await robot.connect();
     await robot.act(Float32Array.of(0.1, 0, 0));
-    expect(inner.sent).toHaveLength(3);
+    expect(inner.sent).toHaveLength(4);
   });
 
   it('rides through bus faults within the budget without sending, then stops the arm with torque off', async () => {

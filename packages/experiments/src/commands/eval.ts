@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { builtinKinds } from '../composition/builtin-kinds.js';
 import { INFERENCE_RUNTIMES, type InferenceRuntime } from '../deploy/chunk-predictor.js';
 import { configForCheckpoint } from '../deploy/checkpoint-config.js';
+import { describeLimitClamps } from '../deploy/limit-clamps.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
 import { evaluatePolicy } from '../pipeline/evaluate-policy.js';
 import { collect, CONFIG_HELP, configFromOptions, SET_HELP } from './options.js';
@@ -34,5 +35,6 @@ export function registerEvalCommand(program: Command): void {
       console.log(summary.markdown);
       console.log(`success ${summary.successes}/${summary.episodes} (${((100 * summary.successes) / summary.episodes).toFixed(1)} %) in ${summary.seconds.toFixed(1)} s`);
       console.log(`inference ${summary.inference}; ${summary.ticks} ticks, ${summary.lateTicks} late, ${summary.lateChunks} late chunks; safety clamped ${summary.safetyClamped} actions`);
+      console.log(`clamped to joint limits: ${describeLimitClamps(summary.limitClamps ?? {})}`);
     });
 }

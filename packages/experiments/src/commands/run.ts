@@ -6,6 +6,7 @@ import { INFERENCE_RUNTIMES, type InferenceRuntime } from '../deploy/chunk-predi
 import { configForCheckpoint } from '../deploy/checkpoint-config.js';
 import { createChunkPredictor, measureLatency } from '../deploy/create-predictor.js';
 import { executionModeOf, fitToLatency } from '../deploy/execution-mode.js';
+import { describeLimitClamps } from '../deploy/limit-clamps.js';
 import { runPolicy, type PolicyRunReport } from '../deploy/policy-runner.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
 import { fitArmToConfig } from '../deploy/servo-arm-config.js';
@@ -61,6 +62,7 @@ export function runSummary(r: PolicyRunReport): string {
     `run ${l.stoppedBy}${l.fault ? ` (${l.fault.message})` : ''}: ${l.ticks} ticks at ${l.achievedHz.toFixed(1)} Hz (target ${l.hz}) on ${r.runtime}`,
     `late ticks ${l.lateTicks} (${((1000 * l.lateTicks) / Math.max(1, l.ticks)).toFixed(1)} per 1000), missed ${l.missedTicks}, lateness p99 ${l.p99LatenessMs.toFixed(2)} ms max ${l.maxLatenessMs.toFixed(2)} ms, longest tick ${l.maxTickMs.toFixed(2)} ms`,
     `chunks ${r.executor.queries}, late chunks ${r.executor.lateChunks}; safety: ${r.safety.actions} actions, ${r.safety.limitClamped} clamped to limits, ${r.safety.stepClamped} step-capped, ${r.safety.held} held`,
+    `clamped to joint limits: ${describeLimitClamps(r.safety.limitClampedByJoint)}`,
   ].join('\n');
 }
 

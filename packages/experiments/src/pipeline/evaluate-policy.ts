@@ -8,6 +8,7 @@ import type { ExperimentConfig } from '../config/experiment-schema.js';
 import type { InferenceRuntime } from '../deploy/chunk-predictor.js';
 import { createChunkPredictor } from '../deploy/create-predictor.js';
 import { executionModeOf } from '../deploy/execution-mode.js';
+import { addLimitClamps, type LimitClamps } from '../deploy/limit-clamps.js';
 import { runPolicy } from '../deploy/policy-runner.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
 import { SimulatedClock } from '../deploy/simulated-clock.js';
@@ -48,6 +49,11 @@ export interface EvalSummary {
   lateChunks: number;
   /** Actions the safety layer clamped to joint limits or capped per tick. */
   safetyClamped: number;
+  /**
+   * Per joint clamped to a limit: in how many actions, and the largest distance a requested target
+   * lay beyond it (joint units: rad, gripper 0..1); absent in evaluations written before it was kept.
+   */
+  limitClamps?: LimitClamps;
   /**
    * Episodes that ended on the task's failure condition (lift-colored-cube, occluded-pick: the wrong
    * object picked up); absent in evaluations written before it was counted.
@@ -131,6 +137,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
       let lateTicks = 0;
       let lateChunks = 0;
       let safetyClamped = 0;
+      const limitClamps: LimitClamps = {};
       let failures = 0;
       for (const evalSeed of config.eval.seeds) {
         for (let e = 0; e < config.eval.episodes; e++) {
@@ -161,6 +168,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
           lateTicks += report.loop.lateTicks;
           lateChunks += report.executor.lateChunks;
           safetyClamped += report.safety.limitClamped + report.safety.stepClamped;
+          addLimitClamps(limitClamps, report.safety.limitClampedByJoint);
           rewards.push(robot.episodeReward);
           if (robot.episodeFailed) failures++;
           log(`eval seed ${evalSeed} episode ${e + 1}/${config.eval.episodes}: reward ${robot.episodeReward}/${maxReward}${robot.success ? ' success' : ''}`);
@@ -181,6 +189,7 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
         lateTicks,
         lateChunks,
         safetyClamped,
+        limitClamps,
         failures,
         split: config.eval.split,
         markdown: '',

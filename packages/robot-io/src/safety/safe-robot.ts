@@ -26,7 +26,14 @@ export class EmergencyStopError extends Error {
 
 export interface SafetyStats {
   actions: number;
+  /** Actions with at least one target clamped to a joint limit. */
   limitClamped: number;
+  /**
+   * Per joint that was ever clamped: how many actions clamped it and the largest distance of a
+   * requested target beyond its limit (joint units), so a count can be told from a problem: a
+   * policy a hair past a limit its training targets sit on vs. one asking for the impossible.
+   */
+  limitClampedByJoint: Record<string, { count: number; maxExcess: number }>;
   stepClamped: number;
   held: number;
   /** Bus faults ridden through (observe or act failed, the tick sent nothing). */
@@ -49,7 +56,7 @@ function isTransientBusFault(err: unknown): err is BusError {
  */
 export class SafeRobot implements Robot {
   readonly safety: SafetyLayer;
-  readonly stats: SafetyStats = { actions: 0, limitClamped: 0, stepClamped: 0, held: 0, faults: 0, skipped: 0 };
+  readonly stats: SafetyStats = { actions: 0, limitClamped: 0, limitClampedByJoint: {}, stepClamped: 0, held: 0, faults: 0, skipped: 0 };
   lastResult: SafetyResult | undefined;
   private present: Float32Array | undefined;
   /** The last action sent: the per-tick cap also holds relative to it. */
@@ -123,6 +130,12 @@ export class SafeRobot implements Robot {
     this.lastResult = result;
     this.stats.actions++;
     if (result.limitClamped.length) this.stats.limitClamped++;
+    result.limitClamped.forEach((j, k) => {
+      const name = this.spec.joints[j]!.name;
+      const seen = (this.stats.limitClampedByJoint[name] ??= { count: 0, maxExcess: 0 });
+      seen.count++;
+      seen.maxExcess = Math.max(seen.maxExcess, result.limitExcess[k]!);
+    });
     if (result.stepClamped.length) this.stats.stepClamped++;
     if (result.held) this.stats.held++;
     try {

@@ -14,6 +14,8 @@ export interface SafetyResult {
   readonly action: Float32Array;
   /** Joints clamped to their limits. */
   readonly limitClamped: readonly number[];
+  /** How far each of those targets was outside its limit (joint units, same order as `limitClamped`). */
+  readonly limitExcess: readonly number[];
   /** Joints whose step was capped by `maxRelativeTarget`. */
   readonly stepClamped: readonly number[];
   /** True when the action had a NaN or infinite entry and the last command (or the present position) was held instead. */
@@ -90,15 +92,18 @@ export class SafetyLayer {
       // is within every limit already, whatever a stale reading of the present position says.
       const hold = previous ?? present;
       for (let i = 0; i < n; i++) out[i] = hold[i]!;
-      return { action: out, limitClamped: [], stepClamped: [], held };
+      return { action: out, limitClamped: [], limitExcess: [], stepClamped: [], held };
     }
     const limitClamped: number[] = [];
+    const limitExcess: number[] = [];
     const stepClamped: number[] = [];
     for (let i = 0; i < n; i++) {
       let goal = action[i]!;
       if (goal < this.lower[i]! || goal > this.upper[i]!) {
-        goal = Math.min(this.upper[i]!, Math.max(this.lower[i]!, goal));
+        const clamped = Math.min(this.upper[i]!, Math.max(this.lower[i]!, goal));
         limitClamped.push(i);
+        limitExcess.push(Math.abs(goal - clamped));
+        goal = clamped;
       }
       const p = present[i]!;
       const cap = this.cap[i]!;
@@ -115,6 +120,6 @@ export class SafetyLayer {
       if (capped) stepClamped.push(i);
       out[i] = goal;
     }
-    return { action: out, limitClamped, stepClamped, held };
+    return { action: out, limitClamped, limitExcess, stepClamped, held };
   }
 }
