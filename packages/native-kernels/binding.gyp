@@ -14,7 +14,7 @@
       "cflags_cc": ["-O3", "-std=c++17"],
       "conditions": [
         ["actfusion_blas==1", {
-          "sources": ["native/conv.cc"],
+          "sources": ["native/conv.cc", "native/pool.cc"],
           "defines": ["ACTFUSION_HAVE_CBLAS"],
           "libraries": ["-lopenblas"]
         }, {

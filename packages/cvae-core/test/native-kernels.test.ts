@@ -57,6 +57,25 @@ const MATMULS: readonly MatMulCase[] = [
   { label: 'broadcast [2,1]·[1,3] (falls back to wasm)', a: [2, 1, 4, 5], b: [1, 3, 5, 6], ta: false, tb: false, forwardOnly: true },
 ];
 
+interface PoolCase {
+  readonly label: string;
+  readonly x: [number, number, number, number];
+  readonly k: number | [number, number];
+  readonly stride: number;
+  readonly pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+  /** Input values: relu'd (half zeros: whole windows tie) or rounded to one decimal (ties among maxima). */
+  readonly values: 'relu' | 'rounded';
+}
+
+/** ResNet's stem pool (3/2/1) on relu output, and other windows, strides and paddings. */
+const POOLS: readonly PoolCase[] = [
+  { label: 'stem 3x3 s2 p1 after relu', x: [2, 24, 32, 16], k: 3, stride: 2, pad: 1, values: 'relu' },
+  { label: 'stem 3x3 s2 p1, odd size, rounded', x: [1, 15, 21, 8], k: 3, stride: 2, pad: 1, values: 'rounded' },
+  { label: '2x2 s2 valid', x: [2, 8, 10, 3], k: 2, stride: 2, pad: 'valid', values: 'rounded' },
+  { label: "3x3 s1 'same'", x: [1, 7, 9, 5], k: 3, stride: 1, pad: 'same', values: 'relu' },
+  { label: 'explicit [1,1]x[0,0] 3x1 s2', x: [2, 9, 6, 4], k: [3, 1], stride: 2, pad: [[0, 0], [1, 1], [0, 0], [0, 0]], values: 'rounded' },
+];
+
 describe.skipIf(!native.ok)(`native kernels against the cpu backend ${needs}`, () => {
   let runtimes: TensorRuntime[] = [];
   beforeAll(async () => {
@@ -69,7 +88,7 @@ describe.skipIf(!native.ok)(`native kernels against the cpu backend ${needs}`, (
   it('the wasm runtime runs the native kernels and says so', () => {
     const wasm = runtimes[1]!;
     expect(wasm.kernelPath).toBe('native');
-    expect(wasm.kernelReason).toMatch(/^kernels: native \(OpenBLAS [\d.]+, .*\) for BatchMatMul, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter$/);
+    expect(wasm.kernelReason).toMatch(/^kernels: native \(OpenBLAS [\d.]+, .*\) for BatchMatMul, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, MaxPoolGrad$/);
     expect(wasm.reason).toContain(wasm.kernelReason);
     expect(nativeKernelsRegistered()).toBe(true);
   });
@@ -110,6 +129,18 @@ describe.skipIf(!native.ok)(`native kernels against the cpu backend ${needs}`, (
     } finally {
       native.kernels.setIm2colBlockFloats(previous);
     }
+  });
+
+  it.each(POOLS)('MaxPoolGrad $label matches the cpu backend (first maximum wins ties; float32 sums against float64 on cpu)', ({ x: xs, k, stride, pad, values, label }) => {
+    expectWasmMatchesCpu(() => {
+      const raw = randomTensor(xs, 31);
+      const x = (values === 'relu' ? tf.relu(raw) : tf.div(tf.round(tf.mul(raw, 10)), 10)) as tf.Tensor4D;
+      const pool = (p: tf.Tensor4D): tf.Tensor4D => tf.maxPool(p, k, stride, pad);
+      const out = pool(x);
+      const r = randomTensor(out.shape, 32);
+      const gx = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(pool(p as tf.Tensor4D), r)))(x);
+      return [out, gx];
+    }, 1e-6, label);
   });
 
   it('leaves no tensors behind over repeated calls', () => {

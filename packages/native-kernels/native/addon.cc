@@ -1,7 +1,8 @@
 // @actfusion/native-kernels: float32 matrix products and NHWC convolutions (forward and both
 // gradients) on caller-owned Float32Arrays (in actfusion: views on the tfjs wasm heap, so nothing is
 // copied), computed with OpenBLAS's cblas_sgemm (im2col + sgemm for convolutions). Built without
-// BLAS (ACTFUSION_HAVE_CBLAS undefined), the addon only reports why it has no kernels.
+// BLAS (ACTFUSION_HAVE_CBLAS undefined), the addon only reports why it has no kernels. Also the
+// max-pooling gradient (pool.cc), which tfjs's wasm backend computes about 100x slower.
 #include <napi.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #ifdef ACTFUSION_HAVE_CBLAS
 #include <cblas.h>
 #include "conv.h"
+#include "pool.h"
 #endif
 
 namespace {
@@ -108,6 +110,14 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// maxPoolGrad(x, dy, dx, geometry): dx [N,H,W,C] of a max pool (geometry with inChannels == outChannels == C)
+Napi::Value MaxPoolGradient(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = Geometry(info, 3);
+  if (g.ci != g.co) throw Napi::RangeError::New(info.Env(), "maxPoolGrad: the geometry's in and out channels must be equal");
+  MaxPoolGrad(g, F32(info, 0, g.InputSize(), "x"), F32(info, 1, g.OutputSize(), "dy"), F32(info, 2, g.InputSize(), "dx"));
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = Int(info, 0, "threads");
   if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be >= 1");
@@ -146,6 +156,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2D));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGradient));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setIm2colBlockFloats", Napi::Function::New(env, SetIm2colBlockFloats));
 #endif

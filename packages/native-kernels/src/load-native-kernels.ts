@@ -51,7 +51,7 @@ function tryLoad(file: string, overridden: boolean): NativeKernelsLoad {
   if (typeof addon.info !== 'function') return { ok: false, reason: `native addon ${file} has no info() export (not an actfusion native-kernels build)` };
   const info = addon.info();
   if (!info.blas) return { ok: false, reason: `native addon ${info.reason ?? 'built without BLAS'}` };
-  for (const name of ['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'setThreads', 'setIm2colBlockFloats'] as const) {
+  for (const name of ['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPoolGrad', 'setThreads', 'setIm2colBlockFloats'] as const) {
     if (typeof addon[name] !== 'function') return { ok: false, reason: `native addon ${file} lacks ${name}() (stale build? npm rebuild @actfusion/native-kernels)` };
   }
   return { ok: true, kernels: addon as NativeKernels, info, file };

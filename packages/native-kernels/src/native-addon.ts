@@ -33,6 +33,12 @@ export interface NativeKernels {
   /** dW [fh,fw,Ci,Co] of the convolution, from x and dy. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
   /**
+   * dx [N,H,W,C] of a max pool from its input x [N,H,W,C] and dy [N,OH,OW,C] (geometry: the pool's
+   * window as filter, inChannels == outChannels == C): each window's first maximum per channel (padding
+   * never wins) receives the window's dy, summed in tfjs's cpu order.
+   */
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /**
    * Sets the largest im2col block in floats (default 4 Mi = 16 MiB of per-thread scratch; process-wide);
    * returns the previous limit. Convolutions larger than a block are done block by block.
    */

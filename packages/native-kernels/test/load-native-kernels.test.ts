@@ -81,6 +81,7 @@ describe('loadNativeKernels', () => {
     });
     expect(() => built.kernels.conv2d(new Float32Array(32), new Float32Array(54), new Float32Array(47), g)).toThrow(/y has 47 elements, needs 48/);
     expect(() => built.kernels.conv2d(new Float32Array(32), new Float32Array(54), new Float32Array(48), new Int32Array(3))).toThrow(/geometry must be an Int32Array of 15 values/);
+    expect(() => built.kernels.maxPoolGrad(new Float32Array(32), new Float32Array(48), new Float32Array(32), g)).toThrow(/maxPoolGrad: the geometry's in and out channels must be equal/);
   });
 });
 

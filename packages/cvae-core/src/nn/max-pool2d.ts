@@ -6,8 +6,9 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v
 
 /**
  * `torch.nn.MaxPool2d(kernel, stride, padding)` (dilation 1, ceil_mode False) on NHWC input.
- * The input is padded with −∞ (so padding never wins a max), then pooled 'valid': output size
- * ⌊(H + 2p − k)/s⌋ + 1, exactly PyTorch's, unlike tfjs 'same'. ResNet's stem is (3, 2, 1).
+ * Padding never wins a max (tfjs pools ignore padded positions, as PyTorch's −∞ padding); output
+ * size ⌊(H + 2p − k)/s⌋ + 1, exactly PyTorch's, unlike tfjs 'same'. The padding is the pool's own
+ * (no padded copy of the input, no Slice in the gradient). ResNet's stem is (3, 2, 1).
  */
 export class MaxPool2d extends Module {
   readonly kernelSize: [number, number];
@@ -28,8 +29,8 @@ export class MaxPool2d extends Module {
     if (x.rank !== 4) throw new Error(`MaxPool2d: input has shape [${x.shape}], expected NHWC [B, H, W, C]`);
     return tf.tidy(() => {
       const [ph, pw] = this.padding;
-      const padded = ph === 0 && pw === 0 ? x : tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], -Infinity);
-      return tf.maxPool(padded, this.kernelSize, this.stride, 'valid');
+      const pad: number | tf.backend_util.ExplicitPadding = ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+      return tf.maxPool(x, this.kernelSize, this.stride, pad);
     });
   }
 }

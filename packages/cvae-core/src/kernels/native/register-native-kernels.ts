@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernels } from '@actfusion/native-kernels';
 import { nativeBatchMatMul } from './native-batch-matmul.js';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './native-conv2d.js';
+import { nativeMaxPoolGrad } from './native-max-pool-grad.js';
 
 type Factory = (native: NativeKernels, fallback: tf.KernelFunc) => tf.KernelFunc;
 
@@ -11,6 +12,7 @@ export const NATIVE_KERNELS: readonly { readonly kernelName: string; readonly ma
   { kernelName: 'Conv2D', make: nativeConv2D },
   { kernelName: 'Conv2DBackpropInput', make: nativeConv2DBackpropInput },
   { kernelName: 'Conv2DBackpropFilter', make: nativeConv2DBackpropFilter },
+  { kernelName: 'MaxPoolGrad', make: nativeMaxPoolGrad },
 ];
 
 /** The wasm kernel configs set aside, by name, with the native kernelFunc put in their place. */
