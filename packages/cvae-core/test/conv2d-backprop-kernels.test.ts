@@ -160,7 +160,7 @@ describe('registration', () => {
         return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor;
       }, 1e-4, 'built-in');
     } finally {
-      expect(registerWasmGradientKernels()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'Identity']);
+      expect(registerWasmGradientKernels()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'Identity', 'Tile']);
     }
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc).toBe(mine);
   });

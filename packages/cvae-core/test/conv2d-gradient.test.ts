@@ -50,3 +50,31 @@ describe('Conv2d gradient (saves the weight, not its transposed copy)', () => {
     }
   }
 });
+
+describe('Conv2d gradient of the input: computed only when asked for', () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`an image input (no trained variable before it) costs no Conv2DBackpropInput; an input that is asked for gets one (${backend})`, async () => {
+      tf.setBackend(backend);
+      const conv = new Conv2d(3, 4, 3, { stride: 2, padding: 1, rng: new Rng(5) });
+      const image = tf.tensor4d(pseudoRandom(2 * 8 * 8 * 3, 9), [2, 8, 8, 3]);
+      const kernelsOf = async (f: () => tf.TensorContainer): Promise<string[]> => {
+        const info = await tf.profile(() => {
+          const out = f();
+          tf.dispose(out);
+        });
+        return info.kernels.map((k) => k.name);
+      };
+      const weightsOnly = await kernelsOf(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(conv.forward(image))) as tf.Scalar, [conv.weight]);
+        return [value, ...Object.values(grads)];
+      });
+      expect(weightsOnly).toContain('Conv2DBackpropFilter');
+      expect(weightsOnly).not.toContain('Conv2DBackpropInput');
+      const withInput = await kernelsOf(() => tf.grad((x: tf.Tensor) => tf.sum(tf.square(conv.forward(x as tf.Tensor4D))))(image));
+      expect(withInput).toContain('Conv2DBackpropInput');
+      expect(withInput).not.toContain('Conv2DBackpropFilter');
+      image.dispose();
+      conv.dispose();
+    });
+  }
+});

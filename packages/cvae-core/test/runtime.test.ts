@@ -22,7 +22,7 @@ describe('createRuntime', () => {
     expect(rt.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(rt.reason).toMatch(/^requested wasm: using wasm \(SIMD, 1 thread\)/);
-    expect(rt.customKernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'Identity']);
+    expect(rt.customKernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'Identity', 'Tile']);
     for (const name of rt.customKernels) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
     // Gradients work (tfjs-core alone registers none on Node).
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, -2, 3]));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { identitySharedWasm } from './identity-shared.js';
+import { tileWasm } from './tile.js';
 import { unsortedSegmentSumWasm } from './unsorted-segment-sum.js';
 
 /** The kernels cvae-core provides for the wasm backend, and whether tfjs 4.22 has its own. */
@@ -10,6 +11,7 @@ export const WASM_GRADIENT_KERNELS: readonly { readonly kernelName: string; read
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2dBackpropInputWasm, replacesBuiltIn: true },
   { kernelName: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumWasm, replacesBuiltIn: false },
   { kernelName: 'Identity', kernelFunc: identitySharedWasm as tf.KernelFunc, replacesBuiltIn: true },
+  { kernelName: 'Tile', kernelFunc: tileWasm as tf.KernelFunc, replacesBuiltIn: true },
 ];
 
 /** Built-in kernels set aside when cvae-core replaced them, to restore on unregister. */
@@ -18,8 +20,9 @@ const replaced = new Map<string, tf.KernelConfig>();
 /**
  * Registers cvae-core's wasm kernels in tfjs's global kernel registry: the gradient kernels the wasm
  * backend lacks (Conv2DBackpropFilter: conv weights; UnsortedSegmentSum: `tf.gather`/Embedding), a
- * faster Conv2DBackpropInput in place of the built-in one, and an Identity that shares memory instead
- * of copying it (the engine clones every tensor a gradient saves). Idempotent; works before or after the
+ * faster Conv2DBackpropInput in place of the built-in one, an Identity that shares memory instead
+ * of copying it (the engine clones every tensor a gradient saves), and a Tile by block copies (the
+ * built-in one computes each element's source index: `tf.broadcastTo` of a position table). Idempotent; works before or after the
  * wasm backend is initialised (the kernels need no setup).
  * @returns the kernel names now provided by cvae-core.
  */
