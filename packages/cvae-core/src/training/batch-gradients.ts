@@ -68,6 +68,12 @@ export interface BatchGradientOptions {
   readonly reduction: ReconstructionReduction;
   /** Samples per forward/backward pass; the gradients of the passes are summed. */
   readonly microBatch: number;
+  /**
+   * Hand each parameter's gradient over as soon as it is complete (during the last pass's backward
+   * pass, the earlier passes' share added) instead of returning it; the tensor is freed after the
+   * call. Parameters not handed over (not reached by the last pass) are in the result as usual.
+   */
+  readonly onGradient?: (param: number, grad: tf.Tensor) => void;
 }
 
 /**
@@ -92,7 +98,25 @@ export function batchGradients(
   let kl = 0;
   let rngEnd: RngState = o.rngState;
   const whole = samples.length === o.whole.size && o.offset === 0 && o.microBatch >= samples.length;
+  const indexOf = new Map(vars.map((v, i) => [v, i]));
+  const stream = o.onGradient;
+  const handOver = stream
+    ? (v: tf.Variable, g: tf.Tensor): void => {
+        const i = indexOf.get(v)!;
+        const name = params[i]![0];
+        const prev = acc.get(name);
+        if (!prev) return stream(i, g);
+        acc.delete(name);
+        const total = tf.add(prev, g);
+        try {
+          stream(i, total);
+        } finally {
+          tf.dispose([prev, total]);
+        }
+      }
+    : undefined;
   for (let start = 0; start < samples.length; start += o.microBatch) {
+    const last = start + o.microBatch >= samples.length;
     const slice = samples.slice(start, start + o.microBatch);
     const w = whole ? null : sliceWeights(slice, o.whole, o.reduction);
     const rng = new Rng(o.rngState, o.offset + start);
@@ -111,7 +135,7 @@ export function batchGradients(
         const rest = tf.mul(tf.sub(r.loss, r.l1), w.kl) as tf.Scalar;
         parts = [tf.keep(wl1), tf.keep(tf.mul(r.kl, w.kl) as tf.Scalar)];
         return tf.add(wl1, rest) as tf.Scalar;
-      }, vars));
+      }, vars, last && handOver ? { onGradient: handOver } : {}));
     } finally {
       disposeCollated(c);
     }

@@ -18,6 +18,17 @@ function engineInternals(): EngineInternals | null {
   return ok ? (e as EngineInternals) : null;
 }
 
+/** What `leanVariableGrads` may do besides returning the gradients. */
+export interface LeanGradHooks {
+  /**
+   * Called with each variable's gradient as soon as it is complete (the backward pass has
+   * differentiated every use of the variable), while the pass goes on; the gradient is freed when
+   * the call returns (keep a clone to hold it longer) and the variable is left out of the result.
+   * The gradient is the one `tf.variableGrads` returns, bit for bit. Not called on the fallback.
+   */
+  readonly onGradient?: (variable: tf.Variable, grad: tf.Tensor) => void;
+}
+
 /**
  * `tf.variableGrads(f, vars)` with the memory of a framework that frees as it goes. tfjs's own
  * backward pass keeps, until it ends, the gradient of every intermediate tensor, every partial sum
@@ -30,10 +41,12 @@ function engineInternals(): EngineInternals | null {
  * will read are dropped at once (`trimSavedTensorsWhileRecording`: shape-only saves, the unneeded
  * factor of a product, Relu's input for its output), which about halves the activations a step
  * holds. The values are the same operations on the same inputs, so the result
- * equals `tf.variableGrads`'s bit for bit. Nested gradients (a tape already recording) and an engine
+ * equals `tf.variableGrads`'s bit for bit. With `hooks.onGradient`, each variable's gradient is
+ * handed over and freed once complete instead of being held to the end (a data-parallel worker
+ * streams it into the shared sum), so finished gradients do not add up in the backend. Nested gradients (a tape already recording) and an engine
  * without the expected internals fall back to `tf.variableGrads`.
  */
-export function leanVariableGrads(f: () => tf.Scalar, vars: readonly tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+export function leanVariableGrads(f: () => tf.Scalar, vars: readonly tf.Variable[], hooks: LeanGradHooks = {}): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   const engine = engineInternals();
   if (!engine || engine.state.gradientDepth !== 0) return tf.variableGrads(f, [...vars]);
   const xs = vars.filter((v) => v.trainable);
@@ -49,9 +62,16 @@ export function leanVariableGrads(f: () => tf.Scalar, vars: readonly tf.Variable
   const tape = engine.state.activeTape ?? [];
   try {
     let grads: (tf.Tensor | null)[];
+    let handed = 0;
+    const onGradient = hooks.onGradient
+      ? (k: number, g: tf.Tensor): void => {
+          handed++;
+          hooks.onGradient!(xs[k]!, g);
+        }
+      : undefined;
     try {
       if (!(y instanceof tf.Tensor) || y.rank !== 0) throw new Error(`leanVariableGrads: f must return a scalar tensor, got ${y instanceof tf.Tensor ? `rank ${y.rank}` : typeof y}`);
-      grads = engine.tidy('backward', () => backpropagate(engine, tape, xs, y) as unknown as tf.TensorContainer) as unknown as (tf.Tensor | null)[];
+      grads = engine.tidy('backward', () => backpropagate(engine, tape, xs, y, onGradient) as unknown as tf.TensorContainer) as unknown as (tf.Tensor | null)[];
     } catch (err) {
       tf.dispose(y);
       throw err;
@@ -60,7 +80,7 @@ export function leanVariableGrads(f: () => tf.Scalar, vars: readonly tf.Variable
     xs.forEach((v, i) => {
       if (grads[i]) named[v.name] = grads[i]!;
     });
-    if (Object.keys(named).length === 0) {
+    if (Object.keys(named).length === 0 && handed === 0) {
       tf.dispose(y);
       throw new Error('leanVariableGrads: no variable is connected to the result of f (are the ops that use them inside f?)');
     }
@@ -72,10 +92,34 @@ export function leanVariableGrads(f: () => tf.Scalar, vars: readonly tf.Variable
   }
 }
 
-/** Reverse-mode pass over the tape; returns the gradient of each x (or null), freeing as it goes. */
-function backpropagate(engine: EngineInternals, tape: readonly TapeNode[], xs: readonly tf.Variable[], y: tf.Tensor): (tf.Tensor | null)[] {
+/**
+ * Reverse-mode pass over the tape; returns the gradient of each x (or null), freeing as it goes.
+ * With `onGradient`, each x's gradient is handed over once its first use on the tape has been
+ * differentiated, then freed (null in the result).
+ */
+function backpropagate(
+  engine: EngineInternals,
+  tape: readonly TapeNode[],
+  xs: readonly tf.Variable[],
+  y: tf.Tensor,
+  onGradient?: (k: number, g: tf.Tensor) => void,
+): (tf.Tensor | null)[] {
   const nodes = filteredNodes(tape, xs, y);
   const keep = new Set(xs.map((x) => x.id));
+  // Node index -> the xs whose first use it is: their gradients are complete once it is done.
+  const completeAt = new Map<number, number[]>();
+  if (onGradient) {
+    const index = new Map(xs.map((x, k) => [x.id, k]));
+    const found = new Set<number>();
+    nodes.forEach((node, i) => {
+      for (const t of Object.values(node.inputs)) {
+        const k = index.get(t.id);
+        if (k === undefined || found.has(k)) continue;
+        found.add(k);
+        completeAt.set(i, [...(completeAt.get(i) ?? []), k]);
+      }
+    });
+  }
   // Tensor id -> its accumulated gradient; a gradient object may back several ids (a gradient
   // function can hand its dy on unchanged), so objects are reference-counted before disposal.
   const acc = new Map<number, tf.Tensor>();
@@ -138,6 +182,12 @@ function backpropagate(engine: EngineInternals, tape: readonly TapeNode[], xs: r
       if (!(t instanceof tf.Tensor)) continue;
       saved.delete(t);
       if (!refs.has(t)) t.dispose();
+    }
+    for (const k of completeAt.get(i) ?? []) {
+      const g = acc.get(xs[k]!.id);
+      if (g === undefined) continue;
+      onGradient!(k, g);
+      drop(xs[k]!.id);
     }
   }
   const seen = new Set<tf.Tensor>();

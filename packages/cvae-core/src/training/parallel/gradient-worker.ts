@@ -1,10 +1,11 @@
 /**
  * Entry of a data-parallel training worker thread (see `WorkerPoolStepRunner`). It builds the
  * policy from the pool's factory, reads the trainer's weights from shared memory, then for every
- * step: gradients of its shard (in micro-batches when needed), their sum in worker order into the
- * shared weights buffer (the weights are in every backend by then), the clipped AdamW update of its
- * range of that sum in the shared moments, written back as the new weights (no worker holds
- * optimiser state in its tensor backend, no gradient slot exists per worker), and the new weights.
+ * step: gradients of its shard (in micro-batches when needed), each added in worker order into the
+ * shared weights buffer as soon as it is finished (the weights are in every backend by then), the
+ * clipped AdamW update of its range of that sum in the shared moments, written back as the new
+ * weights (no worker holds optimiser state in its tensor backend, no gradient slot exists per
+ * worker), and the new weights.
  */
 // The policy factory may import cvae-core's tsyringe-decorated classes, which need the polyfill first.
 import 'reflect-metadata';
@@ -16,7 +17,8 @@ import { Normalizer } from '../normalizer.js';
 import { MicroBatchResolver, type LocalStepConfig } from '../step-runner.js';
 import type { TrainablePolicy } from '../trainable-policy.js';
 import { loadPolicyFactory, type WorkerPolicy } from './policy-factory.js';
-import { addIntoSum, barrier, abortBarrier, PoolAbortedError, reduceRange, reduceSchedule, type SharedGradientBuffers } from './shared-gradients.js';
+import { barrier, abortBarrier, PoolAbortedError, reduceRange, type SharedGradientBuffers } from './shared-gradients.js';
+import { StreamedGradientSum } from './streamed-gradient-sum.js';
 import { fromPayload, toPayload, transferList } from './tensor-payload.js';
 import { nonTrainable, parameterOffsets, readSharedWeights } from './shared-training-state.js';
 import { shardedAdamWStep, sumOfSquares, type ShardedParam } from './sharded-adamw.js';
@@ -29,7 +31,7 @@ interface WorkerState {
   readonly built: WorkerPolicy;
   readonly policy: TrainablePolicy;
   readonly params: [string, tf.Variable][];
-  /** Float offset of each parameter in a slot and in the shared weights. */
+  /** Float offset of each parameter in the shared weights. */
   readonly offsets: number[];
   /** Float count of each parameter. */
   readonly sizes: number[];
@@ -41,6 +43,8 @@ interface WorkerState {
   readonly cfg: LocalStepConfig;
   readonly microBatch: MicroBatchResolver;
   readonly control: Int32Array;
+  /** This worker's side of the step's gradient sum in the shared weights buffer. */
+  readonly sum: StreamedGradientSum;
 }
 
 const port = parentPort;
@@ -123,6 +127,8 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
   for (const g of groups) for (const [n] of g.params) hyper.set(n, { lr: g.lr, weightDecay: g.weightDecay ?? o.weightDecay });
   const sharded = params.map(([n, v], i) => ({ offset: offsets[i]!, size: v.size, ...hyper.get(n)! }));
   policy.train();
+  const control = new Int32Array(init.shared.control);
+  const sizes = params.map(([, v]) => v.size);
   const cfg: LocalStepConfig = {
     spec: init.spec,
     normalizer: Normalizer.fromJSON(init.normalizer),
@@ -139,64 +145,81 @@ async function initialise(init: InitMessage): Promise<WorkerState> {
     policy,
     params,
     offsets,
-    sizes: params.map(([, v]) => v.size),
+    sizes,
     floats,
     sharded,
     steps: new Int32Array(init.state.steps).slice(),
     cfg,
     microBatch: new MicroBatchResolver(cfg),
-    control: new Int32Array(init.shared.control),
+    control,
+    sum: new StreamedGradientSum(init.state.weights, init.shared.arrivals, control, init.index, offsets, sizes),
   };
 }
 
 /**
- * One data-parallel step: this worker's shard gradients (kept in its backend); barrier (every worker
- * is done reading the weights, so the shared weights buffer may take the sum); the reduce, 2n − 1
- * phases in which each range of the buffer receives every worker's gradient in worker order; its
- * float range's sum of squares; barrier; the global norm (partial sums in worker order, so every
- * worker gets the same), the clipped AdamW update of its range, written over the sum as the new
- * weights; barrier; every worker reads the new weights.
+ * One data-parallel step: this worker's shard gradients, each added into the shared weights buffer
+ * as soon as it is complete (`StreamedGradientSum`: in worker order per parameter, so the sum does
+ * not depend on who finishes first; every worker read the weights into its backend at the end of
+ * the previous step), then the parameters the last pass did not hand over; barrier (the sum is
+ * whole); the loss check, its float range's sum of squares; barrier; the global norm (partial sums
+ * in worker order, so every worker gets the same), the clipped AdamW update of its range, written
+ * over the sum as the new weights; barrier; every worker reads the new weights; barrier (no worker
+ * adds the next step's gradients before all have read these weights).
  */
 async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   const { index, workers } = s.init;
   const shared: SharedGradientBuffers = s.init.shared;
+  const P = s.params.length;
+  const present = new Uint8Array(shared.present);
+  present.fill(0, index * P, (index + 1) * P);
   // Cached after the first step, which may profile a one-sample pass (`auto` on wasm).
   const microBatch = await s.microBatch.resolve(s.policy, s.params, m.samples, m.rngState);
-  const r = batchGradients(s.policy, s.params, m.samples, { ...s.cfg, rngState: m.rngState, offset: m.offset, whole: m.whole, microBatch });
-  const terms = [0, 0, 0];
-  try {
-    const present = new Uint8Array(shared.present);
-    const P = s.params.length;
-    // Views on this backend's memory: nothing is allocated in it until the gradients are disposed.
-    const grads = s.params.map(([name]) => {
-      const g = r.grads.get(name);
-      return g ? valuesOf(g) : null;
-    });
-    grads.forEach((g, i) => (present[index * P + i] = g ? 1 : 0));
-    const losses = new Float64Array(shared.losses);
-    losses.set([r.loss, r.l1, r.kl], index * 3);
-    barrier(s.control, workers);
-    // Checked before the reduce writes over the weights, which a failed step leaves whole.
-    for (let w = 0; w < workers; w++) for (let j = 0; j < 3; j++) terms[j] += losses[w * 3 + j]!;
-    if (!Number.isFinite(terms[0]!)) throw new Error(`Trainer: loss is ${terms[0]} at step ${m.stepNumber}`);
-    const sum = new Float32Array(s.init.state.weights);
-    for (const range of reduceSchedule(index, workers)) {
-      if (range !== null) {
-        const [lo, hi] = reduceRange(s.floats, range, workers);
-        addIntoSum(sum, lo, hi, s.offsets, s.sizes, (i) => grads[i]!, index === 0);
-      }
-      barrier(s.control, workers);
+  // Gradients whose turn in the sum has not come (workers 3 and up only); added after the backward pass.
+  const waiting = new Map<number, tf.Tensor>();
+  const offerWaiting = (): void => {
+    for (const [i, g] of waiting) {
+      if (!s.sum.offer(i, valuesOf(g))) continue;
+      waiting.delete(i);
+      g.dispose();
     }
+  };
+  let r: ReturnType<typeof batchGradients> | null = null;
+  try {
+    r = batchGradients(s.policy, s.params, m.samples, {
+      ...s.cfg,
+      rngState: m.rngState,
+      offset: m.offset,
+      whole: m.whole,
+      microBatch,
+      onGradient: (i, g) => {
+        present[index * P + i] = 1;
+        // A view on this backend's memory, read before the gradient is freed.
+        if (!s.sum.offer(i, valuesOf(g))) waiting.set(i, tf.keep(tf.clone(g)));
+        offerWaiting();
+      },
+    });
+    for (const [i, g] of waiting) s.sum.add(i, valuesOf(g));
+    s.params.forEach(([name], i) => {
+      if (present[index * P + i] === 1) return;
+      const g = r!.grads.get(name);
+      if (g) present[index * P + i] = 1;
+      s.sum.add(i, g ? valuesOf(g) : null);
+    });
   } finally {
-    tf.dispose([...r.grads.values()]);
+    tf.dispose([...waiting.values(), ...(r ? r.grads.values() : [])]);
   }
+  const losses = new Float64Array(shared.losses);
+  losses.set([r.loss, r.l1, r.kl], index * 3);
+  barrier(s.control, workers);
+  if (index === 0) s.sum.reset();
+  const terms = [0, 0, 0];
+  for (let w = 0; w < workers; w++) for (let j = 0; j < 3; j++) terms[j] += losses[w * 3 + j]!;
+  if (!Number.isFinite(terms[0]!)) throw new Error(`Trainer: loss is ${terms[0]} at step ${m.stepNumber}`);
   const [lo, hi] = reduceRange(s.floats, index, workers);
   const total = new Float32Array(s.init.state.weights);
   const norms = new Float64Array(shared.norms);
   norms[index] = sumOfSquares(total, lo, hi);
   barrier(s.control, workers);
-  const present = new Uint8Array(shared.present);
-  const P = s.params.length;
   let squares = 0;
   for (let w = 0; w < workers; w++) squares += norms[w]!;
   const gradNorm = Math.sqrt(squares);
@@ -219,6 +242,7 @@ async function step(s: WorkerState, m: StepMessage): Promise<FromWorker> {
   });
   barrier(s.control, workers);
   readSharedWeights(s.init.state, s.params, s.offsets);
+  barrier(s.control, workers);
   return { type: 'stepped', gradNorm, loss: terms[0]!, l1: terms[1]!, kl: terms[2]!, rngEnd: r.rngEnd };
 }
 

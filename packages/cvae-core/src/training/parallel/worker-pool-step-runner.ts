@@ -39,6 +39,15 @@ export function gradientWorkerUrl(): URL {
   return pathToFileURL(built);
 }
 
+/**
+ * V8 limits of a worker thread. A small young generation (about 1 MiB per semi-space instead of up
+ * to 16): a worker's JavaScript allocates little, but what it does (tfjs's tensor bookkeeping,
+ * message payloads) otherwise fills large semi-spaces, and the ArrayBuffers among it keep their
+ * backing stores in the thread's malloc arena until a scavenge frees them. Measured on act-small
+ * with 2 workers (peak RSS of the whole process): see docs/results/bench-act-small.md.
+ */
+export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 3 } as const;
+
 /** One worker thread and its single outstanding request. */
 class WorkerHandle {
   private pending: { expect: FromWorker['type']; resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
@@ -110,7 +119,7 @@ export class WorkerPoolStepRunner implements StepRunner {
     const shared = allocateSharedGradients(o.workers, params.length);
     const control = new Int32Array(shared.control);
     const url = gradientWorkerUrl();
-    const handles = Array.from({ length: o.workers }, (_, i) => new WorkerHandle(i, new Worker(url, { execArgv: [] }), o.step.log, () => abortBarrier(control)));
+    const handles = Array.from({ length: o.workers }, (_, i) => new WorkerHandle(i, new Worker(url, { execArgv: [], resourceLimits: WORKER_RESOURCE_LIMITS }), o.step.log, () => abortBarrier(control)));
     const pool = new WorkerPoolStepRunner(o, handles, shared);
     try {
       const buffers = toPayload(nonTrainable(o.policy, params));
