@@ -92,6 +92,22 @@ export function buildPlans(robot: SimRobot, start: Readonly<Record<string, Gripp
   }
 }
 
+/** Ticks the gripper spends turning to its first waypoint's orientation before the arm moves. */
+export const ORIENT_TICKS = 20;
+
+/**
+ * Turns the gripper in place (at its start position, waist still) before reaching: an extra
+ * waypoint at ORIENT_TICKS with the start position and the first waypoint's axes. Reaching with a
+ * near-horizontal gripper while the waist yaws would need a yaw the wrist only has after rolling the
+ * forearm; the IK then wound forearm_roll and wrist_rotate to about +pi/-pi or -pi/+pi depending on
+ * which side the object lay, so the demonstrations of one task held two joint-space modes.
+ */
+export function orientFirst(plan: ArmPlan): ArmPlan {
+  const [start, first] = [plan[0]!, plan[1]];
+  if (!first || first.t < 2 * ORIENT_TICKS) return plan;
+  return [start, { t: ORIENT_TICKS, pos: start.pos, point: first.point, close: first.close, g: start.g }, ...plan.slice(1)];
+}
+
 interface ArmRunner {
   readonly side: ArmSide;
   readonly plan: ArmPlan;
@@ -135,8 +151,9 @@ export class ScriptedExpert {
     });
     const plans = buildPlans(r, start);
     this.runners = r.sides.map((side, i) => {
-      const plan = plans[side];
-      if (!plan) throw new Error(`no scripted plan for the ${side} arm of ${r.task.name}`);
+      const built = plans[side];
+      if (!built) throw new Error(`no scripted plan for the ${side} arm of ${r.task.name}`);
+      const plan = orientFirst(built);
       const k0 = plan[0]!;
       return { side, plan, ik: iks[i]!, q: [...START_ARM_POSE], segStart: { pos: start[side]!.pos, point: k0.point, close: k0.close, g: k0.g }, segEnd: start[side]!.pos, seg: -1 };
     });
