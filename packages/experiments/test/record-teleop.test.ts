@@ -18,15 +18,17 @@ describe('actfusion record --robot servo: teleoperation over socat pty pairs wit
     }
   });
 
-  it('records leader positions as actions and follower positions as state; the follower tracks the leader', async () => {
+  /** An emulated SO-101 arm on a fresh pty pair, every joint at the middle of its calibrated range. */
+  const arm = async () => {
     const cal = parseCalibration(JSON.parse(await readFile(calibrationFile, 'utf8')));
-    const arm = async () => {
-      const pty = await openPtyPair();
-      const servos = SO_JOINTS.map((name, i) => ({ id: i + 1, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset }));
-      const emulator = await ServoEmulator.open(pty.b, 'feetech', servos);
-      open.push({ pty, emulator });
-      return { pty, emulator };
-    };
+    const pty = await openPtyPair();
+    const servos = SO_JOINTS.map((name, i) => ({ id: i + 1, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset }));
+    const emulator = await ServoEmulator.open(pty.b, 'feetech', servos);
+    open.push({ pty, emulator });
+    return { pty, emulator };
+  };
+
+  it('records leader positions as actions and follower positions as state; the follower tracks the leader', async () => {
     const leader = await arm();
     const follower = await arm();
     const dir = await mkdtemp(join(tmpdir(), 'af-teleop-'));
@@ -68,14 +70,6 @@ describe('actfusion record --robot servo: teleoperation over socat pty pairs wit
   });
 
   it('a leader beyond the follower\'s range: the follower is sent, and the dataset records, targets inside the follower\'s joint limits', async () => {
-    const cal = parseCalibration(JSON.parse(await readFile(calibrationFile, 'utf8')));
-    const arm = async () => {
-      const pty = await openPtyPair();
-      const servos = SO_JOINTS.map((name, i) => ({ id: i + 1, model: 'sts3215', position: Math.round((cal[name]!.rangeMin + cal[name]!.rangeMax) / 2) + cal[name]!.homingOffset }));
-      const emulator = await ServoEmulator.open(pty.b, 'feetech', servos);
-      open.push({ pty, emulator });
-      return { pty, emulator };
-    };
     const leader = await arm();
     const follower = await arm();
     const dir = await mkdtemp(join(tmpdir(), 'af-teleop-clip-'));
@@ -89,6 +83,7 @@ describe('actfusion record --robot servo: teleoperation over socat pty pairs wit
     await writeFile(leaderCal, JSON.stringify(raw));
     await copyFile(calibrationFile, followerCal);
     leader.emulator.setPosition(1, leader.emulator.position(1) + 1600);
+    const cal = parseCalibration(JSON.parse(await readFile(calibrationFile, 'utf8')));
     const followerMax = ((cal.shoulder_pan!.rangeMax - 2050) * 360) / 4095;
     const out = join(dir, 'teleop');
     await actfusion(
