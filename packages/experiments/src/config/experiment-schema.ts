@@ -182,6 +182,11 @@ export const evalSchema = z.strictObject({
   saveFramesEvery: nonNegativeInt.default(0),
   /** Stop a rollout after this many steps (default: the robot's episode length). */
   maxSteps: upTo(LIMITS.episodeLength).optional(),
+  /**
+   * Episodes run at once, each with its own simulator and predictor (unset: the machine's cores;
+   * always 1 with `--realtime`). Every episode's result is the same whatever the count.
+   */
+  workers: upTo(LIMITS.threads).optional(),
 });
 
 export const ablationSchema = z.strictObject({

@@ -1,6 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { SimRobot, writePng, type SimTaskName } from '@actfusion/robot-io';
+import { SimRobot, type SimTaskName } from '@actfusion/robot-io';
+import { writeFileAtomic } from '@actfusion/atomic-file';
 import { writeChart } from '../charts/render-chart.js';
 import { successBarsSpec } from '../charts/success-bars.js';
 import type { KindRegistry } from '../composition/kind-registry.js';
@@ -9,14 +10,10 @@ import type { InferenceRuntime } from '../deploy/chunk-predictor.js';
 import { createChunkPredictor } from '../deploy/create-predictor.js';
 import { executionModeOf } from '../deploy/execution-mode.js';
 import { addLimitClamps, type LimitClamps } from '../deploy/limit-clamps.js';
-import { runPolicy } from '../deploy/policy-runner.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
-import { SimulatedClock } from '../deploy/simulated-clock.js';
-import { writeFileAtomic } from '@actfusion/atomic-file';
-import type { ChunkPredictor } from '../deploy/chunk-predictor.js';
-import { RolloutRecorder, writeRolloutLog, type TaxelReading } from './rollout-log.js';
-import { OBSERVATION_STATE, imageKey, taxelsKey, type ImageFrame, type Observation } from '@actfusion/contracts';
 import { wilsonInterval } from '../stats/wilson-interval.js';
+import { EvalLane, type EvalEpisodeContext, type EvalEpisodeJob, type EvalEpisodeOutcome } from './eval-episode.js';
+import { runInLanes } from './run-in-lanes.js';
 
 export { executionModeOf } from '../deploy/execution-mode.js';
 
@@ -64,6 +61,15 @@ export interface EvalSummary {
   markdown: string;
 }
 
+/**
+ * Episodes run at once: `eval.workers`, or the machine's cores when unset; never more than there are
+ * episodes, and one in real time (lanes would compete for the clock they are timed on).
+ */
+export function evalLaneCount(config: ExperimentConfig, episodes: number, realtime: boolean): number {
+  if (realtime) return 1;
+  return Math.max(1, Math.min(config.eval.workers ?? availableParallelism(), episodes));
+}
+
 /** Fewer reporting episodes than this and eval.md says the result is not one to publish. */
 export const MIN_REPORT_EPISODES = 50;
 
@@ -100,119 +106,101 @@ export async function evaluatePolicy(config: ExperimentConfig, options: Evaluate
   }
   const robotCfg = config.robot;
   const cameras = robotCfg.cameras.map((name) => ({ name, height: robotCfg.imageHeight, width: robotCfg.imageWidth }));
-  const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: true, randomize: robotCfg.randomize });
+  const realtime = options.realtime ?? false;
+  const jobs: EvalEpisodeJob[] = config.eval.seeds.flatMap((evalSeed) =>
+    Array.from({ length: config.eval.episodes }, (_, episode) => ({ evalSeed, episode, seed: evalEpisodeSeed(evalSeed, episode, config.eval.split) })),
+  );
+  const laneCount = evalLaneCount(config, jobs.length, realtime);
+  // Each lane's predictor gets an equal share of the cores for its BLAS threads unless the config sets them.
+  const laneConfig: ExperimentConfig =
+    config.runtime.blasThreads === undefined ? { ...config, runtime: { ...config.runtime, blasThreads: Math.max(1, Math.floor(availableParallelism() / laneCount)) } } : config;
   const started = performance.now();
+  const lanes: EvalLane[] = [];
   try {
-    const spec = robot.observationSpec();
-    const predictor = await createChunkPredictor({
-      config,
-      pretrainedDir: ckpt.pretrainedDir,
-      registry: options.registry,
-      spec,
-      ...(options.runtime ? { runtime: options.runtime } : {}),
-    });
-    try {
-      log(`eval: ${ckpt.pretrainedDir} on ${predictor.runtime}, ${config.execution.mode} execution, ${options.realtime ? 'real time' : 'simulated time'}`);
-      const mode = executionModeOf(config, { realtime: options.realtime ?? false });
-      const maxSteps = config.eval.maxSteps ?? robotCfg.episodeLength;
-      const maxReward = robot.task.maxReward;
-      const stageNames = [...robot.task.stages].slice(1, maxReward + 1);
-      let recorder: RolloutRecorder | undefined;
-      // Every chunk is logged to the rollout in progress, tagged with the step it was requested at.
-      const logged: ChunkPredictor = {
-        chunkSize: predictor.chunkSize,
-        actionDim: predictor.actionDim,
-        runtime: predictor.runtime,
-        predict: async (obs) => {
-          const rec = recorder;
-          const t = rec?.t ?? 0;
-          const chunk = await predictor.predict(obs);
-          rec?.chunk(t, chunk);
-          return chunk;
-        },
-        dispose: () => predictor.dispose(),
-      };
-      const rewards: number[] = [];
-      let ticks = 0;
-      let lateTicks = 0;
-      let lateChunks = 0;
-      let safetyClamped = 0;
-      const limitClamps: LimitClamps = {};
-      let failures = 0;
-      for (const evalSeed of config.eval.seeds) {
-        for (let e = 0; e < config.eval.episodes; e++) {
-          const seed = evalEpisodeSeed(evalSeed, e, config.eval.split);
-          robot.reset(seed);
-          recorder = new RolloutRecorder({ name: `seed-${evalSeed}-episode-${e}`, task: robotCfg.task, evalSeed, episode: e, seed, maxReward, stageNames });
-          const rec = recorder;
-          const framesDir = config.eval.saveFramesEvery > 0 ? join(outDir, 'frames', `seed-${evalSeed}-episode-${e}`) : undefined;
-          if (framesDir) await mkdir(framesDir, { recursive: true });
-          const report = await runPolicy({
-            robot,
-            predictor: logged,
-            mode,
-            ticks: maxSteps,
-            ...(options.realtime ? {} : { clock: new SimulatedClock() }),
-            ...(config.execution.maxRelativeTarget !== undefined ? { safety: { maxRelativeTarget: config.execution.maxRelativeTarget } } : {}),
-            onTick: (t, obs, action) => {
-              if (framesDir && t % config.eval.saveFramesEvery === 0) {
-                for (const c of cameras) writePng(join(framesDir, `${c.name}-${String(t).padStart(4, '0')}.png`), obs[imageKey(c.name)] as ImageFrame);
-              }
-              rec.step(obs[OBSERVATION_STATE], action, robot.reward(), taxelReadings(robot, obs));
-              return robot.success || robot.episodeFailed;
-            },
-          });
-          if (report.loop.fault) throw report.loop.fault;
-          await writeRolloutLog(outDir, rec.finish(robot.episodeReward, robot.success));
-          ticks += report.loop.ticks;
-          lateTicks += report.loop.lateTicks;
-          lateChunks += report.executor.lateChunks;
-          safetyClamped += report.safety.limitClamped + report.safety.stepClamped;
-          addLimitClamps(limitClamps, report.safety.limitClampedByJoint);
-          rewards.push(robot.episodeReward);
-          if (robot.episodeFailed) failures++;
-          log(`eval seed ${evalSeed} episode ${e + 1}/${config.eval.episodes}: reward ${robot.episodeReward}/${maxReward}${robot.success ? ' success' : ''}`);
-        }
+    for (let i = 0; i < laneCount; i++) {
+      const robot = await SimRobot.create({ task: robotCfg.task as SimTaskName, cameras, tactile: true, randomize: robotCfg.randomize });
+      try {
+        const predictor = await createChunkPredictor({
+          config: laneConfig,
+          pretrainedDir: ckpt.pretrainedDir,
+          registry: options.registry,
+          spec: robot.observationSpec(),
+          ...(options.runtime ? { runtime: options.runtime } : {}),
+        });
+        lanes.push(new EvalLane(robot, predictor));
+      } catch (err) {
+        robot.close();
+        throw err;
       }
-      const stageReached = Array.from({ length: maxReward }, (_, i) => rewards.filter((r) => r >= i + 1).length);
-      const summary: EvalSummary = {
-        task: robotCfg.task,
-        episodes: rewards.length,
-        successes: rewards.filter((r) => r >= maxReward).length,
-        stageReached,
-        stageNames: stageNames.length === maxReward ? stageNames : stageReached.map((_, i) => `reward >= ${i + 1}`),
-        rewards,
-        seconds: (performance.now() - started) / 1000,
-        checkpoint: ckpt.pretrainedDir,
-        inference: predictor.runtime,
-        ticks,
-        lateTicks,
-        lateChunks,
-        safetyClamped,
-        limitClamps,
-        failures,
-        split: config.eval.split,
-        markdown: '',
-      };
-      summary.markdown = evalMarkdown(summary, config.name);
-      await writeFileAtomic(join(outDir, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      await writeFileAtomic(join(outDir, 'eval.md'), summary.markdown);
-      await writeChart(
-        successBarsSpec(
-          summary.stageNames.map((name, i) => {
-            const w = wilsonInterval(stageReached[i]!, summary.episodes);
-            return { label: name, rate: w.estimate, lower: w.lower, upper: w.upper };
-          }),
-          { title: `${config.name}: ${summary.task}, ${summary.episodes} episodes`, intervalName: 'Wilson 95%' },
-        ),
-        join(outDir, 'success-rate'),
-      );
-      return summary;
-    } finally {
-      await predictor.dispose();
     }
+    const { robot, predictor } = lanes[0]!;
+    log(
+      `eval: ${ckpt.pretrainedDir} on ${predictor.runtime}, ${config.execution.mode} execution, ${realtime ? 'real time' : 'simulated time'}, ` +
+        `${laneCount} episode${laneCount === 1 ? '' : 's'} at a time (eval.workers)`,
+    );
+    const maxReward = robot.task.maxReward;
+    const stageNames = [...robot.task.stages].slice(1, maxReward + 1);
+    const ctx: EvalEpisodeContext = {
+      config,
+      task: robotCfg.task,
+      cameras,
+      mode: executionModeOf(config, { realtime }),
+      maxSteps: config.eval.maxSteps ?? robotCfg.episodeLength,
+      maxReward,
+      stageNames,
+      outDir,
+      realtime,
+    };
+    let done = 0;
+    const outcomes = await runInLanes(lanes, jobs, async (lane, job) => {
+      const o = await lane.runEpisode(job, ctx);
+      done++;
+      log(`eval seed ${job.evalSeed} episode ${job.episode + 1}/${config.eval.episodes}: reward ${o.reward}/${maxReward}${o.success ? ' success' : ''} (${done}/${jobs.length} done)`);
+      return o;
+    });
+    const rewards = outcomes.map((o) => o.reward);
+    const limitClamps: LimitClamps = {};
+    for (const o of outcomes) addLimitClamps(limitClamps, o.limitClamps);
+    const sum = (f: (o: EvalEpisodeOutcome) => number): number => outcomes.reduce((a, o) => a + f(o), 0);
+    const stageReached = Array.from({ length: maxReward }, (_, i) => rewards.filter((r) => r >= i + 1).length);
+    const summary: EvalSummary = {
+      task: robotCfg.task,
+      episodes: rewards.length,
+      successes: rewards.filter((r) => r >= maxReward).length,
+      stageReached,
+      stageNames: stageNames.length === maxReward ? stageNames : stageReached.map((_, i) => `reward >= ${i + 1}`),
+      rewards,
+      seconds: (performance.now() - started) / 1000,
+      checkpoint: ckpt.pretrainedDir,
+      inference: predictor.runtime,
+      ticks: sum((o) => o.ticks),
+      lateTicks: sum((o) => o.lateTicks),
+      lateChunks: sum((o) => o.lateChunks),
+      safetyClamped: sum((o) => o.safetyClamped),
+      limitClamps,
+      failures: outcomes.filter((o) => o.failed).length,
+      split: config.eval.split,
+      markdown: '',
+    };
+    summary.markdown = evalMarkdown(summary, config.name);
+    await writeFileAtomic(join(outDir, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFileAtomic(join(outDir, 'eval.md'), summary.markdown);
+    await writeChart(
+      successBarsSpec(
+        summary.stageNames.map((name, i) => {
+          const w = wilsonInterval(stageReached[i]!, summary.episodes);
+          return { label: name, rate: w.estimate, lower: w.lower, upper: w.upper };
+        }),
+        { title: `${config.name}: ${summary.task}, ${summary.episodes} episodes`, intervalName: 'Wilson 95%' },
+      ),
+      join(outDir, 'success-rate'),
+    );
+    return summary;
   } finally {
-    robot.close();
+    for (const lane of lanes) {
+      await lane.predictor.dispose();
+      lane.robot.close();
+    }
   }
 }
 
@@ -230,14 +218,4 @@ export function evalMarkdown(s: Pick<EvalSummary, 'task' | 'episodes' | 'stageRe
         ? `Episode seeds: reporting range (\`eval.split: report\`), but only ${s.episodes} episodes: at least ${MIN_REPORT_EPISODES} are needed for a reported result.`
         : 'Episode seeds: reporting range (`eval.split: report`), never used while choosing settings.';
   return [`## ${name}: ${s.task}`, '', '| stage | reached | episodes | success | 95% Wilson CI (%) |', '|---|---|---|---|---|', ...rows, '', note, ''].join('\n');
-}
-
-/** The robot's taxel arrays in this observation (`observation.taxels.<sensor>`), for the rollout log. */
-function taxelReadings(robot: SimRobot, obs: Observation): Record<string, TaxelReading> {
-  const out: Record<string, TaxelReading> = {};
-  for (const t of robot.spec.tactile ?? []) {
-    const data = obs[taxelsKey(t.name)];
-    if (data instanceof Float32Array) out[t.name] = { rows: t.rows, cols: t.cols, data };
-  }
-  return out;
 }
