@@ -71,6 +71,23 @@ describe('ablate over Redis with BullMQ workers', () => {
     url = `redis://127.0.0.1:${port}`;
   });
 
+  /** The synthetic chunk-size ablation (seeds given), run locally and then through the queue by whatever workers listen. */
+  async function localAndQueued(queueName: string, seeds: number[]) {
+    const common = { config: 'ablations/chunk-size', set: ['eval.episodes=8', 'eval.seeds=[1, 2]'], seeds, registry: testRegistry(), runners: baseTrialRunners() };
+    const local = await runAblation({ ...common, runner: { name: 'synthetic' }, out: await mkdtemp(join(tmpdir(), 'af-local-')) });
+    const producerLog: string[] = [];
+    const queue = async () =>
+      runAblation({
+        ...common,
+        runner: { name: 'synthetic', options: { delayMs: 60 } },
+        queue: url,
+        queueName,
+        out: await mkdtemp(join(tmpdir(), 'af-queue-')),
+        log: (l) => producerLog.push(l),
+      });
+    return { local, queue, producerLog };
+  }
+
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((r) => (w.child.exitCode !== null || w.child.signalCode !== null ? r(null) : w.child.once('exit', r)))));
@@ -79,15 +96,7 @@ describe('ablate over Redis with BullMQ workers', () => {
 
   it('gives the same table as a local run, and a trial whose worker is SIGKILLed is retried by the other', async () => {
     const queueName = `test-${process.pid}`;
-    const common = {
-      config: 'ablations/chunk-size',
-      set: ['eval.episodes=8', 'eval.seeds=[1, 2]'],
-      seeds: [0, 1],
-      registry: testRegistry(),
-      runners: baseTrialRunners(),
-    };
-    const local = await runAblation({ ...common, runner: { name: 'synthetic' }, out: await mkdtemp(join(tmpdir(), 'af-local-')) });
-
+    const { local, queue, producerLog } = await localAndQueued(queueName, [0, 1]);
     for (const name of ['a', 'b']) {
       const w = start(process.execPath, [runCli, 'worker', '--queue', url, '--queue-name', queueName, '--lock-duration', '2000', '--stalled-interval', '1000']);
       workers.push(w);
@@ -95,15 +104,7 @@ describe('ablate over Redis with BullMQ workers', () => {
       void name;
     }
     const [a, b] = workers as [Proc, Proc];
-    const producerLog: string[] = [];
-    const queued = runAblation({
-      ...common,
-      runner: { name: 'synthetic', options: { delayMs: 60 } },
-      queue: url,
-      queueName,
-      out: await mkdtemp(join(tmpdir(), 'af-queue-')),
-      log: (l) => producerLog.push(l),
-    });
+    const queued = queue();
     // kill worker a in the middle of its first trial (16 episodes x 60 ms each)
     const started = await a.waitFor(/start (\S+) \(job/);
     const killedTrial = started[1] as string;
@@ -120,14 +121,7 @@ describe('ablate over Redis with BullMQ workers', () => {
 
   it('Ctrl-C on a worker hands its running trial back to the queue and exits cleanly; another worker finishes it, nothing lost', async () => {
     const queueName = `test-int-${process.pid}`;
-    const common = {
-      config: 'ablations/chunk-size',
-      set: ['eval.episodes=8', 'eval.seeds=[1, 2]'],
-      seeds: [0],
-      registry: testRegistry(),
-      runners: baseTrialRunners(),
-    };
-    const local = await runAblation({ ...common, runner: { name: 'synthetic' }, out: await mkdtemp(join(tmpdir(), 'af-local-')) });
+    const { local, queue, producerLog } = await localAndQueued(queueName, [0]);
     const worker = () => {
       const w = start(process.execPath, [runCli, 'worker', '--queue', url, '--queue-name', queueName]);
       workers.push(w);
@@ -135,15 +129,7 @@ describe('ablate over Redis with BullMQ workers', () => {
     };
     const a = worker();
     await a.waitFor(/ready on/);
-    const producerLog: string[] = [];
-    const queued = runAblation({
-      ...common,
-      runner: { name: 'synthetic', options: { delayMs: 60 } },
-      queue: url,
-      queueName,
-      out: await mkdtemp(join(tmpdir(), 'af-queue-')),
-      log: (l) => producerLog.push(l),
-    });
+    const queued = queue();
     const started = await a.waitFor(/start (\S+) \(job/);
     const interrupted = started[1] as string;
     const exited = new Promise<number | null>((r) => a.child.once('exit', (code) => r(code)));
