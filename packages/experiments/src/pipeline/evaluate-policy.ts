@@ -12,7 +12,7 @@ import { executionModeOf } from '../deploy/execution-mode.js';
 import { addLimitClamps, type LimitClamps } from '../deploy/limit-clamps.js';
 import { resolveCheckpoint } from '../deploy/resolve-checkpoint.js';
 import { wilsonInterval } from '../stats/wilson-interval.js';
-import { EvalLane, type EvalEpisodeContext, type EvalEpisodeJob, type EvalEpisodeOutcome } from './eval-episode.js';
+import { EvalLane, type EvalEpisodeContext, type EvalEpisodeJob, type EvalEpisodeOutcome } from './eval-lane.js';
 import { runInLanes } from './run-in-lanes.js';
 
 export { executionModeOf } from '../deploy/execution-mode.js';
